@@ -1,0 +1,102 @@
+//! Dates as the blog writes them: "September 19th, 2018" for readers, fixed-width UTC for keys.
+
+use time::format_description::well_known::{Rfc2822, Rfc3339};
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
+
+/// Fixed-width UTC, `2018-09-19T00:00:00Z`: its text order is time order, so it can lead a key.
+pub fn sortable(when: OffsetDateTime) -> String {
+    let utc = when.to_offset(UtcOffset::UTC);
+    utc.format(format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z"))
+        .expect("a four-digit year always formats")
+}
+
+/// Reads back what [`sortable`] wrote.
+pub fn parse_sortable(text: &str) -> Option<OffsetDateTime> {
+    let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    PrimitiveDateTime::parse(text, format).ok().map(PrimitiveDateTime::assume_utc)
+}
+
+/// RFC 3339, as in feeds and JSON.
+pub fn rfc3339(when: OffsetDateTime) -> String {
+    when.format(&Rfc3339).unwrap_or_else(|_| sortable(when))
+}
+
+/// RFC 2822, as RSS 2.0 wants its dates.
+pub fn rfc2822(when: OffsetDateTime) -> String {
+    when.format(&Rfc2822).unwrap_or_else(|_| sortable(when))
+}
+
+/// The date a reader sees, in the author's own time zone: `September 19th, 2018`.
+pub fn long_date(when: OffsetDateTime) -> String {
+    let day = when.day();
+    format!("{} {day}{}, {}", when.month(), ordinal_suffix(day.into()), when.year())
+}
+
+/// The English ordinal suffix: 1st, 2nd, 3rd, 4th … 11th, 12th, 13th … 21st, 22nd, 23rd.
+pub fn ordinal_suffix(n: u32) -> &'static str {
+    match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    }
+}
+
+/// Authors as a sentence names them: "A", "A and B", "A, B and C".
+pub fn author_list(authors: &[String]) -> String {
+    match authors {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// The line under a title: `September 19th, 2018 by Steve Conover`.
+pub fn date_line(published: OffsetDateTime, authors: &[String]) -> String {
+    let date = long_date(published);
+    if authors.is_empty() { date } else { format!("{date} by {}", author_list(authors)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn ordinals_follow_english() {
+        let expected = [
+            (1, "st"), (2, "nd"), (3, "rd"), (4, "th"), (10, "th"), (11, "th"), (12, "th"), (13, "th"),
+            (14, "th"), (20, "th"), (21, "st"), (22, "nd"), (23, "rd"), (24, "th"), (30, "th"), (31, "st"),
+        ];
+        for (n, suffix) in expected {
+            assert_eq!(ordinal_suffix(n), suffix, "{n}");
+        }
+    }
+
+    #[test]
+    fn the_date_line_reads_like_the_seed() {
+        let authors = vec!["Steve Conover".to_owned()];
+        assert_eq!(date_line(datetime!(2018-09-19 0:00 UTC), &authors), "September 19th, 2018 by Steve Conover");
+        assert_eq!(long_date(datetime!(2017-12-07 0:00 UTC)), "December 7th, 2017");
+        assert_eq!(long_date(datetime!(2016-08-22 0:00 UTC)), "August 22nd, 2016");
+        assert_eq!(long_date(datetime!(2016-08-13 0:00 UTC)), "August 13th, 2016");
+    }
+
+    #[test]
+    fn several_authors_read_as_a_sentence() {
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(author_list(&names(&["A", "B"])), "A and B");
+        assert_eq!(author_list(&names(&["A", "B", "C"])), "A, B and C");
+        assert_eq!(date_line(datetime!(2020-01-01 0:00 UTC), &[]), "January 1st, 2020");
+    }
+
+    #[test]
+    fn the_reader_sees_the_authors_own_date_while_keys_use_utc() {
+        let late_evening = datetime!(2018-09-19 23:30 -5);
+        assert_eq!(long_date(late_evening), "September 19th, 2018");
+        assert_eq!(sortable(late_evening), "2018-09-20T04:30:00Z");
+        assert_eq!(parse_sortable(&sortable(late_evening)), Some(late_evening));
+    }
+}

@@ -1,0 +1,214 @@
+//! Markdown to safe HTML: pulldown-cmark with the extensions engineering posts use, heading ids
+//! for anchors, then ammonia, because raw HTML in Markdown is an XSS vector.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+
+/// The marker an author puts after the teaser paragraphs.
+pub const MORE_MARKER: &str = "<!-- more -->";
+
+/// Markdown rendered once, at ingest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// The whole body, sanitised.
+    pub body_html: String,
+    /// The teaser: what comes before `<!-- more -->`, else the first paragraph. Sanitised.
+    pub excerpt_html: String,
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Renders a post's Markdown body and takes its excerpt.
+pub fn render(markdown: &str) -> Rendered {
+    let body_html = to_safe_html(markdown);
+    let excerpt_html = match split_at_more(markdown) {
+        Some(teaser) => to_safe_html(teaser),
+        None => first_paragraph(markdown),
+    };
+    Rendered { body_html, excerpt_html }
+}
+
+/// Renders Markdown to sanitised HTML, with an id on every heading.
+pub fn to_safe_html(markdown: &str) -> String {
+    let events = with_heading_ids(Parser::new_ext(markdown, options()).collect());
+    let mut html = String::with_capacity(markdown.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    sanitize(&html)
+}
+
+/// The text before a line holding only `<!-- more -->`, if there is one.
+fn split_at_more(markdown: &str) -> Option<&str> {
+    let mut offset = 0;
+    for line in markdown.split_inclusive('\n') {
+        if line.trim() == MORE_MARKER {
+            return Some(&markdown[..offset]);
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// The first top-level paragraph, rendered and sanitised; empty if there is none.
+fn first_paragraph(markdown: &str) -> String {
+    let mut depth = 0usize;
+    let mut paragraph = Vec::new();
+    for event in Parser::new_ext(markdown, options()) {
+        match &event {
+            Event::Start(Tag::Paragraph) if depth == 0 => paragraph.push(event),
+            Event::End(TagEnd::Paragraph) if depth == 0 && !paragraph.is_empty() => {
+                paragraph.push(event);
+                break;
+            }
+            Event::Start(_) if paragraph.is_empty() => depth += 1,
+            Event::End(_) if paragraph.is_empty() => depth = depth.saturating_sub(1),
+            _ if !paragraph.is_empty() => paragraph.push(event),
+            _ => {}
+        }
+    }
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, paragraph.into_iter());
+    sanitize(&html)
+}
+
+/// Gives each heading without an explicit `{#id}` an id made from its text, unique in the post,
+/// so sections can be linked to.
+fn with_heading_ids(mut events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+    let mut taken: HashSet<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Start(Tag::Heading { id: Some(id), .. }) => Some(id.to_string()),
+            _ => None,
+        })
+        .collect();
+    let mut i = 0;
+    while i < events.len() {
+        if let Event::Start(Tag::Heading { id: None, .. }) = &events[i] {
+            let mut text = String::new();
+            for event in &events[i + 1..] {
+                match event {
+                    Event::End(TagEnd::Heading(_)) => break,
+                    Event::Text(t) | Event::Code(t) => text.push_str(t),
+                    _ => {}
+                }
+            }
+            let base = match slug::slugify(&text) {
+                s if s.is_empty() => "section".to_owned(),
+                s => s,
+            };
+            let mut id = base.clone();
+            let mut n = 1;
+            while !taken.insert(id.clone()) {
+                id = format!("{base}-{n}");
+                n += 1;
+            }
+            if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[i] {
+                *slot = Some(CowStr::from(id));
+            }
+        }
+        i += 1;
+    }
+    events
+}
+
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .add_tags(["input"])
+        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("code", ["class"])
+        .add_tag_attributes("div", ["class", "id"])
+        .add_tag_attributes("sup", ["class"])
+        .add_tag_attributes("th", ["style"])
+        .add_tag_attributes("td", ["style"])
+        .add_tag_attributes("ol", ["start"]);
+    for heading in ["h1", "h2", "h3", "h4", "h5", "h6"] {
+        builder.add_tag_attributes(heading, ["id"]);
+    }
+    builder.attribute_filter(|element, attribute, value| {
+        let keep = match (element, attribute) {
+            // Task list boxes only: an input of any other type is a form control.
+            ("input", "type") => value == "checkbox",
+            // Code languages only: a class could otherwise restyle the page.
+            ("code", "class") => is_language_class(value),
+            ("div", "class") => value == "footnote-definition",
+            ("sup", "class") => value == "footnote-definition-label" || value == "footnote-reference",
+            // Table alignment only: no other inline style survives.
+            ("th" | "td", "style") => {
+                matches!(value, "text-align: left" | "text-align: center" | "text-align: right")
+            }
+            _ => true,
+        };
+        keep.then(|| value.into())
+    });
+    builder
+});
+
+fn is_language_class(value: &str) -> bool {
+    value.strip_prefix("language-").is_some_and(|lang| {
+        !lang.is_empty()
+            && lang.len() <= 40
+            && lang.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'#' | b'_' | b'.'))
+    })
+}
+
+/// Removes everything that could run script or restyle the page from `html`.
+pub fn sanitize(html: &str) -> String {
+    SANITIZER.clean(html).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_extensions_engineering_posts_use_render() {
+        let md = "| a | b |\n|---|:-:|\n| 1 | 2 |\n\n~~old~~\n\n- [x] done\n\nNote[^1].\n\n[^1]: A footnote.\n\n```rust\nfn main() {}\n```\n";
+        let html = to_safe_html(md);
+        assert!(html.contains("<table>"), "{html}");
+        assert!(html.contains(r#"<th style="text-align: center">b</th>"#), "{html}");
+        assert!(html.contains("<del>old</del>"), "{html}");
+        assert!(html.contains(r#"<input disabled="" type="checkbox" checked="">"#), "{html}");
+        assert!(html.contains(r##"href="#1""##), "{html}");
+        assert!(html.contains(r#"<code class="language-rust">"#), "{html}");
+    }
+
+    #[test]
+    fn headings_get_unique_ids() {
+        let html = to_safe_html("## Why we moved\n\n## Why we moved\n\n## Custom {#mine}\n");
+        assert!(html.contains(r#"<h2 id="why-we-moved">"#), "{html}");
+        assert!(html.contains(r#"<h2 id="why-we-moved-1">"#), "{html}");
+        assert!(html.contains(r#"<h2 id="mine">"#), "{html}");
+    }
+
+    #[test]
+    fn raw_html_cannot_run_script() {
+        let md = "<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[x](javascript:alert(1))\n\n<input type=text name=q>\n\n<code class=\"evil\">x</code>\n";
+        let html = to_safe_html(md);
+        for bad in ["<script", "onerror", "javascript:", "type=\"text\"", "evil"] {
+            assert!(!html.contains(bad), "{bad} survived in {html}");
+        }
+    }
+
+    #[test]
+    fn the_excerpt_is_the_text_before_more() {
+        let rendered = render("First.\n\nSecond.\n\n<!-- more -->\n\nThird.\n");
+        assert_eq!(rendered.excerpt_html, "<p>First.</p>\n<p>Second.</p>\n");
+        assert!(rendered.body_html.contains("Third."));
+        assert!(!rendered.body_html.contains("more"), "the marker is a comment and is dropped");
+    }
+
+    #[test]
+    fn without_more_the_excerpt_is_the_first_paragraph() {
+        let rendered = render("## A heading\n\n> quoted\n\nThe *first* paragraph.\n\nThe second.\n");
+        assert_eq!(rendered.excerpt_html, "<p>The <em>first</em> paragraph.</p>\n");
+        assert_eq!(render("```\ncode only\n```\n").excerpt_html, "");
+    }
+}

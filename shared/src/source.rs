@@ -1,0 +1,269 @@
+//! From a Markdown source file to a [`Post`]: front matter validated, body rendered, excerpt
+//! taken. This runs once, when a post is published; reads never render.
+
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
+use xxhash_rust::xxh3::xxh3_128;
+
+use crate::frontmatter::{self, FrontMatter, FrontMatterError, OneOrMany};
+use crate::markdown;
+use crate::model::{Category, Post, Slug, SlugError};
+
+/// Why a source file is not a post. Each names the field or the rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PostError {
+    /// The front matter is missing or malformed.
+    #[error(transparent)]
+    FrontMatter(#[from] FrontMatterError),
+    /// No `title`.
+    #[error("front matter field `title` is required")]
+    MissingTitle,
+    /// No `date`, and the file name does not start with one.
+    #[error("front matter field `date` is required (or name the file like `2018-09-19-my-post.md`)")]
+    MissingDate,
+    /// `date` or `updated` is not a date.
+    #[error("front matter field `{field}`: `{value}` is not a date; write `2018-09-19` or `2018-09-19T10:00:00+02:00`")]
+    BadDate {
+        /// `date` or `updated`.
+        field: &'static str,
+        /// What was written.
+        value: String,
+    },
+    /// A slug, category or tag that cannot be made into a URL name.
+    #[error("front matter field `{field}`: {source}")]
+    BadName {
+        /// The field holding it.
+        field: &'static str,
+        /// Why.
+        source: SlugError,
+    },
+    /// A text field that is empty.
+    #[error("front matter field `{0}` cannot be empty")]
+    Empty(&'static str),
+}
+
+/// Parses, validates and renders one source file. `file_name` (like `2018-09-19-my-post.md`)
+/// supplies a date and a slug that the front matter does not.
+pub fn parse_post(source: &str, file_name: Option<&str>) -> Result<Post, PostError> {
+    let document = frontmatter::split(source)?;
+    let meta = frontmatter::parse(&document)?;
+    let stem = file_name.map(file_stem);
+    let (file_date, file_slug) = match stem {
+        Some(stem) => split_jekyll_name(stem),
+        None => (None, None),
+    };
+
+    let title = meta.title.clone().map(|t| t.trim().to_owned()).ok_or(PostError::MissingTitle)?;
+    if title.is_empty() {
+        return Err(PostError::Empty("title"));
+    }
+    let published = match (&meta.date, file_date) {
+        (Some(text), _) => parse_date("date", text)?,
+        (None, Some(date)) => date.midnight().assume_utc(),
+        (None, None) => return Err(PostError::MissingDate),
+    };
+    let updated = match &meta.updated {
+        Some(text) => parse_date("updated", text)?,
+        None => published,
+    };
+    let slug = match (&meta.slug, file_slug) {
+        (Some(slug), _) => Slug::parse(slug.trim()),
+        (None, Some(from_file)) => Slug::from_text(from_file),
+        (None, None) => Slug::from_text(&title),
+    }
+    .map_err(|source| PostError::BadName { field: "slug", source })?;
+
+    let categories = categories(&meta)?;
+    let tags = tags(&meta);
+    let authors = authors(&meta);
+    let rendered = markdown::render(document.body);
+    let excerpt_html = match meta.summary.as_deref().or(meta.description.as_deref()) {
+        Some(summary) if !summary.trim().is_empty() => markdown::to_safe_html(summary),
+        _ => rendered.excerpt_html,
+    };
+
+    Ok(Post {
+        slug,
+        title,
+        authors,
+        published,
+        updated,
+        categories,
+        tags,
+        excerpt_html,
+        source: source.to_owned(),
+        body_html: rendered.body_html,
+        content_hash: content_hash(source),
+        draft: meta.draft.unwrap_or(false),
+        version: 0,
+    })
+}
+
+/// The hash that tells an identical upload from a changed one.
+pub fn content_hash(source: &str) -> String {
+    format!("{:032x}", xxh3_128(source.as_bytes()))
+}
+
+fn file_stem(name: &str) -> &str {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    base.rsplit_once('.').map_or(base, |(stem, _)| stem)
+}
+
+/// `2018-09-19-my-post` → (2018-09-19, `my-post`); a plain `my-post` gives only the slug.
+fn split_jekyll_name(stem: &str) -> (Option<Date>, Option<&str>) {
+    let format = format_description!("[year]-[month]-[day]");
+    if stem.len() > 11 && stem.as_bytes()[10] == b'-' {
+        if let Ok(date) = Date::parse(&stem[..10], format) {
+            return (Some(date), Some(&stem[11..]));
+        }
+    }
+    (None, Some(stem))
+}
+
+/// Reads the date forms real blogs hold: RFC 3339, `2018-09-19 10:00:00 +0200` (Jekyll),
+/// date and time without a zone (taken as UTC), or a bare date (midnight UTC).
+pub fn parse_date(field: &'static str, text: &str) -> Result<OffsetDateTime, PostError> {
+    let text = text.trim();
+    let bad = || PostError::BadDate { field, value: text.to_owned() };
+    if let Ok(when) = OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339) {
+        return Ok(when);
+    }
+    let with_zone = [
+        format_description!("[year]-[month]-[day] [hour]:[minute]:[second] [offset_hour sign:mandatory][offset_minute]"),
+        format_description!("[year]-[month]-[day] [hour]:[minute]:[second] [offset_hour sign:mandatory]:[offset_minute]"),
+        format_description!("[year]-[month]-[day] [hour]:[minute] [offset_hour sign:mandatory][offset_minute]"),
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory][offset_minute]"),
+    ];
+    for format in with_zone {
+        if let Ok(when) = OffsetDateTime::parse(text, &format) {
+            return Ok(when);
+        }
+    }
+    let text_utc = text.strip_suffix(" UTC").or_else(|| text.strip_suffix('Z')).unwrap_or(text);
+    let without_zone = [
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]"),
+        format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"),
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond]"),
+        format_description!("[year]-[month]-[day] [hour]:[minute]"),
+        format_description!("[year]-[month]-[day]T[hour]:[minute]"),
+    ];
+    for format in without_zone {
+        if let Ok(when) = PrimitiveDateTime::parse(text_utc, &format) {
+            return Ok(when.assume_offset(UtcOffset::UTC));
+        }
+    }
+    Date::parse(text_utc, format_description!("[year]-[month]-[day]"))
+        .map(|date| date.midnight().assume_utc())
+        .map_err(|_| bad())
+}
+
+fn authors(meta: &FrontMatter) -> Vec<String> {
+    meta.authors
+        .clone()
+        .or_else(|| meta.author.clone())
+        .map(OneOrMany::into_vec)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| a.trim().to_owned())
+        .filter(|a| !a.is_empty())
+        .collect()
+}
+
+fn categories(meta: &FrontMatter) -> Result<Vec<Category>, PostError> {
+    let names = meta
+        .categories
+        .clone()
+        .map(OneOrMany::into_vec)
+        .or_else(|| meta.category.clone().map(|c| vec![c]))
+        .or_else(|| meta.taxonomies.as_ref().and_then(|t| t.categories.clone()).map(OneOrMany::into_vec))
+        .unwrap_or_default();
+    let mut categories: Vec<Category> = Vec::with_capacity(names.len());
+    for name in names.iter().filter(|n| !n.trim().is_empty()) {
+        let category =
+            Category::from_name(name).map_err(|source| PostError::BadName { field: "categories", source })?;
+        // Two spellings of one category ("Micro services", "micro-services") are one listing.
+        if !categories.iter().any(|c| c.slug == category.slug) {
+            categories.push(category);
+        }
+    }
+    Ok(categories)
+}
+
+fn tags(meta: &FrontMatter) -> Vec<String> {
+    let tags = meta
+        .tags
+        .clone()
+        .or_else(|| meta.taxonomies.as_ref().and_then(|t| t.tags.clone()))
+        .map(OneOrMany::into_vec)
+        .unwrap_or_default();
+    let mut unique: Vec<String> = Vec::with_capacity(tags.len());
+    for tag in tags.into_iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
+        if !unique.contains(&tag) {
+            unique.push(tag);
+        }
+    }
+    unique
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const POST: &str = "---\ntitle: \"Inside a SoundCloud Microservice\"\ndate: 2017-07-28\nauthor: Matthias Käppler\ncategories: Microservices\ntags: [scala]\n---\nThe teaser.\n\nMore text.\n";
+
+    #[test]
+    fn a_post_takes_its_fields_from_front_matter() {
+        let post = parse_post(POST, None).unwrap();
+        assert_eq!(post.slug.as_str(), "inside-a-soundcloud-microservice");
+        assert_eq!(post.authors, ["Matthias Käppler"]);
+        assert_eq!(post.published, datetime!(2017-07-28 0:00 UTC));
+        assert_eq!(post.categories, [Category::from_name("Microservices").unwrap()]);
+        assert_eq!(post.excerpt_html, "<p>The teaser.</p>\n");
+        assert!(!post.draft);
+    }
+
+    #[test]
+    fn a_jekyll_file_name_gives_the_date_and_the_slug() {
+        let post = parse_post("---\ntitle: Hi\n---\nBody\n", Some("_posts/2016-07-27-sync-comms.md")).unwrap();
+        assert_eq!(post.slug.as_str(), "sync-comms");
+        assert_eq!(post.published, datetime!(2016-07-27 0:00 UTC));
+    }
+
+    #[test]
+    fn dates_real_blogs_hold_are_read() {
+        let cases = [
+            ("2018-09-19", datetime!(2018-09-19 0:00 UTC)),
+            ("2018-09-19T10:11:12Z", datetime!(2018-09-19 10:11:12 UTC)),
+            ("2018-09-19T10:11:12+02:00", datetime!(2018-09-19 10:11:12 +2)),
+            ("2018-09-19 10:11:12 +0200", datetime!(2018-09-19 10:11:12 +2)),
+            ("2018-09-19 10:11:12", datetime!(2018-09-19 10:11:12 UTC)),
+            ("2018-09-19 10:11", datetime!(2018-09-19 10:11 UTC)),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_date("date", text).unwrap(), expected, "{text}");
+        }
+        assert!(matches!(parse_date("date", "19/09/2018"), Err(PostError::BadDate { field: "date", .. })));
+    }
+
+    #[test]
+    fn missing_required_fields_are_named() {
+        assert_eq!(parse_post("---\ndate: 2018-01-01\n---\n", None), Err(PostError::MissingTitle));
+        assert_eq!(parse_post("---\ntitle: x\n---\n", None), Err(PostError::MissingDate));
+        assert_eq!(parse_post("---\ntitle: \" \"\ndate: 2018-01-01\n---\n", None), Err(PostError::Empty("title")));
+        let err = parse_post("---\ntitle: x\ndate: 2018-01-01\nslug: Not A Slug\n---\n", None).unwrap_err();
+        assert!(err.to_string().contains("`slug`"), "{err}");
+    }
+
+    #[test]
+    fn a_summary_replaces_the_first_paragraph_as_excerpt() {
+        let post = parse_post("---\ntitle: x\ndate: 2018-01-01\nsummary: In *short*.\n---\nLong first paragraph.\n", None).unwrap();
+        assert_eq!(post.excerpt_html, "<p>In <em>short</em>.</p>\n");
+    }
+
+    #[test]
+    fn the_same_source_hashes_the_same() {
+        assert_eq!(parse_post(POST, None).unwrap().content_hash, parse_post(POST, None).unwrap().content_hash);
+        assert_ne!(content_hash(POST), content_hash(&POST.replace("teaser", "hook")));
+    }
+}

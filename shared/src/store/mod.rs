@@ -1,0 +1,168 @@
+//! Storage behind one trait, with two real backends: DynamoDB in AWS and an embedded SQLite
+//! file locally. Both hold the same single-table layout: a post item, and one listing entry per
+//! listing the post is in, written together.
+
+mod dynamo;
+mod sqlite;
+
+use std::env;
+use std::error::Error as StdError;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+pub use dynamo::{DynamoStore, create_table};
+pub use sqlite::SqliteStore;
+
+use crate::config::ConfigError;
+use crate::model::{Cursor, Listing, ListingEntry, ListingPage, PageRequest, Post, Slug, visible_until};
+
+/// A boxed error from a backend, kept whole so its cause chain survives to the log.
+pub type BoxError = Box<dyn StdError + Send + Sync>;
+
+/// Why the store could not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store is down, throttling or too slow: worth retrying shortly (503).
+    #[error("the store is unavailable")]
+    Unavailable(#[source] BoxError),
+    /// Anything else: a bug, or an item this code cannot read (500).
+    #[error("the store failed: {0}")]
+    Failed(&'static str, #[source] BoxError),
+}
+
+/// What publishing a post did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublishOutcome {
+    /// A new post, stored at this version.
+    Created {
+        /// The stored version.
+        version: u64,
+    },
+    /// The same content was already stored: nothing was written.
+    Unchanged {
+        /// The stored version.
+        version: u64,
+    },
+    /// Another post already has this slug: nothing was written.
+    SlugTaken {
+        /// The stored post's version.
+        version: u64,
+    },
+}
+
+/// One read of a listing: a contiguous run of entries in one direction from a start key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListingQuery {
+    /// Which listing.
+    pub listing: Listing,
+    /// Descending sort keys (newest first) or ascending.
+    pub newest_first: bool,
+    /// Start strictly after this sort key, in the query's direction.
+    pub exclusive_start: Option<String>,
+    /// Nothing above this sort key: posts scheduled for later stay hidden.
+    pub visible_until: String,
+    /// At most this many entries.
+    pub limit: usize,
+}
+
+/// The blog's storage. A read request makes exactly one call.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// The post with this slug, drafts and scheduled posts included (one `GetItem`).
+    async fn post(&self, slug: &Slug) -> Result<Option<Post>, StoreError>;
+
+    /// Entries of one listing, in the query's order (one `Query`).
+    async fn listing(&self, query: &ListingQuery) -> Result<Vec<ListingEntry>, StoreError>;
+
+    /// Stores a new post and an entry in each of its listings, all or nothing (drafts get no
+    /// listing entries). Identical content already stored is left alone.
+    async fn publish(&self, post: &Post) -> Result<PublishOutcome, StoreError>;
+}
+
+/// Reads one page of a listing with one store call: asks for one entry more than a page, so
+/// the page knows whether there is a next one without a second request.
+pub async fn listing_page(
+    store: &dyn Store,
+    listing: &Listing,
+    request: &PageRequest,
+    page_size: usize,
+    now: OffsetDateTime,
+) -> Result<ListingPage, StoreError> {
+    let (newest_first, exclusive_start) = match request {
+        PageRequest::First => (true, None),
+        PageRequest::After(cursor) => (true, Some(cursor.sort_key().to_owned())),
+        PageRequest::Before(cursor) => (false, Some(cursor.sort_key().to_owned())),
+    };
+    let query = ListingQuery {
+        listing: listing.clone(),
+        newest_first,
+        exclusive_start,
+        visible_until: visible_until(now),
+        limit: page_size + 1,
+    };
+    let mut entries = store.listing(&query).await?;
+    let more = entries.len() > page_size;
+    entries.truncate(page_size);
+    if !newest_first {
+        entries.reverse();
+    }
+    let first = entries.first().map(|e| Cursor::at(e.sort_key()));
+    let last = entries.last().map(|e| Cursor::at(e.sort_key()));
+    let (older, newer) = match request {
+        PageRequest::First => (last.filter(|_| more), None),
+        // Came from a newer page, so there is one; older ones exist if the query found more.
+        PageRequest::After(_) => (last.filter(|_| more), first),
+        // Came from an older page, so there is one; newer ones exist if the query found more.
+        PageRequest::Before(_) => (last, first.filter(|_| more)),
+    };
+    Ok(ListingPage { entries, older, newer })
+}
+
+/// Which backend to use, as the environment says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreConfig {
+    /// A DynamoDB table (its endpoint may be overridden by `AWS_ENDPOINT_URL_DYNAMODB`).
+    Dynamo {
+        /// The table name.
+        table: String,
+    },
+    /// An embedded SQLite file.
+    Sqlite {
+        /// Its path.
+        path: std::path::PathBuf,
+    },
+}
+
+impl StoreConfig {
+    /// `BLOG_TABLE` names a DynamoDB table; `BLOG_DB` names an embedded database file.
+    /// Exactly one must be set.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let table = env::var("BLOG_TABLE").ok().filter(|v| !v.trim().is_empty());
+        let db = env::var("BLOG_DB").ok().filter(|v| !v.trim().is_empty());
+        match (table, db) {
+            (Some(table), None) => Ok(Self::Dynamo { table }),
+            (None, Some(path)) => Ok(Self::Sqlite { path: path.into() }),
+            (Some(_), Some(_)) => Err(ConfigError::Invalid {
+                name: "BLOG_TABLE",
+                problem: "set BLOG_TABLE (DynamoDB) or BLOG_DB (embedded), not both".to_owned(),
+            }),
+            (None, None) => Err(ConfigError::Missing(
+                "BLOG_TABLE",
+                "set BLOG_TABLE to a DynamoDB table name, or BLOG_DB to an embedded database file",
+            )),
+        }
+    }
+
+    /// Opens the store. For DynamoDB this loads the AWS configuration from the standard chain.
+    pub async fn open(&self) -> Result<Arc<dyn Store>, StoreError> {
+        match self {
+            Self::Dynamo { table } => {
+                let sdk = aws_config::load_from_env().await;
+                Ok(Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table.clone())))
+            }
+            Self::Sqlite { path } => Ok(Arc::new(SqliteStore::open(path).await?)),
+        }
+    }
+}

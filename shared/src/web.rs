@@ -1,0 +1,324 @@
+//! The HTTP edge: the routes of every function, shared by the Lambda binaries and `blog serve`.
+//!
+//! Each Lambda function mounts only its own routes ([`list_posts`], [`get_post`], [`feed`]);
+//! the local site mounts them all ([`site`]). Handlers get the store and the site
+//! configuration from [`AppState`]; statuses, caching headers and error pages are decided here
+//! and nowhere else.
+
+use std::error::Error as StdError;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use time::OffsetDateTime;
+use xxhash_rust::xxh3::xxh3_128;
+
+use crate::config::SiteConfig;
+use crate::feed::{self, FeedInfo};
+use crate::model::{Cursor, CursorError, Listing, ListingPage, PageRequest, Slug};
+use crate::store::{self, Store, StoreError};
+use crate::views::{
+    ErrorView, Layout, ListingView, PostView, Row, SITE_FEED_PATH, category_feed_path, category_path,
+};
+
+/// How long browsers and the CDN may keep a page or a feed.
+pub const CACHE_CONTROL: &str = "public, max-age=60, s-maxage=300";
+/// How long a 404 may be kept: short, since the post may be published any minute.
+const NOT_FOUND_CACHE_CONTROL: &str = "public, max-age=60";
+/// Seconds a client should wait before retrying when the store is unavailable.
+const RETRY_AFTER_SECONDS: &str = "5";
+
+const HTML: &str = "text/html; charset=utf-8";
+const RSS: &str = "application/rss+xml; charset=utf-8";
+
+/// What every handler gets: the store, and the site's configuration. Built once per process.
+#[derive(Clone)]
+pub struct AppState {
+    store: Arc<dyn Store>,
+    site: Arc<SiteConfig>,
+}
+
+impl AppState {
+    /// The state of a site over `store`.
+    pub fn new(store: Arc<dyn Store>, site: SiteConfig) -> Self {
+        Self { store, site: Arc::new(site) }
+    }
+}
+
+/// The `list-posts` function's routes: `/` and `/category/{category}`.
+pub fn list_posts(state: AppState) -> Router {
+    finish(listing_routes(), state)
+}
+
+/// The `get-post` function's route: `/posts/{slug}`.
+pub fn get_post(state: AppState) -> Router {
+    finish(post_routes(), state)
+}
+
+/// The `feed` function's routes: `/feed.xml` and `/category/{category}/feed.xml`.
+pub fn feed(state: AppState) -> Router {
+    finish(feed_routes(), state)
+}
+
+/// Every read route in one router, as `blog serve` runs them.
+pub fn site(state: AppState) -> Router {
+    finish(listing_routes().merge(post_routes()).merge(feed_routes()), state)
+}
+
+fn listing_routes() -> Router<AppState> {
+    Router::new().route("/", get(home)).route("/category/{category}", get(category))
+}
+
+fn post_routes() -> Router<AppState> {
+    Router::new().route("/posts/{slug}", get(post))
+}
+
+fn feed_routes() -> Router<AppState> {
+    Router::new().route("/feed.xml", get(site_feed)).route("/category/{category}/feed.xml", get(category_feed))
+}
+
+fn finish(routes: Router<AppState>, state: AppState) -> Router {
+    routes.fallback(fallback).with_state(state)
+}
+
+/// Why a request got no page.
+#[derive(Debug, thiserror::Error)]
+enum WebError {
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    BadCursor(#[from] CursorError),
+    #[error("both `after` and `before` were given")]
+    TwoCursors,
+    #[error("the query string does not parse")]
+    BadQuery,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("rendering a page failed")]
+    Render(#[from] askama::Error),
+}
+
+/// A representation ready to send with validators.
+struct Body {
+    content_type: &'static str,
+    text: String,
+}
+
+impl Body {
+    fn html(view: &impl Template) -> Result<Self, WebError> {
+        Ok(Self { content_type: HTML, text: view.render()? })
+    }
+}
+
+/// The query string of a listing page.
+#[derive(Debug, Default, Deserialize)]
+struct PageQuery {
+    after: Option<String>,
+    before: Option<String>,
+}
+
+impl PageQuery {
+    fn request(&self) -> Result<PageRequest, WebError> {
+        match (&self.after, &self.before) {
+            (None, None) => Ok(PageRequest::First),
+            (Some(after), None) => Ok(PageRequest::After(Cursor::decode(after)?)),
+            (None, Some(before)) => Ok(PageRequest::Before(Cursor::decode(before)?)),
+            (Some(_), Some(_)) => Err(WebError::TwoCursors),
+        }
+    }
+}
+
+async fn home(State(state): State<AppState>, query: Result<Query<PageQuery>, QueryRejection>, headers: HeaderMap) -> Response {
+    let result = listing_page(&state, None, query.map(|q| q.0)).await;
+    respond(&state, &headers, result)
+}
+
+async fn category(
+    State(state): State<AppState>,
+    Path(category): Path<String>,
+    query: Result<Query<PageQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let result = match Slug::parse(&category) {
+        Ok(slug) => listing_page(&state, Some(slug), query.map(|q| q.0)).await,
+        Err(_) => Err(WebError::NotFound),
+    };
+    respond(&state, &headers, result)
+}
+
+async fn listing_page(
+    state: &AppState,
+    category: Option<Slug>,
+    query: Result<PageQuery, QueryRejection>,
+) -> Result<Body, WebError> {
+    let request = query.map_err(|_| WebError::BadQuery)?.request()?;
+    let listing = category.clone().map_or(Listing::All, Listing::Category);
+    let page = read_page(state, &listing, &request).await?;
+    let base_path = category.as_ref().map_or_else(|| "/".to_owned(), |slug| category_path(slug.as_str()));
+    let category_name = match &category {
+        // A category exists while it has a visible post; its name comes with the entries.
+        Some(slug) => Some(category_name(&page, slug).ok_or(WebError::NotFound)?),
+        None if page.entries.is_empty() && request != PageRequest::First => return Err(WebError::NotFound),
+        None => None,
+    };
+    let feed_path = category.as_ref().map_or_else(|| SITE_FEED_PATH.to_owned(), |s| category_feed_path(s.as_str()));
+    let canonical = (request == PageRequest::First).then_some(base_path.as_str());
+    let view = ListingView {
+        layout: Layout::new(&state.site, category_name.as_deref(), &feed_path, canonical),
+        category: category_name,
+        rows: page.entries.iter().map(Row::from).collect(),
+        older_url: page.older.map(|c| format!("{base_path}?after={}", c.encode())),
+        newer_url: page.newer.map(|c| format!("{base_path}?before={}", c.encode())),
+    };
+    Body::html(&view)
+}
+
+fn category_name(page: &ListingPage, slug: &Slug) -> Option<String> {
+    page.entries.first()?.categories.iter().find(|c| &c.slug == slug).map(|c| c.name.clone())
+}
+
+async fn read_page(state: &AppState, listing: &Listing, request: &PageRequest) -> Result<ListingPage, WebError> {
+    let now = OffsetDateTime::now_utc();
+    Ok(store::listing_page(state.store.as_ref(), listing, request, state.site.page_size, now).await?)
+}
+
+async fn post(State(state): State<AppState>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
+    let result = post_page(&state, &slug).await;
+    respond(&state, &headers, result)
+}
+
+async fn post_page(state: &AppState, slug: &str) -> Result<Body, WebError> {
+    let slug = Slug::parse(slug).map_err(|_| WebError::NotFound)?;
+    let post = state.store.post(&slug).await?.ok_or(WebError::NotFound)?;
+    // Drafts are never public; a scheduled post appears at its time, with no job to run.
+    if post.draft || post.published > OffsetDateTime::now_utc() {
+        return Err(WebError::NotFound);
+    }
+    Body::html(&PostView::new(&state.site, &post))
+}
+
+async fn site_feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let result = feed_document(&state, None).await;
+    respond(&state, &headers, result)
+}
+
+async fn category_feed(State(state): State<AppState>, Path(category): Path<String>, headers: HeaderMap) -> Response {
+    let result = match Slug::parse(&category) {
+        Ok(slug) => feed_document(&state, Some(slug)).await,
+        Err(_) => Err(WebError::NotFound),
+    };
+    respond(&state, &headers, result)
+}
+
+async fn feed_document(state: &AppState, category: Option<Slug>) -> Result<Body, WebError> {
+    let listing = category.clone().map_or(Listing::All, Listing::Category);
+    let page = read_page(state, &listing, &PageRequest::First).await?;
+    let (title, page_path, feed_path) = match &category {
+        Some(slug) => {
+            let name = category_name(&page, slug).ok_or(WebError::NotFound)?;
+            (format!("{}: {name}", state.site.title), category_path(slug.as_str()), category_feed_path(slug.as_str()))
+        }
+        None => (state.site.title.clone(), "/".to_owned(), SITE_FEED_PATH.to_owned()),
+    };
+    let info = FeedInfo { title, page_path: &page_path, feed_path: &feed_path };
+    Ok(Body { content_type: RSS, text: feed::rss(&state.site, &info, &page.entries) })
+}
+
+async fn fallback(State(state): State<AppState>) -> Response {
+    error_response(&state, WebError::NotFound)
+}
+
+/// Turns a handler's result into the response: validators and 304 for a body, a page for an
+/// error. The one place statuses are decided.
+fn respond(state: &AppState, headers: &HeaderMap, result: Result<Body, WebError>) -> Response {
+    match result {
+        Ok(body) => cached(headers, body),
+        Err(error) => error_response(state, error),
+    }
+}
+
+fn cached(request_headers: &HeaderMap, body: Body) -> Response {
+    let etag = format!("\"{:032x}\"", xxh3_128(body.text.as_bytes()));
+    let fresh = request_headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| etag_matches(v, &etag));
+    let mut response =
+        if fresh { StatusCode::NOT_MODIFIED.into_response() } else { ([(header::CONTENT_TYPE, body.content_type)], body.text).into_response() };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    response
+}
+
+/// Weak comparison (RFC 9110 §8.8.3.2): CloudFront weakens a strong ETag to `W/"…"` when it
+/// compresses, and the revalidation must still match.
+fn etag_matches(if_none_match: &str, etag: &str) -> bool {
+    if_none_match.trim() == "*"
+        || if_none_match.split(',').map(str::trim).any(|candidate| candidate.trim_start_matches("W/") == etag)
+}
+
+fn error_response(state: &AppState, error: WebError) -> Response {
+    let (status, heading, message) = match &error {
+        WebError::NotFound => (StatusCode::NOT_FOUND, "Page not found", "There is no page at this address. The post may have moved, or the link may be mistyped."),
+        WebError::BadCursor(_) | WebError::TwoCursors | WebError::BadQuery => (StatusCode::BAD_REQUEST, "This page link is not valid", "The link to this page of posts is damaged. Start again from the newest posts."),
+        WebError::Store(StoreError::Unavailable(_)) => (StatusCode::SERVICE_UNAVAILABLE, "Temporarily unavailable", "The blog cannot reach its storage right now. Please try again in a few seconds."),
+        WebError::Store(StoreError::Failed(..)) | WebError::Render(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "This page could not be shown. The team has been told."),
+    };
+    if status.is_server_error() {
+        tracing::error!(status = status.as_u16(), error = %chain(&error), "request failed");
+    }
+    let page = ErrorView::new(&state.site, heading, message).render().unwrap_or_else(|_| heading.to_owned());
+    let mut response = (status, [(header::CONTENT_TYPE, HTML)], page).into_response();
+    let headers = response.headers_mut();
+    match status {
+        StatusCode::NOT_FOUND => {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(NOT_FOUND_CACHE_CONTROL));
+        }
+        StatusCode::SERVICE_UNAVAILABLE => {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+        _ => {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+    }
+    response
+}
+
+/// An error and its causes on one line, for the log.
+fn chain(error: &dyn StdError) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etags_compare_weakly_as_cloudfront_needs() {
+        let etag = "\"abc\"";
+        assert!(etag_matches("\"abc\"", etag));
+        assert!(etag_matches("W/\"abc\"", etag));
+        assert!(etag_matches("\"x\", W/\"abc\"", etag));
+        assert!(etag_matches("*", etag));
+        assert!(!etag_matches("\"abcd\"", etag));
+        assert!(!etag_matches("abc", etag));
+    }
+}
