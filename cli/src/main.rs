@@ -1,1 +1,102 @@
-fn main() {}
+//! `blog`: the blog's author and operator command line.
+//!
+//! `blog serve` runs the whole site in one process on the embedded store, seeded on first run
+//! from `examples/posts/`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use blog_shared::model::{Listing, visible_until};
+use blog_shared::store::{ListingQuery, SqliteStore, Store};
+use blog_shared::{AppState, SiteConfig, seed, web};
+use clap::{Parser, Subcommand};
+use time::OffsetDateTime;
+
+#[derive(Debug, Parser)]
+#[command(name = "blog", version, about = "Run, write and publish the blog")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the whole site locally on the embedded store.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    addr: SocketAddr,
+    /// The embedded database file (created if missing).
+    #[arg(long, env = "BLOG_DB", default_value = ".blog/blog.sqlite3")]
+    db: PathBuf,
+    /// Folder of Markdown posts that seeds an empty database.
+    #[arg(long, default_value = "examples/posts")]
+    seed: PathBuf,
+    /// The public URL of the site, for feeds and canonical links [default: http://ADDR].
+    #[arg(long, env = "BLOG_BASE_URL")]
+    base_url: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve(args) => serve(args).await,
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<()> {
+    let base_url = args.base_url.clone().unwrap_or_else(|| format!("http://{}", args.addr));
+    let site = SiteConfig::new(&base_url)?;
+    let store = SqliteStore::open(&args.db)
+        .await
+        .with_context(|| format!("opening the embedded database {}", args.db.display()))?;
+    seed_if_empty(&store, &args.seed).await?;
+
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("listening on {} (is another server using it? try --addr)", args.addr))?;
+    println!("The blog is running at {base_url}/ (database {}). Press Ctrl-C to stop.", args.db.display());
+    let app = web::site(AppState::new(std::sync::Arc::new(store), site));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("serving the blog")?;
+    println!("Stopped.");
+    Ok(())
+}
+
+async fn seed_if_empty(store: &SqliteStore, dir: &Path) -> Result<()> {
+    let probe = ListingQuery {
+        listing: Listing::All,
+        newest_first: true,
+        exclusive_start: None,
+        visible_until: visible_until(OffsetDateTime::now_utc() + time::Duration::days(365 * 100)),
+        limit: 1,
+    };
+    if !store.listing(&probe).await?.is_empty() {
+        return Ok(());
+    }
+    if !dir.is_dir() {
+        eprintln!("The database is empty and {} is not a folder: starting with no posts.", dir.display());
+        return Ok(());
+    }
+    let report = seed::seed(store, dir).await.with_context(|| format!("seeding from {}", dir.display()))?;
+    println!("Seeded {} posts from {}.", report.created + report.unchanged, dir.display());
+    for path in report.conflicts {
+        eprintln!("Skipped {}: its slug is taken by a post with other content.", path.display());
+    }
+    Ok(())
+}

@@ -10,6 +10,7 @@ pub mod feed;
 pub mod frontmatter;
 pub mod markdown;
 pub mod model;
+pub mod seed;
 pub mod source;
 pub mod store;
 pub mod views;
