@@ -56,7 +56,10 @@ async fn main() -> Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
-    let base_url = args.base_url.clone().unwrap_or_else(|| format!("http://{}", args.addr));
+    let base_url = args
+        .base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.addr));
     let site = SiteConfig::new(&base_url)?;
     let store = SqliteStore::open(&args.db)
         .await
@@ -65,8 +68,16 @@ async fn serve(args: ServeArgs) -> Result<()> {
 
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
-        .with_context(|| format!("listening on {} (is another server using it? try --addr)", args.addr))?;
-    println!("The blog is running at {base_url}/ (database {}). Press Ctrl-C to stop.", args.db.display());
+        .with_context(|| {
+            format!(
+                "listening on {} (is another server using it? try --addr)",
+                args.addr
+            )
+        })?;
+    println!(
+        "The blog is running at {base_url}/ (database {}). Press Ctrl-C to stop.",
+        args.db.display()
+    );
     let app = web::site(AppState::new(std::sync::Arc::new(store), site));
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
@@ -90,13 +101,25 @@ async fn seed_if_empty(store: &SqliteStore, dir: &Path) -> Result<()> {
         return Ok(());
     }
     if !dir.is_dir() {
-        eprintln!("The database is empty and {} is not a folder: starting with no posts.", dir.display());
+        eprintln!(
+            "The database is empty and {} is not a folder: starting with no posts.",
+            dir.display()
+        );
         return Ok(());
     }
-    let report = seed::seed(store, dir).await.with_context(|| format!("seeding from {}", dir.display()))?;
-    println!("Seeded {} posts from {}.", report.created + report.unchanged, dir.display());
+    let report = seed::seed(store, dir)
+        .await
+        .with_context(|| format!("seeding from {}", dir.display()))?;
+    println!(
+        "Seeded {} posts from {}.",
+        report.created + report.unchanged,
+        dir.display()
+    );
     for path in report.conflicts {
-        eprintln!("Skipped {}: its slug is taken by a post with other content.", path.display());
+        eprintln!(
+            "Skipped {}: its slug is taken by a post with other content.",
+            path.display()
+        );
     }
     Ok(())
 }

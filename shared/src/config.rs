@@ -46,14 +46,21 @@ impl SiteConfig {
 
     /// Reads `BLOG_BASE_URL` (required), `BLOG_TITLE` and `BLOG_DESCRIPTION` (optional).
     pub fn from_env() -> Result<Self, ConfigError> {
-        let base_url = env::var("BLOG_BASE_URL").ok().filter(|v| !v.trim().is_empty()).ok_or(
-            ConfigError::Missing("BLOG_BASE_URL", "the public URL of the blog, like https://blog.example.com"),
-        )?;
+        let base_url = env::var("BLOG_BASE_URL")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .ok_or(ConfigError::Missing(
+                "BLOG_BASE_URL",
+                "the public URL of the blog, like https://blog.example.com",
+            ))?;
         let mut config = Self::new(&base_url)?;
         if let Some(title) = env::var("BLOG_TITLE").ok().filter(|v| !v.trim().is_empty()) {
             config.title = title;
         }
-        if let Some(description) = env::var("BLOG_DESCRIPTION").ok().filter(|v| !v.trim().is_empty()) {
+        if let Some(description) = env::var("BLOG_DESCRIPTION")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+        {
             config.description = description;
         }
         Ok(config)
@@ -67,7 +74,10 @@ impl SiteConfig {
 
 /// Accepts `http(s)://host[:port]` with nothing after it but an optional `/`.
 fn normalise_base_url(url: &str) -> Result<String, ConfigError> {
-    let invalid = |problem: &str| ConfigError::Invalid { name: "BLOG_BASE_URL", problem: format!("{problem}: `{url}`") };
+    let invalid = |problem: &str| ConfigError::Invalid {
+        name: "BLOG_BASE_URL",
+        problem: format!("{problem}: `{url}`"),
+    };
     let trimmed = url.trim().trim_end_matches('/');
     let rest = trimmed
         .strip_prefix("https://")
@@ -77,7 +87,9 @@ fn normalise_base_url(url: &str) -> Result<String, ConfigError> {
         return Err(invalid("has no host"));
     }
     if rest.contains(['/', '?', '#', ' ']) {
-        return Err(invalid("must be an origin only, with no path, query or fragment"));
+        return Err(invalid(
+            "must be an origin only, with no path, query or fragment",
+        ));
     }
     Ok(trimmed.to_owned())
 }
@@ -88,9 +100,24 @@ mod tests {
 
     #[test]
     fn the_base_url_is_an_origin() {
-        assert_eq!(SiteConfig::new("https://blog.example.com/").unwrap().base_url, "https://blog.example.com");
-        assert_eq!(SiteConfig::new("http://127.0.0.1:3000").unwrap().absolute("/feed.xml"), "http://127.0.0.1:3000/feed.xml");
-        for bad in ["blog.example.com", "https://", "https://x.com/blog", "ftp://x.com"] {
+        assert_eq!(
+            SiteConfig::new("https://blog.example.com/")
+                .unwrap()
+                .base_url,
+            "https://blog.example.com"
+        );
+        assert_eq!(
+            SiteConfig::new("http://127.0.0.1:3000")
+                .unwrap()
+                .absolute("/feed.xml"),
+            "http://127.0.0.1:3000/feed.xml"
+        );
+        for bad in [
+            "blog.example.com",
+            "https://",
+            "https://x.com/blog",
+            "ftp://x.com",
+        ] {
             assert!(SiteConfig::new(bad).is_err(), "{bad}");
         }
     }

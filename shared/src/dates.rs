@@ -7,14 +7,18 @@ use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 /// Fixed-width UTC, `2018-09-19T00:00:00Z`: its text order is time order, so it can lead a key.
 pub fn sortable(when: OffsetDateTime) -> String {
     let utc = when.to_offset(UtcOffset::UTC);
-    utc.format(format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z"))
-        .expect("a four-digit year always formats")
+    utc.format(format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+    ))
+    .expect("a four-digit year always formats")
 }
 
 /// Reads back what [`sortable`] wrote.
 pub fn parse_sortable(text: &str) -> Option<OffsetDateTime> {
     let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    PrimitiveDateTime::parse(text, format).ok().map(PrimitiveDateTime::assume_utc)
+    PrimitiveDateTime::parse(text, format)
+        .ok()
+        .map(PrimitiveDateTime::assume_utc)
 }
 
 /// RFC 3339, as in feeds and JSON.
@@ -30,7 +34,12 @@ pub fn rfc2822(when: OffsetDateTime) -> String {
 /// The date a reader sees, in the author's own time zone: `September 19th, 2018`.
 pub fn long_date(when: OffsetDateTime) -> String {
     let day = when.day();
-    format!("{} {day}{}, {}", when.month(), ordinal_suffix(day.into()), when.year())
+    format!(
+        "{} {day}{}, {}",
+        when.month(),
+        ordinal_suffix(day.into()),
+        when.year()
+    )
 }
 
 /// The English ordinal suffix: 1st, 2nd, 3rd, 4th … 11th, 12th, 13th … 21st, 22nd, 23rd.
@@ -56,7 +65,11 @@ pub fn author_list(authors: &[String]) -> String {
 /// The line under a title: `September 19th, 2018 by Steve Conover`.
 pub fn date_line(published: OffsetDateTime, authors: &[String]) -> String {
     let date = long_date(published);
-    if authors.is_empty() { date } else { format!("{date} by {}", author_list(authors)) }
+    if authors.is_empty() {
+        date
+    } else {
+        format!("{date} by {}", author_list(authors))
+    }
 }
 
 #[cfg(test)]
@@ -67,8 +80,22 @@ mod tests {
     #[test]
     fn ordinals_follow_english() {
         let expected = [
-            (1, "st"), (2, "nd"), (3, "rd"), (4, "th"), (10, "th"), (11, "th"), (12, "th"), (13, "th"),
-            (14, "th"), (20, "th"), (21, "st"), (22, "nd"), (23, "rd"), (24, "th"), (30, "th"), (31, "st"),
+            (1, "st"),
+            (2, "nd"),
+            (3, "rd"),
+            (4, "th"),
+            (10, "th"),
+            (11, "th"),
+            (12, "th"),
+            (13, "th"),
+            (14, "th"),
+            (20, "th"),
+            (21, "st"),
+            (22, "nd"),
+            (23, "rd"),
+            (24, "th"),
+            (30, "th"),
+            (31, "st"),
         ];
         for (n, suffix) in expected {
             assert_eq!(ordinal_suffix(n), suffix, "{n}");
@@ -78,10 +105,22 @@ mod tests {
     #[test]
     fn the_date_line_reads_like_the_seed() {
         let authors = vec!["Steve Conover".to_owned()];
-        assert_eq!(date_line(datetime!(2018-09-19 0:00 UTC), &authors), "September 19th, 2018 by Steve Conover");
-        assert_eq!(long_date(datetime!(2017-12-07 0:00 UTC)), "December 7th, 2017");
-        assert_eq!(long_date(datetime!(2016-08-22 0:00 UTC)), "August 22nd, 2016");
-        assert_eq!(long_date(datetime!(2016-08-13 0:00 UTC)), "August 13th, 2016");
+        assert_eq!(
+            date_line(datetime!(2018-09-19 0:00 UTC), &authors),
+            "September 19th, 2018 by Steve Conover"
+        );
+        assert_eq!(
+            long_date(datetime!(2017-12-07 0:00 UTC)),
+            "December 7th, 2017"
+        );
+        assert_eq!(
+            long_date(datetime!(2016-08-22 0:00 UTC)),
+            "August 22nd, 2016"
+        );
+        assert_eq!(
+            long_date(datetime!(2016-08-13 0:00 UTC)),
+            "August 13th, 2016"
+        );
     }
 
     #[test]
@@ -89,7 +128,10 @@ mod tests {
         let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(author_list(&names(&["A", "B"])), "A and B");
         assert_eq!(author_list(&names(&["A", "B", "C"])), "A, B and C");
-        assert_eq!(date_line(datetime!(2020-01-01 0:00 UTC), &[]), "January 1st, 2020");
+        assert_eq!(
+            date_line(datetime!(2020-01-01 0:00 UTC), &[]),
+            "January 1st, 2020"
+        );
     }
 
     #[test]

@@ -29,7 +29,9 @@ pub fn rss(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> 
             ItemBuilder::default()
                 .title(Some(entry.title.clone()))
                 .link(Some(url.clone()))
-                .guid(Some(GuidBuilder::default().value(url).permalink(true).build()))
+                .guid(Some(
+                    GuidBuilder::default().value(url).permalink(true).build(),
+                ))
                 .pub_date(Some(dates::rfc2822(entry.published)))
                 .description(Some(entry.excerpt_html.clone()))
                 .categories(
@@ -44,7 +46,11 @@ pub fn rss(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> 
                         })
                         .collect::<Vec<_>>(),
                 )
-                .dublin_core_ext(Some(DublinCoreExtensionBuilder::default().creators(entry.authors.clone()).build()))
+                .dublin_core_ext(Some(
+                    DublinCoreExtensionBuilder::default()
+                        .creators(entry.authors.clone())
+                        .build(),
+                ))
                 .build()
         })
         .collect::<Vec<_>>();
@@ -59,7 +65,11 @@ pub fn rss(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> 
         .language(Some("en".to_owned()))
         .last_build_date(entries.first().map(|e| dates::rfc2822(e.published)))
         .generator(Some("blog-shared".to_owned()))
-        .atom_ext(Some(AtomExtensionBuilder::default().links(vec![self_link]).build()))
+        .atom_ext(Some(
+            AtomExtensionBuilder::default()
+                .links(vec![self_link])
+                .build(),
+        ))
         .items(items)
         .build()
         .to_string()

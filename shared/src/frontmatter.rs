@@ -40,7 +40,9 @@ pub struct Document<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FrontMatterError {
     /// The file does not start with `---` or `+++`.
-    #[error("the post has no front matter: start the file with a `---` line (YAML) or a `+++` line (TOML)")]
+    #[error(
+        "the post has no front matter: start the file with a `---` line (YAML) or a `+++` line (TOML)"
+    )]
     Missing,
     /// The opening delimiter has no closing partner.
     #[error("the front matter is not terminated: add a closing `{0}` line after it")]
@@ -80,7 +82,11 @@ pub fn split(source: &str) -> Result<Document<'_>, FrontMatterError> {
     while !remaining.is_empty() {
         let (line, after) = split_line(remaining);
         if line.trim_end() == format.delimiter() {
-            return Ok(Document { format, front_matter: &rest[..offset], body: after });
+            return Ok(Document {
+                format,
+                front_matter: &rest[..offset],
+                body: after,
+            });
         }
         offset += remaining.len() - after.len();
         remaining = after;
@@ -91,7 +97,10 @@ pub fn split(source: &str) -> Result<Document<'_>, FrontMatterError> {
 /// The first line of `text` (without its line ending) and everything after it.
 fn split_line(text: &str) -> (&str, &str) {
     match text.find('\n') {
-        Some(i) => (text[..i].strip_suffix('\r').unwrap_or(&text[..i]), &text[i + 1..]),
+        Some(i) => (
+            text[..i].strip_suffix('\r').unwrap_or(&text[..i]),
+            &text[i + 1..],
+        ),
         None => (text, ""),
     }
 }
@@ -194,13 +203,17 @@ fn parse_yaml(text: &str) -> Result<Value, FrontMatterError> {
             max_alias_expansions_per_anchor: 100,
         },
     };
-    serde_saphyr::from_str_with_options(text, options)
-        .map_err(|error| FrontMatterError::Syntax { format: "YAML", message: error.to_string() })
+    serde_saphyr::from_str_with_options(text, options).map_err(|error| FrontMatterError::Syntax {
+        format: "YAML",
+        message: error.to_string(),
+    })
 }
 
 fn parse_toml(text: &str) -> Result<Value, FrontMatterError> {
-    let table: toml::Table = toml::from_str(text)
-        .map_err(|error| FrontMatterError::Syntax { format: "TOML", message: error.message().to_owned() })?;
+    let table: toml::Table = toml::from_str(text).map_err(|error| FrontMatterError::Syntax {
+        format: "TOML",
+        message: error.message().to_owned(),
+    })?;
     Ok(toml_to_json(toml::Value::Table(table)))
 }
 
@@ -213,9 +226,12 @@ fn toml_to_json(value: toml::Value) -> Value {
         toml::Value::Boolean(b) => Value::Bool(b),
         toml::Value::Datetime(d) => Value::String(d.to_string()),
         toml::Value::Array(items) => Value::Array(items.into_iter().map(toml_to_json).collect()),
-        toml::Value::Table(table) => {
-            Value::Object(table.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
-        }
+        toml::Value::Table(table) => Value::Object(
+            table
+                .into_iter()
+                .map(|(k, v)| (k, toml_to_json(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -225,13 +241,17 @@ mod tests {
 
     #[test]
     fn yaml_and_toml_front_matter_read_the_same() {
-        let yaml = "---\ntitle: Hello\ndate: 2018-09-19\ncategories: [A, B]\nlayout: post\n---\nBody\n";
+        let yaml =
+            "---\ntitle: Hello\ndate: 2018-09-19\ncategories: [A, B]\nlayout: post\n---\nBody\n";
         let toml = "+++\ntitle = \"Hello\"\ndate = 2018-09-19\n[taxonomies]\ncategories = [\"A\", \"B\"]\n+++\nBody\n";
         let from_yaml = parse(&split(yaml).unwrap()).unwrap();
         let from_toml = parse(&split(toml).unwrap()).unwrap();
         assert_eq!(from_yaml.title.as_deref(), Some("Hello"));
         assert_eq!(from_yaml.date, from_toml.date);
-        assert_eq!(from_yaml.categories, from_toml.taxonomies.unwrap().categories);
+        assert_eq!(
+            from_yaml.categories,
+            from_toml.taxonomies.unwrap().categories
+        );
         assert_eq!(split(yaml).unwrap().body, "Body\n");
     }
 
@@ -245,14 +265,23 @@ mod tests {
     #[test]
     fn missing_and_unterminated_front_matter_are_named() {
         assert_eq!(split("# Just markdown"), Err(FrontMatterError::Missing));
-        assert_eq!(split("---\ntitle: x\n"), Err(FrontMatterError::Unterminated("---")));
-        assert_eq!(split("+++\ntitle = 1\n---\n"), Err(FrontMatterError::Unterminated("+++")));
+        assert_eq!(
+            split("---\ntitle: x\n"),
+            Err(FrontMatterError::Unterminated("---"))
+        );
+        assert_eq!(
+            split("+++\ntitle = 1\n---\n"),
+            Err(FrontMatterError::Unterminated("+++"))
+        );
     }
 
     #[test]
     fn a_wrong_type_names_its_field() {
         let err = parse(&split("---\ntitle: [1, 2]\n---\n").unwrap()).unwrap_err();
-        assert!(matches!(&err, FrontMatterError::Field { field, .. } if field == "title"), "{err}");
+        assert!(
+            matches!(&err, FrontMatterError::Field { field, .. } if field == "title"),
+            "{err}"
+        );
         let err = parse(&split("---\ndraft: maybe\n---\n").unwrap()).unwrap_err();
         assert!(err.to_string().contains("draft"), "{err}");
     }
@@ -263,7 +292,10 @@ mod tests {
                     c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n\
                     e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n---\n";
         let err = parse(&split(bomb).unwrap()).unwrap_err();
-        assert!(matches!(err, FrontMatterError::Syntax { format: "YAML", .. }), "{err}");
+        assert!(
+            matches!(err, FrontMatterError::Syntax { format: "YAML", .. }),
+            "{err}"
+        );
     }
 
     #[test]

@@ -33,7 +33,10 @@ pub fn render(markdown: &str) -> Rendered {
         Some(teaser) => to_safe_html(teaser),
         None => first_paragraph(markdown),
     };
-    Rendered { body_html, excerpt_html }
+    Rendered {
+        body_html,
+        excerpt_html,
+    }
 }
 
 /// Renders Markdown to sanitised HTML, with an id on every heading.
@@ -139,10 +142,15 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
             // Code languages only: a class could otherwise restyle the page.
             ("code", "class") => is_language_class(value),
             ("div", "class") => value == "footnote-definition",
-            ("sup", "class") => value == "footnote-definition-label" || value == "footnote-reference",
+            ("sup", "class") => {
+                value == "footnote-definition-label" || value == "footnote-reference"
+            }
             // Table alignment only: no other inline style survives.
             ("th" | "td", "style") => {
-                matches!(value, "text-align: left" | "text-align: center" | "text-align: right")
+                matches!(
+                    value,
+                    "text-align: left" | "text-align: center" | "text-align: right"
+                )
             }
             _ => true,
         };
@@ -155,7 +163,9 @@ fn is_language_class(value: &str) -> bool {
     value.strip_prefix("language-").is_some_and(|lang| {
         !lang.is_empty()
             && lang.len() <= 40
-            && lang.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'#' | b'_' | b'.'))
+            && lang
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'#' | b'_' | b'.'))
     })
 }
 
@@ -173,9 +183,15 @@ mod tests {
         let md = "| a | b |\n|---|:-:|\n| 1 | 2 |\n\n~~old~~\n\n- [x] done\n\nNote[^1].\n\n[^1]: A footnote.\n\n```rust\nfn main() {}\n```\n";
         let html = to_safe_html(md);
         assert!(html.contains("<table>"), "{html}");
-        assert!(html.contains(r#"<th style="text-align: center">b</th>"#), "{html}");
+        assert!(
+            html.contains(r#"<th style="text-align: center">b</th>"#),
+            "{html}"
+        );
         assert!(html.contains("<del>old</del>"), "{html}");
-        assert!(html.contains(r#"<input disabled="" type="checkbox" checked="">"#), "{html}");
+        assert!(
+            html.contains(r#"<input disabled="" type="checkbox" checked="">"#),
+            "{html}"
+        );
         assert!(html.contains(r##"href="#1""##), "{html}");
         assert!(html.contains(r#"<code class="language-rust">"#), "{html}");
     }
@@ -202,13 +218,20 @@ mod tests {
         let rendered = render("First.\n\nSecond.\n\n<!-- more -->\n\nThird.\n");
         assert_eq!(rendered.excerpt_html, "<p>First.</p>\n<p>Second.</p>\n");
         assert!(rendered.body_html.contains("Third."));
-        assert!(!rendered.body_html.contains("more"), "the marker is a comment and is dropped");
+        assert!(
+            !rendered.body_html.contains("more"),
+            "the marker is a comment and is dropped"
+        );
     }
 
     #[test]
     fn without_more_the_excerpt_is_the_first_paragraph() {
-        let rendered = render("## A heading\n\n> quoted\n\nThe *first* paragraph.\n\nThe second.\n");
-        assert_eq!(rendered.excerpt_html, "<p>The <em>first</em> paragraph.</p>\n");
+        let rendered =
+            render("## A heading\n\n> quoted\n\nThe *first* paragraph.\n\nThe second.\n");
+        assert_eq!(
+            rendered.excerpt_html,
+            "<p>The <em>first</em> paragraph.</p>\n"
+        );
         assert_eq!(render("```\ncode only\n```\n").excerpt_html, "");
     }
 }

@@ -28,7 +28,9 @@ pub enum SlugError {
     #[error("a slug is at most {MAX_SLUG_LEN} characters, this one has {0}")]
     TooLong(usize),
     /// A character outside `[a-z0-9-]`, or a leading, trailing or doubled hyphen.
-    #[error("a slug is lowercase letters, digits and single hyphens (like `my-first-post`), not `{0}`")]
+    #[error(
+        "a slug is lowercase letters, digits and single hyphens (like `my-first-post`), not `{0}`"
+    )]
     Invalid(String),
 }
 
@@ -41,10 +43,17 @@ impl Slug {
         if s.len() > MAX_SLUG_LEN {
             return Err(SlugError::TooLong(s.len()));
         }
-        let well_formed = s
-            .split('-')
-            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
-        if well_formed { Ok(Self(s.to_owned())) } else { Err(SlugError::Invalid(s.to_owned())) }
+        let well_formed = s.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
+        if well_formed {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(SlugError::Invalid(s.to_owned()))
+        }
     }
 
     /// Makes a slug from free text such as a title or a category name (`Käppler` → `kappler`).
@@ -96,7 +105,10 @@ pub struct Category {
 impl Category {
     /// A category from the name an author wrote.
     pub fn from_name(name: &str) -> Result<Self, SlugError> {
-        Ok(Self { name: name.trim().to_owned(), slug: Slug::from_text(name)? })
+        Ok(Self {
+            name: name.trim().to_owned(),
+            slug: Slug::from_text(name)?,
+        })
     }
 }
 
@@ -149,7 +161,11 @@ impl Post {
     /// Every listing this post appears in: the whole blog plus each of its categories.
     pub fn listings(&self) -> Vec<Listing> {
         std::iter::once(Listing::All)
-            .chain(self.categories.iter().map(|c| Listing::Category(c.slug.clone())))
+            .chain(
+                self.categories
+                    .iter()
+                    .map(|c| Listing::Category(c.slug.clone())),
+            )
             .collect()
     }
 }
@@ -233,7 +249,9 @@ impl Cursor {
         if token.len() > 256 {
             return Err(CursorError("too long"));
         }
-        let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| CursorError("not base64url"))?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(token)
+            .map_err(|_| CursorError("not base64url"))?;
         let key = String::from_utf8(bytes).map_err(|_| CursorError("not UTF-8"))?;
         let (when, slug) = key.split_once('#').ok_or(CursorError("no position"))?;
         crate::dates::parse_sortable(when).ok_or(CursorError("no date"))?;
@@ -281,7 +299,9 @@ mod tests {
     #[test]
     fn slugs_are_plain_lowercase_words_joined_by_hyphens() {
         assert!(Slug::parse("inside-a-soundcloud-microservice").is_ok());
-        for bad in ["", "Upper", "a--b", "-a", "a-", "a/b", "a%2Fb", "ä", "a b", "a_b"] {
+        for bad in [
+            "", "Upper", "a--b", "-a", "a-", "a/b", "a%2Fb", "ä", "a b", "a_b",
+        ] {
             assert!(Slug::parse(bad).is_err(), "{bad:?} was accepted");
         }
         assert!(Slug::parse(&"a".repeat(MAX_SLUG_LEN + 1)).is_err());
@@ -289,9 +309,16 @@ mod tests {
 
     #[test]
     fn slugs_from_titles_fold_accents_and_punctuation() {
-        let slug = Slug::from_text("Synchronous communication for microservices: current status").unwrap();
-        assert_eq!(slug.as_str(), "synchronous-communication-for-microservices-current-status");
-        assert_eq!(Slug::from_text("Matthias Käppler").unwrap().as_str(), "matthias-kappler");
+        let slug =
+            Slug::from_text("Synchronous communication for microservices: current status").unwrap();
+        assert_eq!(
+            slug.as_str(),
+            "synchronous-communication-for-microservices-current-status"
+        );
+        assert_eq!(
+            Slug::from_text("Matthias Käppler").unwrap().as_str(),
+            "matthias-kappler"
+        );
         assert!(Slug::from_text("!!!").is_err());
         assert!(Slug::from_text(&"word ".repeat(60)).unwrap().as_str().len() <= MAX_SLUG_LEN);
     }

@@ -67,8 +67,17 @@ pub async fn seed(store: &dyn Store, dir: &Path) -> Result<SeedReport, SeedError
     for path in files {
         let text = std::fs::read_to_string(&path).map_err(read_error(&path))?;
         let name = path.file_name().and_then(|n| n.to_str());
-        let post = parse_post(&text, name).map_err(|source| SeedError::Post { path: path.clone(), source })?;
-        match store.publish(&post).await.map_err(|source| SeedError::Store { path: path.clone(), source })? {
+        let post = parse_post(&text, name).map_err(|source| SeedError::Post {
+            path: path.clone(),
+            source,
+        })?;
+        match store
+            .publish(&post)
+            .await
+            .map_err(|source| SeedError::Store {
+                path: path.clone(),
+                source,
+            })? {
             PublishOutcome::Created { .. } => report.created += 1,
             PublishOutcome::Unchanged { .. } => report.unchanged += 1,
             PublishOutcome::SlugTaken { .. } => report.conflicts.push(path),

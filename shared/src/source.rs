@@ -19,10 +19,14 @@ pub enum PostError {
     #[error("front matter field `title` is required")]
     MissingTitle,
     /// No `date`, and the file name does not start with one.
-    #[error("front matter field `date` is required (or name the file like `2018-09-19-my-post.md`)")]
+    #[error(
+        "front matter field `date` is required (or name the file like `2018-09-19-my-post.md`)"
+    )]
     MissingDate,
     /// `date` or `updated` is not a date.
-    #[error("front matter field `{field}`: `{value}` is not a date; write `2018-09-19` or `2018-09-19T10:00:00+02:00`")]
+    #[error(
+        "front matter field `{field}`: `{value}` is not a date; write `2018-09-19` or `2018-09-19T10:00:00+02:00`"
+    )]
     BadDate {
         /// `date` or `updated`.
         field: &'static str,
@@ -53,7 +57,11 @@ pub fn parse_post(source: &str, file_name: Option<&str>) -> Result<Post, PostErr
         None => (None, None),
     };
 
-    let title = meta.title.clone().map(|t| t.trim().to_owned()).ok_or(PostError::MissingTitle)?;
+    let title = meta
+        .title
+        .clone()
+        .map(|t| t.trim().to_owned())
+        .ok_or(PostError::MissingTitle)?;
     if title.is_empty() {
         return Err(PostError::Empty("title"));
     }
@@ -71,7 +79,10 @@ pub fn parse_post(source: &str, file_name: Option<&str>) -> Result<Post, PostErr
         (None, Some(from_file)) => Slug::from_text(from_file),
         (None, None) => Slug::from_text(&title),
     }
-    .map_err(|source| PostError::BadName { field: "slug", source })?;
+    .map_err(|source| PostError::BadName {
+        field: "slug",
+        source,
+    })?;
 
     let categories = categories(&meta)?;
     let tags = tags(&meta);
@@ -112,10 +123,12 @@ fn file_stem(name: &str) -> &str {
 /// `2018-09-19-my-post` → (2018-09-19, `my-post`); a plain `my-post` gives only the slug.
 fn split_jekyll_name(stem: &str) -> (Option<Date>, Option<&str>) {
     let format = format_description!("[year]-[month]-[day]");
-    if stem.len() > 11 && stem.as_bytes()[10] == b'-' {
-        if let Ok(date) = Date::parse(&stem[..10], format) {
-            return (Some(date), Some(&stem[11..]));
-        }
+    // Byte 10 being an ASCII '-' makes 10 and 11 character boundaries.
+    if stem.len() > 11
+        && stem.as_bytes()[10] == b'-'
+        && let Ok(date) = Date::parse(&stem[..10], format)
+    {
+        return (Some(date), Some(&stem[11..]));
     }
     (None, Some(stem))
 }
@@ -124,22 +137,36 @@ fn split_jekyll_name(stem: &str) -> (Option<Date>, Option<&str>) {
 /// date and time without a zone (taken as UTC), or a bare date (midnight UTC).
 pub fn parse_date(field: &'static str, text: &str) -> Result<OffsetDateTime, PostError> {
     let text = text.trim();
-    let bad = || PostError::BadDate { field, value: text.to_owned() };
+    let bad = || PostError::BadDate {
+        field,
+        value: text.to_owned(),
+    };
     if let Ok(when) = OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339) {
         return Ok(when);
     }
     let with_zone = [
-        format_description!("[year]-[month]-[day] [hour]:[minute]:[second] [offset_hour sign:mandatory][offset_minute]"),
-        format_description!("[year]-[month]-[day] [hour]:[minute]:[second] [offset_hour sign:mandatory]:[offset_minute]"),
-        format_description!("[year]-[month]-[day] [hour]:[minute] [offset_hour sign:mandatory][offset_minute]"),
-        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory][offset_minute]"),
+        format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second] [offset_hour sign:mandatory][offset_minute]"
+        ),
+        format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second] [offset_hour sign:mandatory]:[offset_minute]"
+        ),
+        format_description!(
+            "[year]-[month]-[day] [hour]:[minute] [offset_hour sign:mandatory][offset_minute]"
+        ),
+        format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory][offset_minute]"
+        ),
     ];
     for format in with_zone {
         if let Ok(when) = OffsetDateTime::parse(text, &format) {
             return Ok(when);
         }
     }
-    let text_utc = text.strip_suffix(" UTC").or_else(|| text.strip_suffix('Z')).unwrap_or(text);
+    let text_utc = text
+        .strip_suffix(" UTC")
+        .or_else(|| text.strip_suffix('Z'))
+        .unwrap_or(text);
     let without_zone = [
         format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]"),
         format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"),
@@ -175,12 +202,19 @@ fn categories(meta: &FrontMatter) -> Result<Vec<Category>, PostError> {
         .clone()
         .map(OneOrMany::into_vec)
         .or_else(|| meta.category.clone().map(|c| vec![c]))
-        .or_else(|| meta.taxonomies.as_ref().and_then(|t| t.categories.clone()).map(OneOrMany::into_vec))
+        .or_else(|| {
+            meta.taxonomies
+                .as_ref()
+                .and_then(|t| t.categories.clone())
+                .map(OneOrMany::into_vec)
+        })
         .unwrap_or_default();
     let mut categories: Vec<Category> = Vec::with_capacity(names.len());
     for name in names.iter().filter(|n| !n.trim().is_empty()) {
-        let category =
-            Category::from_name(name).map_err(|source| PostError::BadName { field: "categories", source })?;
+        let category = Category::from_name(name).map_err(|source| PostError::BadName {
+            field: "categories",
+            source,
+        })?;
         // Two spellings of one category ("Micro services", "micro-services") are one listing.
         if !categories.iter().any(|c| c.slug == category.slug) {
             categories.push(category);
@@ -197,7 +231,11 @@ fn tags(meta: &FrontMatter) -> Vec<String> {
         .map(OneOrMany::into_vec)
         .unwrap_or_default();
     let mut unique: Vec<String> = Vec::with_capacity(tags.len());
-    for tag in tags.into_iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
+    for tag in tags
+        .into_iter()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+    {
         if !unique.contains(&tag) {
             unique.push(tag);
         }
@@ -218,14 +256,21 @@ mod tests {
         assert_eq!(post.slug.as_str(), "inside-a-soundcloud-microservice");
         assert_eq!(post.authors, ["Matthias Käppler"]);
         assert_eq!(post.published, datetime!(2017-07-28 0:00 UTC));
-        assert_eq!(post.categories, [Category::from_name("Microservices").unwrap()]);
+        assert_eq!(
+            post.categories,
+            [Category::from_name("Microservices").unwrap()]
+        );
         assert_eq!(post.excerpt_html, "<p>The teaser.</p>\n");
         assert!(!post.draft);
     }
 
     #[test]
     fn a_jekyll_file_name_gives_the_date_and_the_slug() {
-        let post = parse_post("---\ntitle: Hi\n---\nBody\n", Some("_posts/2016-07-27-sync-comms.md")).unwrap();
+        let post = parse_post(
+            "---\ntitle: Hi\n---\nBody\n",
+            Some("_posts/2016-07-27-sync-comms.md"),
+        )
+        .unwrap();
         assert_eq!(post.slug.as_str(), "sync-comms");
         assert_eq!(post.published, datetime!(2016-07-27 0:00 UTC));
     }
@@ -235,35 +280,67 @@ mod tests {
         let cases = [
             ("2018-09-19", datetime!(2018-09-19 0:00 UTC)),
             ("2018-09-19T10:11:12Z", datetime!(2018-09-19 10:11:12 UTC)),
-            ("2018-09-19T10:11:12+02:00", datetime!(2018-09-19 10:11:12 +2)),
-            ("2018-09-19 10:11:12 +0200", datetime!(2018-09-19 10:11:12 +2)),
+            (
+                "2018-09-19T10:11:12+02:00",
+                datetime!(2018-09-19 10:11:12 +2),
+            ),
+            (
+                "2018-09-19 10:11:12 +0200",
+                datetime!(2018-09-19 10:11:12 +2),
+            ),
             ("2018-09-19 10:11:12", datetime!(2018-09-19 10:11:12 UTC)),
             ("2018-09-19 10:11", datetime!(2018-09-19 10:11 UTC)),
         ];
         for (text, expected) in cases {
             assert_eq!(parse_date("date", text).unwrap(), expected, "{text}");
         }
-        assert!(matches!(parse_date("date", "19/09/2018"), Err(PostError::BadDate { field: "date", .. })));
+        assert!(matches!(
+            parse_date("date", "19/09/2018"),
+            Err(PostError::BadDate { field: "date", .. })
+        ));
     }
 
     #[test]
     fn missing_required_fields_are_named() {
-        assert_eq!(parse_post("---\ndate: 2018-01-01\n---\n", None), Err(PostError::MissingTitle));
-        assert_eq!(parse_post("---\ntitle: x\n---\n", None), Err(PostError::MissingDate));
-        assert_eq!(parse_post("---\ntitle: \" \"\ndate: 2018-01-01\n---\n", None), Err(PostError::Empty("title")));
-        let err = parse_post("---\ntitle: x\ndate: 2018-01-01\nslug: Not A Slug\n---\n", None).unwrap_err();
+        assert_eq!(
+            parse_post("---\ndate: 2018-01-01\n---\n", None),
+            Err(PostError::MissingTitle)
+        );
+        assert_eq!(
+            parse_post("---\ntitle: x\n---\n", None),
+            Err(PostError::MissingDate)
+        );
+        assert_eq!(
+            parse_post("---\ntitle: \" \"\ndate: 2018-01-01\n---\n", None),
+            Err(PostError::Empty("title"))
+        );
+        let err = parse_post(
+            "---\ntitle: x\ndate: 2018-01-01\nslug: Not A Slug\n---\n",
+            None,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("`slug`"), "{err}");
     }
 
     #[test]
     fn a_summary_replaces_the_first_paragraph_as_excerpt() {
-        let post = parse_post("---\ntitle: x\ndate: 2018-01-01\nsummary: In *short*.\n---\nLong first paragraph.\n", None).unwrap();
+        let post = parse_post(
+            "---\ntitle: x\ndate: 2018-01-01\nsummary: In *short*.\n---\nLong first paragraph.\n",
+            None,
+        )
+        .unwrap();
         assert_eq!(post.excerpt_html, "<p>In <em>short</em>.</p>\n");
     }
 
     #[test]
     fn the_same_source_hashes_the_same() {
-        assert_eq!(parse_post(POST, None).unwrap().content_hash, parse_post(POST, None).unwrap().content_hash);
-        assert_ne!(content_hash(POST), content_hash(&POST.replace("teaser", "hook")));
+        assert_eq!(
+            parse_post(POST, None).unwrap().content_hash,
+            parse_post(POST, None).unwrap().content_hash
+        );
+        assert_ne!(
+            content_hash(POST),
+            content_hash(&POST.replace("teaser", "hook"))
+        );
     }
 }

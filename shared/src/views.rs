@@ -23,7 +23,12 @@ pub struct Layout {
 
 impl Layout {
     /// The layout of a page about `subject` (None for the home page) offering `feed_path`.
-    pub fn new(site: &SiteConfig, subject: Option<&str>, feed_path: &str, canonical_path: Option<&str>) -> Self {
+    pub fn new(
+        site: &SiteConfig,
+        subject: Option<&str>,
+        feed_path: &str,
+        canonical_path: Option<&str>,
+    ) -> Self {
         let page_title = match subject {
             Some(subject) => format!("{subject} – {}", site.title),
             None => site.title.clone(),
@@ -113,7 +118,10 @@ pub struct CategoryLink {
 
 impl From<&Category> for CategoryLink {
     fn from(category: &Category) -> Self {
-        Self { name: category.name.clone(), url: category_path(category.slug.as_str()) }
+        Self {
+            name: category.name.clone(),
+            url: category_path(category.slug.as_str()),
+        }
     }
 }
 

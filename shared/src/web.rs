@@ -24,7 +24,8 @@ use crate::feed::{self, FeedInfo};
 use crate::model::{Cursor, CursorError, Listing, ListingPage, PageRequest, Slug};
 use crate::store::{self, Store, StoreError};
 use crate::views::{
-    ErrorView, Layout, ListingView, PostView, Row, SITE_FEED_PATH, category_feed_path, category_path,
+    ErrorView, Layout, ListingView, PostView, Row, SITE_FEED_PATH, category_feed_path,
+    category_path,
 };
 
 /// How long browsers and the CDN may keep a page or a feed.
@@ -47,7 +48,10 @@ pub struct AppState {
 impl AppState {
     /// The state of a site over `store`.
     pub fn new(store: Arc<dyn Store>, site: SiteConfig) -> Self {
-        Self { store, site: Arc::new(site) }
+        Self {
+            store,
+            site: Arc::new(site),
+        }
     }
 }
 
@@ -68,11 +72,16 @@ pub fn feed(state: AppState) -> Router {
 
 /// Every read route in one router, as `blog serve` runs them.
 pub fn site(state: AppState) -> Router {
-    finish(listing_routes().merge(post_routes()).merge(feed_routes()), state)
+    finish(
+        listing_routes().merge(post_routes()).merge(feed_routes()),
+        state,
+    )
 }
 
 fn listing_routes() -> Router<AppState> {
-    Router::new().route("/", get(home)).route("/category/{category}", get(category))
+    Router::new()
+        .route("/", get(home))
+        .route("/category/{category}", get(category))
 }
 
 fn post_routes() -> Router<AppState> {
@@ -80,7 +89,9 @@ fn post_routes() -> Router<AppState> {
 }
 
 fn feed_routes() -> Router<AppState> {
-    Router::new().route("/feed.xml", get(site_feed)).route("/category/{category}/feed.xml", get(category_feed))
+    Router::new()
+        .route("/feed.xml", get(site_feed))
+        .route("/category/{category}/feed.xml", get(category_feed))
 }
 
 fn finish(routes: Router<AppState>, state: AppState) -> Router {
@@ -112,7 +123,10 @@ struct Body {
 
 impl Body {
     fn html(view: &impl Template) -> Result<Self, WebError> {
-        Ok(Self { content_type: HTML, text: view.render()? })
+        Ok(Self {
+            content_type: HTML,
+            text: view.render()?,
+        })
     }
 }
 
@@ -134,7 +148,11 @@ impl PageQuery {
     }
 }
 
-async fn home(State(state): State<AppState>, query: Result<Query<PageQuery>, QueryRejection>, headers: HeaderMap) -> Response {
+async fn home(
+    State(state): State<AppState>,
+    query: Result<Query<PageQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
     let result = listing_page(&state, None, query.map(|q| q.0)).await;
     respond(&state, &headers, result)
 }
@@ -160,35 +178,66 @@ async fn listing_page(
     let request = query.map_err(|_| WebError::BadQuery)?.request()?;
     let listing = category.clone().map_or(Listing::All, Listing::Category);
     let page = read_page(state, &listing, &request).await?;
-    let base_path = category.as_ref().map_or_else(|| "/".to_owned(), |slug| category_path(slug.as_str()));
+    let base_path = category
+        .as_ref()
+        .map_or_else(|| "/".to_owned(), |slug| category_path(slug.as_str()));
     let category_name = match &category {
         // A category exists while it has a visible post; its name comes with the entries.
         Some(slug) => Some(category_name(&page, slug).ok_or(WebError::NotFound)?),
-        None if page.entries.is_empty() && request != PageRequest::First => return Err(WebError::NotFound),
+        None if page.entries.is_empty() && request != PageRequest::First => {
+            return Err(WebError::NotFound);
+        }
         None => None,
     };
-    let feed_path = category.as_ref().map_or_else(|| SITE_FEED_PATH.to_owned(), |s| category_feed_path(s.as_str()));
+    let feed_path = category.as_ref().map_or_else(
+        || SITE_FEED_PATH.to_owned(),
+        |s| category_feed_path(s.as_str()),
+    );
     let canonical = (request == PageRequest::First).then_some(base_path.as_str());
     let view = ListingView {
         layout: Layout::new(&state.site, category_name.as_deref(), &feed_path, canonical),
         category: category_name,
         rows: page.entries.iter().map(Row::from).collect(),
-        older_url: page.older.map(|c| format!("{base_path}?after={}", c.encode())),
-        newer_url: page.newer.map(|c| format!("{base_path}?before={}", c.encode())),
+        older_url: page
+            .older
+            .map(|c| format!("{base_path}?after={}", c.encode())),
+        newer_url: page
+            .newer
+            .map(|c| format!("{base_path}?before={}", c.encode())),
     };
     Body::html(&view)
 }
 
 fn category_name(page: &ListingPage, slug: &Slug) -> Option<String> {
-    page.entries.first()?.categories.iter().find(|c| &c.slug == slug).map(|c| c.name.clone())
+    page.entries
+        .first()?
+        .categories
+        .iter()
+        .find(|c| &c.slug == slug)
+        .map(|c| c.name.clone())
 }
 
-async fn read_page(state: &AppState, listing: &Listing, request: &PageRequest) -> Result<ListingPage, WebError> {
+async fn read_page(
+    state: &AppState,
+    listing: &Listing,
+    request: &PageRequest,
+) -> Result<ListingPage, WebError> {
     let now = OffsetDateTime::now_utc();
-    Ok(store::listing_page(state.store.as_ref(), listing, request, state.site.page_size, now).await?)
+    Ok(store::listing_page(
+        state.store.as_ref(),
+        listing,
+        request,
+        state.site.page_size,
+        now,
+    )
+    .await?)
 }
 
-async fn post(State(state): State<AppState>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
+async fn post(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let result = post_page(&state, &slug).await;
     respond(&state, &headers, result)
 }
@@ -208,7 +257,11 @@ async fn site_feed(State(state): State<AppState>, headers: HeaderMap) -> Respons
     respond(&state, &headers, result)
 }
 
-async fn category_feed(State(state): State<AppState>, Path(category): Path<String>, headers: HeaderMap) -> Response {
+async fn category_feed(
+    State(state): State<AppState>,
+    Path(category): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let result = match Slug::parse(&category) {
         Ok(slug) => feed_document(&state, Some(slug)).await,
         Err(_) => Err(WebError::NotFound),
@@ -222,12 +275,27 @@ async fn feed_document(state: &AppState, category: Option<Slug>) -> Result<Body,
     let (title, page_path, feed_path) = match &category {
         Some(slug) => {
             let name = category_name(&page, slug).ok_or(WebError::NotFound)?;
-            (format!("{}: {name}", state.site.title), category_path(slug.as_str()), category_feed_path(slug.as_str()))
+            (
+                format!("{}: {name}", state.site.title),
+                category_path(slug.as_str()),
+                category_feed_path(slug.as_str()),
+            )
         }
-        None => (state.site.title.clone(), "/".to_owned(), SITE_FEED_PATH.to_owned()),
+        None => (
+            state.site.title.clone(),
+            "/".to_owned(),
+            SITE_FEED_PATH.to_owned(),
+        ),
     };
-    let info = FeedInfo { title, page_path: &page_path, feed_path: &feed_path };
-    Ok(Body { content_type: RSS, text: feed::rss(&state.site, &info, &page.entries) })
+    let info = FeedInfo {
+        title,
+        page_path: &page_path,
+        feed_path: &feed_path,
+    };
+    Ok(Body {
+        content_type: RSS,
+        text: feed::rss(&state.site, &info, &page.entries),
+    })
 }
 
 async fn fallback(State(state): State<AppState>) -> Response {
@@ -250,10 +318,16 @@ fn cached(request_headers: &HeaderMap, body: Body) -> Response {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .any(|v| etag_matches(v, &etag));
-    let mut response =
-        if fresh { StatusCode::NOT_MODIFIED.into_response() } else { ([(header::CONTENT_TYPE, body.content_type)], body.text).into_response() };
+    let mut response = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        ([(header::CONTENT_TYPE, body.content_type)], body.text).into_response()
+    };
     let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+    );
     if let Ok(value) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, value);
     }
@@ -264,28 +338,55 @@ fn cached(request_headers: &HeaderMap, body: Body) -> Response {
 /// compresses, and the revalidation must still match.
 fn etag_matches(if_none_match: &str, etag: &str) -> bool {
     if_none_match.trim() == "*"
-        || if_none_match.split(',').map(str::trim).any(|candidate| candidate.trim_start_matches("W/") == etag)
+        || if_none_match
+            .split(',')
+            .map(str::trim)
+            .any(|candidate| candidate.trim_start_matches("W/") == etag)
 }
 
 fn error_response(state: &AppState, error: WebError) -> Response {
     let (status, heading, message) = match &error {
-        WebError::NotFound => (StatusCode::NOT_FOUND, "Page not found", "There is no page at this address. The post may have moved, or the link may be mistyped."),
-        WebError::BadCursor(_) | WebError::TwoCursors | WebError::BadQuery => (StatusCode::BAD_REQUEST, "This page link is not valid", "The link to this page of posts is damaged. Start again from the newest posts."),
-        WebError::Store(StoreError::Unavailable(_)) => (StatusCode::SERVICE_UNAVAILABLE, "Temporarily unavailable", "The blog cannot reach its storage right now. Please try again in a few seconds."),
-        WebError::Store(StoreError::Failed(..)) | WebError::Render(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "This page could not be shown. The team has been told."),
+        WebError::NotFound => (
+            StatusCode::NOT_FOUND,
+            "Page not found",
+            "There is no page at this address. The post may have moved, or the link may be mistyped.",
+        ),
+        WebError::BadCursor(_) | WebError::TwoCursors | WebError::BadQuery => (
+            StatusCode::BAD_REQUEST,
+            "This page link is not valid",
+            "The link to this page of posts is damaged. Start again from the newest posts.",
+        ),
+        WebError::Store(StoreError::Unavailable(_)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Temporarily unavailable",
+            "The blog cannot reach its storage right now. Please try again in a few seconds.",
+        ),
+        WebError::Store(StoreError::Failed(..)) | WebError::Render(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong",
+            "This page could not be shown. The team has been told.",
+        ),
     };
     if status.is_server_error() {
         tracing::error!(status = status.as_u16(), error = %chain(&error), "request failed");
     }
-    let page = ErrorView::new(&state.site, heading, message).render().unwrap_or_else(|_| heading.to_owned());
+    let page = ErrorView::new(&state.site, heading, message)
+        .render()
+        .unwrap_or_else(|_| heading.to_owned());
     let mut response = (status, [(header::CONTENT_TYPE, HTML)], page).into_response();
     let headers = response.headers_mut();
     match status {
         StatusCode::NOT_FOUND => {
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(NOT_FOUND_CACHE_CONTROL));
+            headers.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static(NOT_FOUND_CACHE_CONTROL),
+            );
         }
         StatusCode::SERVICE_UNAVAILABLE => {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+            headers.insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }
         _ => {

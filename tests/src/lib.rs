@@ -1,1 +1,276 @@
-//! helpers
+//! Helpers for the end-to-end tests: real stores (an embedded file, and DynamoDB on a
+//! DynamoDB-compatible server on loopback), a real HTTP server running the site, and a counter
+//! of the requests the site makes to DynamoDB.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use blog_shared::store::{DynamoStore, SqliteStore, create_table};
+use blog_shared::{AppState, Post, SiteConfig, Store, parse_post, web};
+use tempfile::TempDir;
+
+/// The folder of example posts that seeds the local site.
+pub fn examples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/posts")
+}
+
+/// A file under `tests/fixtures/`.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+/// Which real backend a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file in a temporary folder.
+    Sqlite,
+    /// A fresh table on the DynamoDB-compatible server.
+    Dynamo,
+}
+
+/// A store and whatever must live as long as it does.
+pub struct TestStore {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// Every DynamoDB request the store made, by operation (empty for SQLite).
+    pub requests: RequestLog,
+    _dir: Option<TempDir>,
+}
+
+impl TestStore {
+    /// A new, empty store on `backend`.
+    pub async fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = TempDir::new().expect("a temporary folder");
+                let store = SqliteStore::open(&dir.path().join("blog.sqlite3"))
+                    .await
+                    .expect("open SQLite");
+                Self {
+                    store: Arc::new(store),
+                    requests: RequestLog::default(),
+                    _dir: Some(dir),
+                }
+            }
+            Backend::Dynamo => {
+                let requests = RequestLog::default();
+                let client = dynamo_client(Some(requests.clone()));
+                let table = unique_table_name();
+                create_table(&client, &table)
+                    .await
+                    .expect("create the table on the DynamoDB-compatible server");
+                requests.clear();
+                Self {
+                    store: Arc::new(DynamoStore::new(client, table)),
+                    requests,
+                    _dir: None,
+                }
+            }
+        }
+    }
+
+    /// Publishes a post from source text, expecting it to be created.
+    pub async fn publish_source(&self, source: &str) -> Post {
+        let post = parse_post(source, None).expect("a valid post");
+        self.store.publish(&post).await.expect("publish");
+        post
+    }
+
+    /// Publishes every example post.
+    pub async fn seed_examples(&self) {
+        let report = blog_shared::seed::seed(self.store.as_ref(), &examples_dir())
+            .await
+            .expect("seed");
+        assert!(
+            report.created > 0 && report.conflicts.is_empty(),
+            "{report:?}"
+        );
+        self.requests.clear();
+    }
+}
+
+/// The DynamoDB-compatible server's URL. Tests that need it fail, never skip, without it.
+pub fn dynamo_endpoint() -> String {
+    std::env::var("BLOG_TEST_DYNAMODB_ENDPOINT").unwrap_or_else(|_| {
+        panic!(
+            "BLOG_TEST_DYNAMODB_ENDPOINT is not set: run the tests with scripts/test, which starts a \
+             DynamoDB-compatible server on loopback, or point it at one"
+        )
+    })
+}
+
+/// A DynamoDB client for the test server, optionally logging every request it sends.
+pub fn dynamo_client(log: Option<RequestLog>) -> aws_sdk_dynamodb::Client {
+    let mut config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .endpoint_url(dynamo_endpoint());
+    if let Some(log) = log {
+        config = config.interceptor(log);
+    }
+    aws_sdk_dynamodb::Client::from_conf(config.build())
+}
+
+fn unique_table_name() -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "blog-test-{}-{nanos}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Records each request the SDK sends, by its DynamoDB operation (`Query`, `GetItem`, …),
+/// counted at the wire: retries and pagination would show up here.
+#[derive(Debug, Clone, Default)]
+pub struct RequestLog(Arc<Mutex<Vec<String>>>);
+
+impl RequestLog {
+    /// The operations sent since the last clear, in order.
+    pub fn operations(&self) -> Vec<String> {
+        self.0.lock().expect("log lock").clone()
+    }
+
+    /// Forgets what was sent so far.
+    pub fn clear(&self) {
+        self.0.lock().expect("log lock").clear();
+    }
+}
+
+impl Intercept for RequestLog {
+    fn name(&self) -> &'static str {
+        "RequestLog"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let target = context
+            .request()
+            .headers()
+            .get("x-amz-target")
+            .unwrap_or("?");
+        let operation = target.rsplit('.').next().unwrap_or(target).to_owned();
+        self.0.lock().expect("log lock").push(operation);
+        Ok(())
+    }
+}
+
+/// The whole site served over real HTTP on a loopback port.
+pub struct TestSite {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// The site's configuration.
+    pub config: SiteConfig,
+    /// An HTTP client.
+    pub http: reqwest::Client,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl TestSite {
+    /// Serves `store` with the given page size.
+    pub async fn start(store: Arc<dyn Store>) -> Self {
+        Self::start_with(store, |_| {}).await
+    }
+
+    /// Serves `store`, letting the test adjust the configuration.
+    pub async fn start_with(
+        store: Arc<dyn Store>,
+        configure: impl FnOnce(&mut SiteConfig),
+    ) -> Self {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("bind");
+        let base_url = format!("http://{}", listener.local_addr().expect("address"));
+        let mut config = SiteConfig::new(&base_url).expect("config");
+        configure(&mut config);
+        let app = web::site(AppState::new(store, config.clone()));
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("serve");
+        });
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Self {
+            base_url,
+            config,
+            http,
+            server,
+        }
+    }
+
+    /// The absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// GETs `path`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.expect("request")
+    }
+
+    /// GETs `path`, expecting 200, and parses it as HTML.
+    pub async fn page(&self, path: &str) -> scraper::Html {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        scraper::Html::parse_document(&response.text().await.expect("body"))
+    }
+}
+
+impl Drop for TestSite {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// The text of every element matching `selector`, whitespace collapsed.
+pub fn texts(html: &scraper::Html, selector: &str) -> Vec<String> {
+    let selector = scraper::Selector::parse(selector).expect("selector");
+    html.select(&selector)
+        .map(|e| {
+            e.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+/// The `attr` of every element matching `selector`.
+pub fn attrs(html: &scraper::Html, selector: &str, attr: &str) -> Vec<String> {
+    let selector = scraper::Selector::parse(selector).expect("selector");
+    html.select(&selector)
+        .filter_map(|e| e.value().attr(attr).map(str::to_owned))
+        .collect()
+}
+
+/// A post's source, for tests that need many.
+pub fn post_source(title: &str, date: &str, categories: &[&str]) -> String {
+    let categories = categories
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "---\ntitle: \"{title}\"\ndate: {date}\nauthors: [\"Test Author\"]\ncategories: [{categories}]\n---\nAbout {title}.\n\nMore.\n"
+    )
+}

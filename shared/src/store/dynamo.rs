@@ -14,8 +14,8 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, Put, ScalarAttributeType,
-    TransactWriteItem,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, Put,
+    ScalarAttributeType, TransactWriteItem,
 };
 use serde::{Deserialize, Serialize};
 
@@ -66,18 +66,31 @@ fn listing_pk(listing: &Listing) -> String {
 }
 
 fn to_post_item(post: &Post) -> Result<HashMap<String, AttributeValue>, serde_dynamo::Error> {
-    serde_dynamo::to_item(PostItem { pk: format!("POST#{}", post.slug), sk: "POST".to_owned(), post: post.clone() })
+    serde_dynamo::to_item(PostItem {
+        pk: format!("POST#{}", post.slug),
+        sk: "POST".to_owned(),
+        post: post.clone(),
+    })
 }
 
 fn from_post_item(item: HashMap<String, AttributeValue>) -> Result<Post, serde_dynamo::Error> {
     serde_dynamo::from_item::<_, PostItem>(item).map(|item| item.post)
 }
 
-fn to_listing_item(listing: &Listing, entry: &ListingEntry) -> Result<HashMap<String, AttributeValue>, serde_dynamo::Error> {
-    serde_dynamo::to_item(ListingItem { pk: listing_pk(listing), sk: entry.sort_key(), entry: entry.clone() })
+fn to_listing_item(
+    listing: &Listing,
+    entry: &ListingEntry,
+) -> Result<HashMap<String, AttributeValue>, serde_dynamo::Error> {
+    serde_dynamo::to_item(ListingItem {
+        pk: listing_pk(listing),
+        sk: entry.sort_key(),
+        entry: entry.clone(),
+    })
 }
 
-fn from_listing_item(item: HashMap<String, AttributeValue>) -> Result<ListingEntry, serde_dynamo::Error> {
+fn from_listing_item(
+    item: HashMap<String, AttributeValue>,
+) -> Result<ListingEntry, serde_dynamo::Error> {
     serde_dynamo::from_item::<_, ListingItem>(item).map(|item| item.entry)
 }
 
@@ -89,7 +102,9 @@ where
 {
     move |error| {
         let transient = match &error {
-            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
+            SdkError::TimeoutError(_)
+            | SdkError::DispatchFailure(_)
+            | SdkError::ResponseError(_) => true,
             SdkError::ServiceError(service) => matches!(
                 service.err().code(),
                 Some(
@@ -104,7 +119,11 @@ where
             _ => false,
         };
         let boxed: BoxError = Box::new(error);
-        if transient { StoreError::Unavailable(boxed) } else { StoreError::Failed(what, boxed) }
+        if transient {
+            StoreError::Unavailable(boxed)
+        } else {
+            StoreError::Failed(what, boxed)
+        }
     }
 }
 
@@ -125,7 +144,11 @@ impl Store for DynamoStore {
             .send()
             .await
             .map_err(sdk_error("reading a post"))?;
-        output.item.map(from_post_item).transpose().map_err(mapping_error("decoding a post"))
+        output
+            .item
+            .map(from_post_item)
+            .transpose()
+            .map_err(mapping_error("decoding a post"))
     }
 
     async fn listing(&self, query: &ListingQuery) -> Result<Vec<ListingEntry>, StoreError> {
@@ -162,21 +185,38 @@ impl Store for DynamoStore {
     async fn publish(&self, post: &Post) -> Result<PublishOutcome, StoreError> {
         let mut post = post.clone();
         post.version = 1;
-        let mut writes = vec![put(&self.table, to_post_item(&post).map_err(mapping_error("encoding a post"))?)
+        let mut writes = vec![
+            put(
+                &self.table,
+                to_post_item(&post).map_err(mapping_error("encoding a post"))?,
+            )
             .condition_expression("attribute_not_exists(pk)")
             .build()
-            .map_err(|e| StoreError::Failed("building a write", Box::new(e)))?];
+            .map_err(|e| StoreError::Failed("building a write", Box::new(e)))?,
+        ];
         if !post.draft {
             let entry = post.listing_entry();
             for listing in post.listings() {
-                let item = to_listing_item(&listing, &entry).map_err(mapping_error("encoding a listing entry"))?;
+                let item = to_listing_item(&listing, &entry)
+                    .map_err(mapping_error("encoding a listing entry"))?;
                 writes.push(
-                    put(&self.table, item).build().map_err(|e| StoreError::Failed("building a write", Box::new(e)))?,
+                    put(&self.table, item)
+                        .build()
+                        .map_err(|e| StoreError::Failed("building a write", Box::new(e)))?,
                 );
             }
         }
-        let items = writes.into_iter().map(|p| TransactWriteItem::builder().put(p).build()).collect();
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+        let items = writes
+            .into_iter()
+            .map(|p| TransactWriteItem::builder().put(p).build())
+            .collect();
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
             Ok(_) => Ok(PublishOutcome::Created { version: 1 }),
             Err(error) if is_condition_failure(&error) => {
                 // The slug is taken: the same content is a harmless retry, other content a conflict.
@@ -184,9 +224,13 @@ impl Store for DynamoStore {
                     StoreError::Unavailable("the post changed while it was being published".into())
                 })?;
                 Ok(if existing.content_hash == post.content_hash {
-                    PublishOutcome::Unchanged { version: existing.version }
+                    PublishOutcome::Unchanged {
+                        version: existing.version,
+                    }
                 } else {
-                    PublishOutcome::SlugTaken { version: existing.version }
+                    PublishOutcome::SlugTaken {
+                        version: existing.version,
+                    }
                 })
             }
             Err(error) => Err(sdk_error("publishing a post")(error)),
@@ -194,12 +238,17 @@ impl Store for DynamoStore {
     }
 }
 
-fn put(table: &str, item: HashMap<String, AttributeValue>) -> aws_sdk_dynamodb::types::builders::PutBuilder {
+fn put(
+    table: &str,
+    item: HashMap<String, AttributeValue>,
+) -> aws_sdk_dynamodb::types::builders::PutBuilder {
     Put::builder().table_name(table).set_item(Some(item))
 }
 
 /// True when a transaction was cancelled because a condition did not hold.
-fn is_condition_failure<R>(error: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>) -> bool {
+fn is_condition_failure<R>(
+    error: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
+) -> bool {
     use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
     match error {
         SdkError::ServiceError(service) => match service.err() {
@@ -260,7 +309,10 @@ mod tests {
     fn a_post_survives_the_round_trip_through_an_item() {
         let post = sample();
         let item = to_post_item(&post).unwrap();
-        assert_eq!(item["pk"], AttributeValue::S("POST#inside-a-soundcloud-microservice".into()));
+        assert_eq!(
+            item["pk"],
+            AttributeValue::S("POST#inside-a-soundcloud-microservice".into())
+        );
         assert_eq!(item["sk"], AttributeValue::S("POST".into()));
         // Optimistic locking compares `version` as a number, at the top level of the item.
         assert_eq!(item["version"], AttributeValue::N("7".into()));
@@ -271,9 +323,16 @@ mod tests {
     fn a_listing_entry_survives_the_round_trip_and_sorts_by_utc_time() {
         let post = sample();
         let entry = post.listing_entry();
-        let item = to_listing_item(&Listing::Category(post.categories[1].slug.clone()), &entry).unwrap();
-        assert_eq!(item["pk"], AttributeValue::S("LIST#developer-experience".into()));
-        assert_eq!(item["sk"], AttributeValue::S("2017-07-28T07:30:00Z#inside-a-soundcloud-microservice".into()));
+        let item =
+            to_listing_item(&Listing::Category(post.categories[1].slug.clone()), &entry).unwrap();
+        assert_eq!(
+            item["pk"],
+            AttributeValue::S("LIST#developer-experience".into())
+        );
+        assert_eq!(
+            item["sk"],
+            AttributeValue::S("2017-07-28T07:30:00Z#inside-a-soundcloud-microservice".into())
+        );
         assert_eq!(from_listing_item(item).unwrap(), entry);
     }
 }

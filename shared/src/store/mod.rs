@@ -16,7 +16,9 @@ pub use dynamo::{DynamoStore, create_table};
 pub use sqlite::SqliteStore;
 
 use crate::config::ConfigError;
-use crate::model::{Cursor, Listing, ListingEntry, ListingPage, PageRequest, Post, Slug, visible_until};
+use crate::model::{
+    Cursor, Listing, ListingEntry, ListingPage, PageRequest, Post, Slug, visible_until,
+};
 
 /// A boxed error from a backend, kept whole so its cause chain survives to the log.
 pub type BoxError = Box<dyn StdError + Send + Sync>;
@@ -117,7 +119,11 @@ pub async fn listing_page(
         // Came from an older page, so there is one; newer ones exist if the query found more.
         PageRequest::Before(_) => (last, first.filter(|_| more)),
     };
-    Ok(ListingPage { entries, older, newer })
+    Ok(ListingPage {
+        entries,
+        older,
+        newer,
+    })
 }
 
 /// Which backend to use, as the environment says.
@@ -160,7 +166,10 @@ impl StoreConfig {
         match self {
             Self::Dynamo { table } => {
                 let sdk = aws_config::load_from_env().await;
-                Ok(Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table.clone())))
+                Ok(Arc::new(DynamoStore::new(
+                    aws_sdk_dynamodb::Client::new(&sdk),
+                    table.clone(),
+                )))
             }
             Self::Sqlite { path } => Ok(Arc::new(SqliteStore::open(path).await?)),
         }

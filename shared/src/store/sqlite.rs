@@ -55,7 +55,9 @@ impl SqliteStore {
         .await
         .map_err(|e| StoreError::Failed("opening the database", Box::new(e)))?
         .map_err(|e| StoreError::Failed("opening the database", Box::new(e)))?;
-        Ok(Self { connection: Arc::new(Mutex::new(connection)) })
+        Ok(Self {
+            connection: Arc::new(Mutex::new(connection)),
+        })
     }
 
     /// Runs `work` on the connection off the async threads.
@@ -66,7 +68,9 @@ impl SqliteStore {
     {
         let connection = Arc::clone(&self.connection);
         tokio::task::spawn_blocking(move || {
-            let mut guard = connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut guard = connection
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             work(&mut guard)
         })
         .await
@@ -77,7 +81,10 @@ impl SqliteStore {
 fn sql_error(what: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
     move |error| match error {
         rusqlite::Error::SqliteFailure(code, _)
-            if matches!(code.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
+            if matches!(
+                code.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) =>
         {
             StoreError::Unavailable(Box::new(error))
         }
@@ -95,10 +102,15 @@ impl Store for SqliteStore {
         let slug = slug.clone();
         self.with("reading a post", move |db| {
             let item: Option<String> = db
-                .query_row("SELECT item FROM posts WHERE slug = ?1", [slug.as_str()], |row| row.get(0))
+                .query_row(
+                    "SELECT item FROM posts WHERE slug = ?1",
+                    [slug.as_str()],
+                    |row| row.get(0),
+                )
                 .optional()
                 .map_err(sql_error("reading a post"))?;
-            item.map(|json| serde_json::from_str(&json).map_err(json_error("decoding a post"))).transpose()
+            item.map(|json| serde_json::from_str(&json).map_err(json_error("decoding a post")))
+                .transpose()
         })
         .await
     }

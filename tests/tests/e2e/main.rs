@@ -1,1 +1,8 @@
-fn main(){}
+//! The end-to-end suite, one binary: real stores, the site over real HTTP, feeds checked by
+//! feed parsers, and Lambda events replayed through the functions' routers.
+
+mod feeds;
+mod lambda_events;
+mod pages;
+mod request_count;
+mod store_conformance;

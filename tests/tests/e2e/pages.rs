@@ -1,0 +1,383 @@
+//! The pages a reader sees, over real HTTP, parsed as HTML.
+
+use blog_tests::{Backend, TestSite, TestStore, attrs, fixture, post_source, texts};
+
+/// The seed page's posts: (title, date-and-author line), in its order.
+fn seed_listing() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(fixture("seed-microservices.txt")).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let is_date_line = |line: &str| {
+        let months = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        months.iter().any(|m| line.starts_with(m)) && line.contains(" by ")
+    };
+    lines
+        .windows(2)
+        .filter(|w| is_date_line(w[1]))
+        .map(|w| (w[0].to_owned(), w[1].to_owned()))
+        .collect()
+}
+
+async fn the_seed_category_page_matches_the_seed(backend: Backend) {
+    let given = TestStore::new(backend).await;
+    given.seed_examples().await;
+    let site = TestSite::start(given.store.clone()).await;
+    let seed = seed_listing();
+    assert_eq!(seed.len(), 6, "the seed fixture lists six posts");
+
+    let page = site.page("/category/microservices").await;
+
+    assert_eq!(texts(&page, ".site-title"), ["Backstage Blog"]);
+    assert_eq!(
+        texts(&page, ".browsing"),
+        ["You're browsing posts of the category Microservices"]
+    );
+    let titles = texts(&page, "article.post-summary h2");
+    let bylines = texts(&page, "article.post-summary .byline");
+    let shown: Vec<(String, String)> = titles.into_iter().zip(bylines).collect();
+    assert_eq!(
+        shown[..6],
+        seed[..],
+        "the six seed posts, in the seed's order, with its date lines"
+    );
+    assert_eq!(
+        texts(&page, "a.read-more")
+            .iter()
+            .filter(|t| *t == "Read more…")
+            .count(),
+        shown.len()
+    );
+    for link in attrs(&page, "a.read-more", "href") {
+        let post = site.page(&link).await;
+        assert_eq!(texts(&post, "h1").len(), 1, "{link} is a post page");
+    }
+    // Each title links to the same post as its Read more…
+    assert_eq!(
+        attrs(&page, "article.post-summary h2 a", "href"),
+        attrs(&page, "a.read-more", "href")
+    );
+    assert!(
+        !attrs(&page, "a.rss svg[aria-label='RSS logo']", "aria-label").is_empty(),
+        "the RSS icon"
+    );
+}
+
+mod sqlite {
+    #[tokio::test]
+    async fn the_seed_category_page_matches_the_seed() {
+        super::the_seed_category_page_matches_the_seed(blog_tests::Backend::Sqlite).await
+    }
+}
+
+mod dynamo {
+    #[tokio::test]
+    async fn the_seed_category_page_matches_the_seed() {
+        super::the_seed_category_page_matches_the_seed(blog_tests::Backend::Dynamo).await
+    }
+}
+
+async fn seeded_site() -> (TestStore, TestSite) {
+    let given = TestStore::new(Backend::Sqlite).await;
+    given.seed_examples().await;
+    let site = TestSite::start(given.store.clone()).await;
+    (given, site)
+}
+
+#[tokio::test]
+async fn a_post_page_shows_its_title_date_line_categories_and_body() {
+    let (_store, site) = seeded_site().await;
+
+    let page = site.page("/posts/a-service-template-for-every-team").await;
+
+    assert_eq!(texts(&page, "h1"), ["A Service Template for Every Team"]);
+    assert_eq!(
+        texts(&page, "article .byline"),
+        ["March 10th, 2015 by Elena Vasquez"]
+    );
+    assert_eq!(
+        texts(&page, ".categories a"),
+        ["Microservices", "Developer Experience"]
+    );
+    for href in attrs(&page, ".categories a", "href") {
+        assert_eq!(site.get(&href).await.status(), 200, "{href}");
+    }
+    assert!(!texts(&page, ".post-body p").is_empty());
+    assert_eq!(
+        attrs(
+            &page,
+            "link[rel=alternate][type='application/rss+xml']",
+            "href"
+        ),
+        ["/feed.xml"]
+    );
+}
+
+#[tokio::test]
+async fn a_post_in_two_categories_is_listed_in_both() {
+    let (_store, site) = seeded_site().await;
+    let link = "/posts/a-service-template-for-every-team";
+
+    for category in ["/category/microservices", "/category/developer-experience"] {
+        let page = site.page(category).await;
+        assert!(
+            attrs(&page, "a.read-more", "href").contains(&link.to_owned()),
+            "{category} lists it"
+        );
+    }
+}
+
+#[tokio::test]
+async fn several_authors_read_as_a_sentence() {
+    let (_store, site) = seeded_site().await;
+    let page = site.page("/category/developer-experience").await;
+    let bylines = texts(&page, ".byline");
+    assert!(
+        bylines
+            .contains(&"February 8th, 2023 by Marta Silva, Ben Hollis and Yuki Tanaka".to_owned()),
+        "{bylines:?}"
+    );
+    let page = site.page("/category/data-engineering").await;
+    let bylines = texts(&page, ".byline");
+    assert!(
+        bylines.contains(&"April 14th, 2021 by Priya Raman and Jonas Weber".to_owned()),
+        "{bylines:?}"
+    );
+}
+
+#[tokio::test]
+async fn every_page_links_its_own_feed() {
+    let (_store, site) = seeded_site().await;
+    let cases = [
+        ("/", "/feed.xml"),
+        (
+            "/category/microservices",
+            "/category/microservices/feed.xml",
+        ),
+        ("/posts/inside-a-soundcloud-microservice", "/feed.xml"),
+    ];
+    for (path, feed) in cases {
+        let page = site.page(path).await;
+        assert_eq!(
+            attrs(
+                &page,
+                "link[rel=alternate][type='application/rss+xml']",
+                "href"
+            ),
+            [feed],
+            "{path}"
+        );
+        assert_eq!(
+            attrs(&page, "a.rss", "href"),
+            [feed],
+            "{path}: the RSS icon"
+        );
+        assert_eq!(site.get(feed).await.status(), 200, "{feed}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_things_get_a_real_404_page() {
+    let (_store, site) = seeded_site().await;
+    for path in [
+        "/posts/no-such-post",
+        "/posts/Not-A-Slug",
+        "/category/no-such-category",
+        "/category/no-such-category/feed.xml",
+        "/nothing/here",
+        "/posts/a%2Fb",
+    ] {
+        let response = site.get(path).await;
+        assert_eq!(response.status(), 404, "{path}");
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{path}"
+        );
+        let page = scraper::Html::parse_document(&response.text().await.unwrap());
+        assert_eq!(texts(&page, "h1"), ["Page not found"], "{path}");
+        assert_eq!(
+            texts(&page, ".site-title"),
+            ["Backstage Blog"],
+            "{path}: a page of the site"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_damaged_page_link_gets_a_400_page() {
+    let (_store, site) = seeded_site().await;
+    for query in ["?after=%%%", "?after=bm90LWEta2V5", "?before=x&after=y"] {
+        let response = site.get(&format!("/category/microservices{query}")).await;
+        assert_eq!(response.status(), 400, "{query}");
+        let page = scraper::Html::parse_document(&response.text().await.unwrap());
+        assert_eq!(texts(&page, "h1"), ["This page link is not valid"]);
+    }
+}
+
+#[tokio::test]
+async fn every_200_carries_validators_and_a_matching_if_none_match_gets_304() {
+    let (_store, site) = seeded_site().await;
+    for path in [
+        "/",
+        "/category/microservices",
+        "/posts/microservices-and-the-monolith",
+        "/feed.xml",
+        "/category/microservices/feed.xml",
+    ] {
+        let response = site.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+        assert!(
+            etag.starts_with('"') && etag.ends_with('"'),
+            "{path}: a strong, quoted ETag"
+        );
+        assert!(
+            response.headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .contains("max-age"),
+            "{path}"
+        );
+
+        for validator in [
+            etag.clone(),
+            format!("W/{etag}"),
+            format!("\"other\", {etag}"),
+        ] {
+            let revalidated = site
+                .http
+                .get(site.url(path))
+                .header("if-none-match", &validator)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(revalidated.status(), 304, "{path} with {validator}");
+            assert_eq!(revalidated.headers()["etag"].to_str().unwrap(), etag);
+            assert!(revalidated.text().await.unwrap().is_empty());
+        }
+        let stale = site
+            .http
+            .get(site.url(path))
+            .header("if-none-match", "\"stale\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stale.status(), 200, "{path} with a stale ETag");
+    }
+}
+
+#[tokio::test]
+async fn older_and_newer_links_walk_across_page_boundaries() {
+    let given = TestStore::new(Backend::Sqlite).await;
+    for day in 1..=23 {
+        given
+            .publish_source(&post_source(
+                &format!("Post {day:02}"),
+                &format!("2021-03-{day:02}"),
+                &["Paging"],
+            ))
+            .await;
+    }
+    let site = TestSite::start(given.store.clone()).await;
+    let titles = |days: std::ops::RangeInclusive<u32>| {
+        days.rev()
+            .map(|d| format!("Post {d:02}"))
+            .collect::<Vec<_>>()
+    };
+
+    let first = site.page("/category/paging").await;
+    assert_eq!(texts(&first, "article h2"), titles(14..=23));
+    assert!(
+        attrs(&first, "a[rel=prev]", "href").is_empty(),
+        "no Newer on the first page"
+    );
+    let older = attrs(&first, "a[rel=next]", "href");
+    assert_eq!(texts(&first, "a[rel=next]"), ["Older posts →"]);
+
+    let second = site.page(&older[0]).await;
+    assert_eq!(texts(&second, "article h2"), titles(4..=13));
+    let third = site.page(&attrs(&second, "a[rel=next]", "href")[0]).await;
+    assert_eq!(texts(&third, "article h2"), titles(1..=3));
+    assert!(
+        attrs(&third, "a[rel=next]", "href").is_empty(),
+        "no Older on the last page"
+    );
+
+    let back = site.page(&attrs(&third, "a[rel=prev]", "href")[0]).await;
+    assert_eq!(texts(&back, "article h2"), titles(4..=13));
+    let front = site.page(&attrs(&back, "a[rel=prev]", "href")[0]).await;
+    assert_eq!(texts(&front, "article h2"), titles(14..=23));
+    assert!(attrs(&front, "a[rel=prev]", "href").is_empty());
+}
+
+#[tokio::test]
+async fn drafts_and_scheduled_posts_are_not_public() {
+    let given = TestStore::new(Backend::Sqlite).await;
+    given
+        .publish_source(&post_source("Public", "2020-01-01", &["A"]))
+        .await;
+    given
+        .publish_source(&post_source("Draft", "2020-01-02", &["A"]).replacen(
+            "---\n",
+            "---\ndraft: true\n",
+            1,
+        ))
+        .await;
+    given
+        .publish_source(&post_source("Tomorrow", "2999-01-01", &["A"]))
+        .await;
+    let site = TestSite::start(given.store.clone()).await;
+
+    assert_eq!(
+        texts(&site.page("/category/a").await, "article h2"),
+        ["Public"]
+    );
+    assert_eq!(texts(&site.page("/").await, "article h2"), ["Public"]);
+    assert_eq!(site.get("/posts/draft").await.status(), 404);
+    assert_eq!(site.get("/posts/tomorrow").await.status(), 404);
+}
+
+#[tokio::test]
+async fn raw_html_in_a_post_is_neutralised_on_its_page() {
+    let given = TestStore::new(Backend::Sqlite).await;
+    let source = "---\ntitle: Sneaky\ndate: 2020-01-01\n---\nHello <script>alert(1)</script><img src=x onerror=alert(2)> [x](JaVaScRiPt:alert(3))\n";
+    given.publish_source(source).await;
+    let site = TestSite::start(given.store.clone()).await;
+
+    let page = site.page("/posts/sneaky").await;
+
+    assert!(texts(&page, ".post-body script").is_empty());
+    assert!(attrs(&page, ".post-body [onerror]", "onerror").is_empty());
+    assert!(
+        attrs(&page, ".post-body a", "href")
+            .iter()
+            .all(|h| !h.to_lowercase().contains("javascript"))
+    );
+}
+
+#[tokio::test]
+async fn an_empty_blog_shows_an_empty_home_page() {
+    let given = TestStore::new(Backend::Sqlite).await;
+    let site = TestSite::start(given.store.clone()).await;
+    let page = site.page("/").await;
+    assert_eq!(texts(&page, "main p"), ["No posts yet."]);
+    assert_eq!(site.get("/feed.xml").await.status(), 200);
+}

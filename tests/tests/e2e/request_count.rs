@@ -1,0 +1,33 @@
+//! The read path's cost, counted at the SDK against the real DynamoDB-compatible server: a
+//! listing page or a feed is one `Query`, a post page one `GetItem`, and nothing scans.
+
+use blog_tests::{Backend, TestSite, TestStore, attrs};
+
+#[tokio::test]
+async fn each_read_costs_one_dynamodb_request() {
+    let given = TestStore::new(Backend::Dynamo).await;
+    given.seed_examples().await;
+    let site = TestSite::start(given.store.clone()).await;
+
+    let cases = [
+        ("/", "Query"),
+        ("/category/microservices", "Query"),
+        ("/category/no-such-category", "Query"),
+        ("/posts/inside-a-soundcloud-microservice", "GetItem"),
+        ("/posts/no-such-post", "GetItem"),
+        ("/feed.xml", "Query"),
+        ("/category/microservices/feed.xml", "Query"),
+    ];
+    for (path, operation) in cases {
+        given.requests.clear();
+        site.get(path).await;
+        assert_eq!(given.requests.operations(), [operation], "GET {path}");
+    }
+
+    // A later page costs the same as the first.
+    let home = site.page("/").await;
+    let older = &attrs(&home, "a[rel=next]", "href")[0];
+    given.requests.clear();
+    assert_eq!(site.get(older).await.status(), 200);
+    assert_eq!(given.requests.operations(), ["Query"], "GET {older}");
+}

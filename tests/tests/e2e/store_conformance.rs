@@ -1,0 +1,341 @@
+//! One conformance suite, run against both backends: the embedded store and DynamoDB on a real
+//! DynamoDB-compatible server. Each test gets a fresh store.
+
+use blog_shared::model::{Listing, PageRequest};
+use blog_shared::store::listing_page;
+use blog_shared::{PublishOutcome, Slug, parse_post};
+use blog_tests::{Backend, TestStore, post_source};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+fn slugs(page: &blog_shared::ListingPage) -> Vec<String> {
+    page.entries.iter().map(|e| e.slug.to_string()).collect()
+}
+
+fn category(name: &str) -> Listing {
+    Listing::Category(Slug::from_text(name).unwrap())
+}
+
+async fn a_published_post_reads_back_whole(backend: Backend) {
+    let given = TestStore::new(backend).await;
+    let post = given
+        .publish_source(&post_source(
+            "Hello, world",
+            "2018-09-19",
+            &["Microservices"],
+        ))
+        .await;
+
+    let stored = given
+        .store
+        .post(&post.slug)
+        .await
+        .unwrap()
+        .expect("the post is there");
+
+    assert_eq!(stored.version, 1);
+    assert_eq!(stored, blog_shared::Post { version: 1, ..post });
+}
+
+async fn an_unknown_slug_is_none(backend: Backend) {
+    let given = TestStore::new(backend).await;
+    assert_eq!(
+        given
+            .store
+            .post(&Slug::parse("nothing-here").unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+async fn publishing_the_same_content_again_changes_nothing(backend: Backend) {
+    let given = TestStore::new(backend).await;
+    let post = given
+        .publish_source(&post_source("Once", "2018-09-19", &["A"]))
+        .await;
+
+    let again = given.store.publish(&post).await.unwrap();
+
+    assert_eq!(again, PublishOutcome::Unchanged { version: 1 });
+    let page = listing_page(
+        given.store.as_ref(),
+        &Listing::All,
+        &PageRequest::First,
+        10,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(slugs(&page), ["once"], "still one entry");
+}
+
+async fn other_content_under_a_taken_slug_is_refused_and_nothing_changes(backend: Backend) {
+    let given = TestStore::new(backend).await;
+    let original = given
+        .publish_source(&post_source("Taken", "2018-09-19", &["A"]))
+        .await;
+    let rival = parse_post(&post_source("Taken", "2020-01-01", &["B"]), None).unwrap();
+
+    let outcome = given.store.publish(&rival).await.unwrap();
+
+    assert_eq!(outcome, PublishOutcome::SlugTaken { version: 1 });
+    let stored = given.store.post(&original.slug).await.unwrap().unwrap();
+    assert_eq!(stored.content_hash, original.content_hash);
+    let b = listing_page(
+        given.store.as_ref(),
+        &category("B"),
+        &PageRequest::First,
+        10,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert!(b.entries.is_empty(), "the rival's category got no entry");
+}
+
+async fn listings_are_newest_first_and_per_category(backend: Backend) {
+    let given = TestStore::new(backend).await;
+    given
+        .publish_source(&post_source("Oldest", "2015-01-01", &["A"]))
+        .await;
+    given
+        .publish_source(&post_source("Newest", "2020-01-01", &["B"]))
+        .await;
+    given
+        .publish_source(&post_source("Both", "2018-01-01", &["A", "B"]))
+        .await;
+
+    let all = listing_page(
+        given.store.as_ref(),
+        &Listing::All,
+        &PageRequest::First,
+        10,
+        now(),
+    )
+    .await
+    .unwrap();
+    let a = listing_page(
+        given.store.as_ref(),
+        &category("A"),
+        &PageRequest::First,
+        10,
+        now(),
+    )
+    .await
+    .unwrap();
+    let b = listing_page(
+        given.store.as_ref(),
+        &category("B"),
+        &PageRequest::First,
+        10,
+        now(),
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(slugs(&all), ["newest", "both", "oldest"]);
+    assert_eq!(slugs(&a), ["both", "oldest"]);
+    assert_eq!(slugs(&b), ["newest", "both"]);
+    assert_eq!((all.older.is_some(), all.newer.is_some()), (false, false));
+}
+
+async fn pages_follow_each_other_without_gaps_or_repeats(backend: Backend) {
+    let given = TestStore::new(backend).await;
+    for day in 1..=25 {
+        given
+            .publish_source(&post_source(
+                &format!("Day {day:02}"),
+                &format!("2020-01-{day:02}"),
+                &["Daily"],
+            ))
+            .await;
+    }
+    let store = given.store.as_ref();
+    let listing = category("Daily");
+
+    let first = listing_page(store, &listing, &PageRequest::First, 10, now())
+        .await
+        .unwrap();
+    let second = listing_page(
+        store,
+        &listing,
+        &PageRequest::After(first.older.clone().unwrap()),
+        10,
+        now(),
+    )
+    .await
+    .unwrap();
+    let third = listing_page(
+        store,
+        &listing,
+        &PageRequest::After(second.older.clone().unwrap()),
+        10,
+        now(),
+    )
+    .await
+    .unwrap();
+    let back = listing_page(
+        store,
+        &listing,
+        &PageRequest::Before(second.newer.clone().unwrap()),
+        10,
+        now(),
+    )
+    .await
+    .unwrap();
+
+    let day = |d: u32| format!("day-{d:02}");
+    assert_eq!(slugs(&first), (16..=25).rev().map(day).collect::<Vec<_>>());
+    assert_eq!(slugs(&second), (6..=15).rev().map(day).collect::<Vec<_>>());
+    assert_eq!(slugs(&third), (1..=5).rev().map(day).collect::<Vec<_>>());
+    assert!(
+        first.newer.is_none() && third.older.is_none(),
+        "the ends have no link outwards"
+    );
+    assert!(third.newer.is_some());
+    assert_eq!(
+        slugs(&back),
+        slugs(&first),
+        "Newer from page two is page one"
+    );
+    assert!(back.newer.is_none(), "page one has nothing newer");
+}
+
+async fn a_full_last_page_offers_no_empty_older_page(backend: Backend) {
+    let given = TestStore::new(backend).await;
+    for day in 1..=10 {
+        given
+            .publish_source(&post_source(
+                &format!("Day {day:02}"),
+                &format!("2020-01-{day:02}"),
+                &["Daily"],
+            ))
+            .await;
+    }
+    let page = listing_page(
+        given.store.as_ref(),
+        &category("Daily"),
+        &PageRequest::First,
+        10,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(page.entries.len(), 10);
+    assert!(page.older.is_none());
+}
+
+async fn drafts_are_stored_but_listed_nowhere(backend: Backend) {
+    let given = TestStore::new(backend).await;
+    let source =
+        post_source("Secret", "2018-01-01", &["A"]).replacen("---\n", "---\ndraft: true\n", 1);
+    let draft = given.publish_source(&source).await;
+
+    assert!(given.store.post(&draft.slug).await.unwrap().unwrap().draft);
+    let all = listing_page(
+        given.store.as_ref(),
+        &Listing::All,
+        &PageRequest::First,
+        10,
+        now(),
+    )
+    .await
+    .unwrap();
+    let a = listing_page(
+        given.store.as_ref(),
+        &category("A"),
+        &PageRequest::First,
+        10,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert!(all.entries.is_empty() && a.entries.is_empty());
+}
+
+async fn scheduled_posts_appear_at_their_time(backend: Backend) {
+    let given = TestStore::new(backend).await;
+    given
+        .publish_source(&post_source("Past", "2020-01-01T00:00:00Z", &["A"]))
+        .await;
+    given
+        .publish_source(&post_source("Future", "2030-06-01T12:00:00Z", &["A"]))
+        .await;
+    let store = given.store.as_ref();
+
+    let before = listing_page(
+        store,
+        &category("A"),
+        &PageRequest::First,
+        10,
+        datetime!(2030-06-01 11:59:59 UTC),
+    )
+    .await
+    .unwrap();
+    let at = listing_page(
+        store,
+        &category("A"),
+        &PageRequest::First,
+        10,
+        datetime!(2030-06-01 12:00:00 UTC),
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(slugs(&before), ["past"]);
+    assert_eq!(slugs(&at), ["future", "past"]);
+}
+
+async fn posts_of_the_same_moment_keep_a_stable_order(backend: Backend) {
+    let given = TestStore::new(backend).await;
+    for title in ["Bravo", "Alpha", "Charlie"] {
+        given
+            .publish_source(&post_source(title, "2020-01-01", &["A"]))
+            .await;
+    }
+    let store = given.store.as_ref();
+    let first = listing_page(store, &category("A"), &PageRequest::First, 2, now())
+        .await
+        .unwrap();
+    let second = listing_page(
+        store,
+        &category("A"),
+        &PageRequest::After(first.older.clone().unwrap()),
+        2,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(slugs(&first), ["charlie", "bravo"]);
+    assert_eq!(slugs(&second), ["alpha"]);
+}
+
+/// Runs each scenario once per backend, as its own test.
+macro_rules! conformance {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $scenario() { super::$scenario(blog_tests::Backend::Sqlite).await })*
+        }
+        mod dynamo {
+            $(#[tokio::test] async fn $scenario() { super::$scenario(blog_tests::Backend::Dynamo).await })*
+        }
+    };
+}
+
+conformance!(
+    a_published_post_reads_back_whole,
+    an_unknown_slug_is_none,
+    publishing_the_same_content_again_changes_nothing,
+    other_content_under_a_taken_slug_is_refused_and_nothing_changes,
+    listings_are_newest_first_and_per_category,
+    pages_follow_each_other_without_gaps_or_repeats,
+    a_full_last_page_offers_no_empty_older_page,
+    drafts_are_stored_but_listed_nowhere,
+    scheduled_posts_appear_at_their_time,
+    posts_of_the_same_moment_keep_a_stable_order,
+);
