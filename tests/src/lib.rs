@@ -44,6 +44,8 @@ pub struct TestStore {
     pub store: Arc<dyn Store>,
     /// Every DynamoDB request the store made, by operation (empty for SQLite).
     pub requests: RequestLog,
+    /// The DynamoDB table's name (None for SQLite).
+    pub table: Option<String>,
     _dir: Option<TempDir>,
 }
 
@@ -59,6 +61,7 @@ impl TestStore {
                 Self {
                     store: Arc::new(store),
                     requests: RequestLog::default(),
+                    table: None,
                     _dir: Some(dir),
                 }
             }
@@ -71,8 +74,9 @@ impl TestStore {
                     .expect("create the table on the DynamoDB-compatible server");
                 requests.clear();
                 Self {
-                    store: Arc::new(DynamoStore::new(client, table)),
+                    store: Arc::new(DynamoStore::new(client, table.clone())),
                     requests,
+                    table: Some(table),
                     _dir: None,
                 }
             }

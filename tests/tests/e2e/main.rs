@@ -2,6 +2,7 @@
 //! feed parsers, and Lambda events replayed through the functions' routers.
 
 mod feeds;
+mod functions;
 mod lambda_events;
 mod pages;
 mod request_count;

@@ -1,0 +1,235 @@
+//! The Lambda binaries themselves, started as Lambda starts them: each process talks to a small
+//! fake Lambda Runtime API on loopback, takes one API Gateway event, and posts its response.
+//! This covers what a router test cannot: `main.rs`'s wiring, configuration from the
+//! environment, and the DynamoDB endpoint override.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use blog_tests::{Backend, TestStore, dynamo_endpoint, fixture, texts};
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+/// A built function binary, next to the test binary (`scripts/test` builds them first).
+fn function_binary(name: &str) -> PathBuf {
+    let deps = std::env::current_exe().unwrap();
+    let path = deps.parent().unwrap().parent().unwrap().join(name);
+    assert!(
+        path.exists(),
+        "{} is not built: run the tests with scripts/test (it builds the functions)",
+        path.display()
+    );
+    path
+}
+
+#[derive(Clone)]
+struct Runtime {
+    event: String,
+    handed_out: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    outcomes: mpsc::UnboundedSender<Result<Value, String>>,
+}
+
+async fn next_invocation(State(runtime): State<Runtime>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if runtime
+        .handed_out
+        .swap(true, std::sync::atomic::Ordering::SeqCst)
+    {
+        // One event per test: later polls wait until the process is stopped.
+        std::future::pending::<()>().await;
+    }
+    let deadline = (std::time::SystemTime::now() + Duration::from_secs(30))
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        .to_string();
+    (
+        [
+            ("lambda-runtime-aws-request-id", "request-1".to_owned()),
+            ("lambda-runtime-deadline-ms", deadline),
+            (
+                "lambda-runtime-invoked-function-arn",
+                "arn:aws:lambda:eu-west-1:123456789012:function:blog".to_owned(),
+            ),
+            (
+                "lambda-runtime-trace-id",
+                "Root=1-00000000-000000000000000000000000".to_owned(),
+            ),
+            ("content-type", "application/json".to_owned()),
+        ],
+        runtime.event,
+    )
+        .into_response()
+}
+
+async fn invocation_response(
+    State(runtime): State<Runtime>,
+    Path(_id): Path<String>,
+    body: String,
+) {
+    let _ = runtime
+        .outcomes
+        .send(serde_json::from_str(&body).map_err(|e| format!("{e}: {body}")));
+}
+
+async fn invocation_error(State(runtime): State<Runtime>, body: String) {
+    let _ = runtime.outcomes.send(Err(body));
+}
+
+/// Runs `binary` with `env` against one `event`, returning the API Gateway response it posted.
+async fn invoke_binary(binary: &str, env: &[(&str, String)], event_file: &str) -> Value {
+    let (outcomes, mut received) = mpsc::unbounded_channel();
+    let runtime = Runtime {
+        event: std::fs::read_to_string(fixture(event_file)).unwrap(),
+        handed_out: Default::default(),
+        outcomes,
+    };
+    let api = Router::new()
+        .route("/2018-06-01/runtime/invocation/next", get(next_invocation))
+        .route(
+            "/2018-06-01/runtime/invocation/{id}/response",
+            post(invocation_response),
+        )
+        .route(
+            "/2018-06-01/runtime/invocation/{id}/error",
+            post(invocation_error),
+        )
+        .route("/2018-06-01/runtime/init/error", post(invocation_error))
+        .with_state(runtime);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move { axum::serve(listener, api).await.unwrap() });
+
+    let mut child = tokio::process::Command::new(function_binary(binary))
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", binary)
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let outcome = tokio::select! {
+        outcome = received.recv() => outcome.expect("the runtime API is up"),
+        status = child.wait() => {
+            let mut stderr = String::new();
+            if let Some(mut pipe) = child.stderr.take() {
+                tokio::io::AsyncReadExt::read_to_string(&mut pipe, &mut stderr).await.unwrap();
+            }
+            Err(format!("{binary} exited with {:?} before answering: {stderr}", status.unwrap()))
+        }
+        _ = tokio::time::sleep(Duration::from_secs(60)) => Err(format!("{binary} did not answer within 60 s")),
+    };
+    child.kill().await.ok();
+    server.abort();
+    outcome.unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn seeded_sqlite() -> (tempfile::TempDir, String) {
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("blog.sqlite3");
+    let store = blog_shared::store::SqliteStore::open(&path).await.unwrap();
+    blog_shared::seed::seed(&store, &blog_tests::examples_dir())
+        .await
+        .unwrap();
+    (dir, path.display().to_string())
+}
+
+fn sqlite_env(db: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("BLOG_DB", db.to_owned()),
+        ("BLOG_BASE_URL", "https://blog.example.com".to_owned()),
+    ]
+}
+
+#[tokio::test]
+async fn the_list_posts_binary_answers_a_category_event() {
+    let (_dir, db) = seeded_sqlite().await;
+
+    let response = invoke_binary("list-posts", &sqlite_env(&db), "apigw-v2-category.json").await;
+
+    assert_eq!(response["statusCode"], 200, "{response}");
+    assert!(response["headers"]["etag"].is_string(), "{response}");
+    let page = scraper::Html::parse_document(response["body"].as_str().unwrap());
+    assert_eq!(
+        texts(&page, ".browsing"),
+        ["You're browsing posts of the category Microservices"]
+    );
+}
+
+#[tokio::test]
+async fn the_get_post_binary_answers_a_post_event() {
+    let (_dir, db) = seeded_sqlite().await;
+
+    let response = invoke_binary("get-post", &sqlite_env(&db), "apigw-v2-post.json").await;
+
+    assert_eq!(response["statusCode"], 200, "{response}");
+    let page = scraper::Html::parse_document(response["body"].as_str().unwrap());
+    assert_eq!(texts(&page, "h1"), ["Inside a SoundCloud Microservice"]);
+}
+
+#[tokio::test]
+async fn the_feed_binary_answers_a_feed_event_as_text() {
+    let (_dir, db) = seeded_sqlite().await;
+
+    let response = invoke_binary("feed", &sqlite_env(&db), "apigw-v2-category-feed.json").await;
+
+    assert_eq!(response["statusCode"], 200, "{response}");
+    assert_eq!(
+        response["headers"]["content-type"],
+        "application/rss+xml; charset=utf-8"
+    );
+    assert_eq!(
+        response["isBase64Encoded"], false,
+        "a feed goes out as text"
+    );
+    let channel = rss::Channel::read_from(response["body"].as_str().unwrap().as_bytes()).unwrap();
+    assert!(
+        channel
+            .items()
+            .iter()
+            .all(|i| i.link().unwrap().starts_with("https://blog.example.com/"))
+    );
+}
+
+#[tokio::test]
+async fn a_function_reaches_dynamodb_through_the_standard_endpoint_override() {
+    let given = TestStore::new(Backend::Dynamo).await;
+    given.seed_examples().await;
+    let env = vec![
+        ("BLOG_TABLE", given.table.clone().unwrap()),
+        ("BLOG_BASE_URL", "https://blog.example.com".to_owned()),
+        ("AWS_ENDPOINT_URL_DYNAMODB", dynamo_endpoint()),
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+    ];
+
+    let response = invoke_binary("get-post", &env, "apigw-v2-post.json").await;
+
+    assert_eq!(response["statusCode"], 200, "{response}");
+    let page = scraper::Html::parse_document(response["body"].as_str().unwrap());
+    assert_eq!(texts(&page, "h1"), ["Inside a SoundCloud Microservice"]);
+}
+
+#[tokio::test]
+async fn a_function_without_its_configuration_stops_naming_the_variable() {
+    let (_dir, db) = seeded_sqlite().await;
+    let output = tokio::process::Command::new(function_binary("list-posts"))
+        .env_clear()
+        .env("BLOG_DB", db)
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("BLOG_BASE_URL"), "{stderr}");
+}
