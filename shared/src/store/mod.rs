@@ -165,7 +165,17 @@ impl StoreConfig {
     pub async fn open(&self) -> Result<Arc<dyn Store>, StoreError> {
         match self {
             Self::Dynamo { table } => {
-                let sdk = aws_config::load_from_env().await;
+                // A page must answer well inside API Gateway's 30 s: give up on DynamoDB after
+                // a few seconds and show the 503 page rather than hang.
+                let timeouts = aws_config::timeout::TimeoutConfig::builder()
+                    .connect_timeout(std::time::Duration::from_secs(1))
+                    .operation_attempt_timeout(std::time::Duration::from_secs(2))
+                    .operation_timeout(std::time::Duration::from_secs(5))
+                    .build();
+                let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                    .timeout_config(timeouts)
+                    .load()
+                    .await;
                 Ok(Arc::new(DynamoStore::new(
                     aws_sdk_dynamodb::Client::new(&sdk),
                     table.clone(),

@@ -6,4 +6,5 @@ mod functions;
 mod lambda_events;
 mod pages;
 mod request_count;
+mod serve;
 mod store_conformance;

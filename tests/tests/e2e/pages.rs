@@ -381,3 +381,30 @@ async fn an_empty_blog_shows_an_empty_home_page() {
     assert_eq!(texts(&page, "main p"), ["No posts yet."]);
     assert_eq!(site.get("/feed.xml").await.status(), 200);
 }
+
+#[tokio::test]
+async fn a_store_that_cannot_be_reached_gives_a_503_page_with_retry_after() {
+    // Nothing listens on the discard port of loopback: every request fails to connect.
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::Config::builder()
+            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+            .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "t", "t", None, None, "t",
+            ))
+            .endpoint_url("http://127.0.0.1:9")
+            .build(),
+    );
+    let store = blog_shared::store::DynamoStore::new(client, "blog".to_owned());
+    let site = TestSite::start(std::sync::Arc::new(store)).await;
+
+    for path in ["/", "/posts/anything", "/feed.xml"] {
+        let response = site.get(path).await;
+        assert_eq!(response.status(), 503, "{path}");
+        assert_eq!(response.headers()["retry-after"], "5");
+        assert_eq!(response.headers()["cache-control"], "no-store");
+        let page = scraper::Html::parse_document(&response.text().await.unwrap());
+        assert_eq!(texts(&page, "h1"), ["Temporarily unavailable"]);
+        assert!(!page.html().contains("127.0.0.1:9"), "no internals leak");
+    }
+}

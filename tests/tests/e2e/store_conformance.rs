@@ -3,7 +3,7 @@
 
 use blog_shared::model::{Listing, PageRequest};
 use blog_shared::store::listing_page;
-use blog_shared::{PublishOutcome, Slug, parse_post};
+use blog_shared::{PublishOutcome, Slug, Store, parse_post};
 use blog_tests::{Backend, TestStore, post_source};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -339,3 +339,39 @@ conformance!(
     scheduled_posts_appear_at_their_time,
     posts_of_the_same_moment_keep_a_stable_order,
 );
+
+/// `cargo lambda watch` runs each function as its own process over one embedded file: writers
+/// on separate connections must queue for the lock, not fail, and readers see every post.
+#[tokio::test]
+async fn the_embedded_store_takes_writers_on_several_connections_at_once() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("shared.sqlite3");
+    let first = blog_shared::store::SqliteStore::open(&path).await.unwrap();
+    let second = blog_shared::store::SqliteStore::open(&path).await.unwrap();
+
+    let mut writers = Vec::new();
+    for (n, store) in [first.clone(), second.clone()].into_iter().enumerate() {
+        writers.push(tokio::spawn(async move {
+            for i in 0..15 {
+                let post = parse_post(
+                    &post_source(&format!("Writer {n} post {i}"), "2020-01-01", &["Busy"]),
+                    None,
+                )
+                .unwrap();
+                assert!(matches!(
+                    store.publish(&post).await.unwrap(),
+                    PublishOutcome::Created { .. }
+                ));
+            }
+        }));
+    }
+    for writer in writers {
+        writer.await.unwrap();
+    }
+
+    let third = blog_shared::store::SqliteStore::open(&path).await.unwrap();
+    let page = listing_page(&third, &category("Busy"), &PageRequest::First, 100, now())
+        .await
+        .unwrap();
+    assert_eq!(page.entries.len(), 30);
+}
