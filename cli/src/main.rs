@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use blog_shared::ingest::IngestAuth;
 use blog_shared::model::{Listing, visible_until};
 use blog_shared::store::{ListingQuery, SqliteStore, Store};
 use blog_shared::{AppState, SiteConfig, seed, web};
@@ -40,6 +41,9 @@ struct ServeArgs {
     /// The public URL of the site, for feeds and canonical links [default: http://ADDR].
     #[arg(long, env = "BLOG_BASE_URL")]
     base_url: Option<String>,
+    /// The bearer token authors publish with [default: a new random one, printed].
+    #[arg(long, env = "BLOG_INGEST_TOKEN", hide_env_values = true)]
+    token: Option<String>,
 }
 
 #[tokio::main]
@@ -74,11 +78,21 @@ async fn serve(args: ServeArgs) -> Result<()> {
                 args.addr
             )
         })?;
+    let token = match args.token.filter(|t| !t.trim().is_empty()) {
+        Some(token) => token,
+        None => {
+            let token = new_token()?;
+            println!("Authors publish with this token (set BLOG_INGEST_TOKEN to choose one):");
+            println!("  export BLOG_INGEST_TOKEN={token}");
+            token
+        }
+    };
     println!(
         "The blog is running at {base_url}/ (database {}). Press Ctrl-C to stop.",
         args.db.display()
     );
-    let app = web::site(AppState::new(std::sync::Arc::new(store), site));
+    let auth = IngestAuth::Token(token.into());
+    let app = web::site_with_ingest(AppState::new(std::sync::Arc::new(store), site), auth);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -87,6 +101,13 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .context("serving the blog")?;
     println!("Stopped.");
     Ok(())
+}
+
+/// 32 random bytes, hex: a token nobody guesses.
+fn new_token() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness for a token: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 async fn seed_if_empty(store: &SqliteStore, dir: &Path) -> Result<()> {

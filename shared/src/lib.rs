@@ -8,6 +8,7 @@ pub mod config;
 pub mod dates;
 pub mod feed;
 pub mod frontmatter;
+pub mod ingest;
 pub mod markdown;
 pub mod model;
 pub mod seed;

@@ -141,6 +141,12 @@ pub struct Post {
     pub content_hash: String,
     /// Stored but shown nowhere public.
     pub draft: bool,
+    /// Old paths (`/2018/09/19/old-name.html`) that answer 301 to this post.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Slugs this post had before it was renamed: `/posts/{old}` answers 301 to it.
+    #[serde(default)]
+    pub moved_from: Vec<Slug>,
     /// Bumped by every write; updates are conditional on it (optimistic locking).
     pub version: u64,
 }
@@ -158,8 +164,12 @@ impl Post {
         }
     }
 
-    /// Every listing this post appears in: the whole blog plus each of its categories.
+    /// Every listing this post appears in: the whole blog plus each of its categories; none
+    /// for a draft.
     pub fn listings(&self) -> Vec<Listing> {
+        if self.draft {
+            return Vec::new();
+        }
         std::iter::once(Listing::All)
             .chain(
                 self.categories
@@ -167,6 +177,24 @@ impl Post {
                     .map(|c| Listing::Category(c.slug.clone())),
             )
             .collect()
+    }
+
+    /// The listing rows this post needs: (listing, sort key).
+    pub fn listing_rows(&self) -> Vec<(Listing, String)> {
+        let sort_key = sort_key(self.published, &self.slug);
+        self.listings()
+            .into_iter()
+            .map(|listing| (listing, sort_key.clone()))
+            .collect()
+    }
+
+    /// Every old path that redirects here: its aliases and its former `/posts/{slug}`.
+    pub fn redirect_paths(&self) -> Vec<String> {
+        let mut paths = self.aliases.clone();
+        paths.extend(self.moved_from.iter().map(|slug| format!("/posts/{slug}")));
+        paths.sort();
+        paths.dedup();
+        paths
     }
 }
 
@@ -209,7 +237,7 @@ pub fn visible_until(now: OffsetDateTime) -> String {
 }
 
 /// A list of posts, newest first: the whole blog or one category.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Listing {
     /// Every post.
     All,

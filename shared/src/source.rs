@@ -8,6 +8,7 @@ use xxhash_rust::xxh3::xxh3_128;
 use crate::frontmatter::{self, FrontMatter, FrontMatterError, OneOrMany};
 use crate::markdown;
 use crate::model::{Category, Post, Slug, SlugError};
+use crate::store::{MAX_CATEGORIES, MAX_REDIRECTS};
 
 /// Why a source file is not a post. Each names the field or the rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -44,11 +45,62 @@ pub enum PostError {
     /// A text field that is empty.
     #[error("front matter field `{0}` cannot be empty")]
     Empty(&'static str),
+    /// A list or a text longer than the blog stores.
+    #[error("front matter field `{field}`: at most {limit} {unit}, this has {actual}")]
+    TooMany {
+        /// The field.
+        field: &'static str,
+        /// The most allowed.
+        limit: usize,
+        /// What was given.
+        actual: usize,
+        /// "entries" or "characters".
+        unit: &'static str,
+    },
+    /// An alias or permalink that is not a plain path on this site.
+    #[error(
+        "front matter field `{field}`: `{value}` is not a path like `/2018/09/19/old-name.html`"
+    )]
+    BadPath {
+        /// `aliases` or `permalink`.
+        field: &'static str,
+        /// What was written.
+        value: String,
+    },
+}
+
+/// The longest title accepted, in characters.
+pub const MAX_TITLE_CHARS: usize = 300;
+/// The longest old path accepted, in bytes.
+pub const MAX_PATH_LEN: usize = 300;
+
+/// Where a source file came from, when that tells what its front matter does not.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Origin<'a> {
+    /// Its file name (`2018-09-19-my-post.md` gives a date and a slug).
+    pub file_name: Option<&'a str>,
+    /// The category of a post that names none.
+    pub default_category: Option<&'a str>,
+    /// Imported from Jekyll: its old permalink (`/YYYY/MM/DD/slug.html`, or its `permalink`)
+    /// redirects to the new URL.
+    pub jekyll: bool,
 }
 
 /// Parses, validates and renders one source file. `file_name` (like `2018-09-19-my-post.md`)
 /// supplies a date and a slug that the front matter does not.
 pub fn parse_post(source: &str, file_name: Option<&str>) -> Result<Post, PostError> {
+    parse_post_from(
+        source,
+        &Origin {
+            file_name,
+            ..Origin::default()
+        },
+    )
+}
+
+/// [`parse_post`], with what the file's origin tells.
+pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostError> {
+    let file_name = origin.file_name;
     let document = frontmatter::split(source)?;
     let meta = frontmatter::parse(&document)?;
     let stem = file_name.map(file_stem);
@@ -65,6 +117,12 @@ pub fn parse_post(source: &str, file_name: Option<&str>) -> Result<Post, PostErr
     if title.is_empty() {
         return Err(PostError::Empty("title"));
     }
+    limit(
+        "title",
+        title.chars().count(),
+        MAX_TITLE_CHARS,
+        "characters",
+    )?;
     let published = match (&meta.date, file_date) {
         (Some(text), _) => parse_date("date", text)?,
         (None, Some(date)) => date.midnight().assume_utc(),
@@ -84,7 +142,20 @@ pub fn parse_post(source: &str, file_name: Option<&str>) -> Result<Post, PostErr
         source,
     })?;
 
-    let categories = categories(&meta)?;
+    let mut categories = categories(&meta)?;
+    if categories.is_empty()
+        && let Some(name) = origin.default_category
+    {
+        categories.push(
+            Category::from_name(name).map_err(|source| PostError::BadName {
+                field: "categories",
+                source,
+            })?,
+        );
+    }
+    limit("categories", categories.len(), MAX_CATEGORIES, "entries")?;
+    let aliases = aliases(&meta, origin, published, &slug)?;
+    limit("aliases", aliases.len(), MAX_REDIRECTS, "entries")?;
     let tags = tags(&meta);
     let authors = authors(&meta);
     let rendered = markdown::render(document.body);
@@ -106,6 +177,8 @@ pub fn parse_post(source: &str, file_name: Option<&str>) -> Result<Post, PostErr
         body_html: rendered.body_html,
         content_hash: content_hash(source),
         draft: meta.draft.unwrap_or(false),
+        aliases,
+        moved_from: Vec::new(),
         version: 0,
     })
 }
@@ -182,6 +255,113 @@ pub fn parse_date(field: &'static str, text: &str) -> Result<OffsetDateTime, Pos
     Date::parse(text_utc, format_description!("[year]-[month]-[day]"))
         .map(|date| date.midnight().assume_utc())
         .map_err(|_| bad())
+}
+
+fn limit(
+    field: &'static str,
+    actual: usize,
+    limit: usize,
+    unit: &'static str,
+) -> Result<(), PostError> {
+    if actual > limit {
+        Err(PostError::TooMany {
+            field,
+            limit,
+            actual,
+            unit,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// The old paths that redirect to this post: `aliases`, and for a Jekyll import its permalink.
+fn aliases(
+    meta: &FrontMatter,
+    origin: &Origin<'_>,
+    published: OffsetDateTime,
+    slug: &Slug,
+) -> Result<Vec<String>, PostError> {
+    let mut paths = Vec::new();
+    for alias in meta.aliases.iter().flatten() {
+        paths.push(check_path("aliases", alias)?);
+    }
+    if origin.jekyll {
+        let permalink = match &meta.permalink {
+            Some(pattern) => expand_permalink(pattern, published, slug, meta),
+            None => format!(
+                "/{:04}/{:02}/{:02}/{slug}.html",
+                published.year(),
+                u8::from(published.month()),
+                published.day()
+            ),
+        };
+        paths.push(check_path("permalink", &permalink)?);
+    }
+    paths.sort();
+    paths.dedup();
+    Ok(paths)
+}
+
+/// Jekyll's permalink placeholders, as its docs define them for posts.
+fn expand_permalink(
+    pattern: &str,
+    published: OffsetDateTime,
+    slug: &Slug,
+    meta: &FrontMatter,
+) -> String {
+    let categories = meta
+        .categories
+        .clone()
+        .map(OneOrMany::into_vec)
+        .or_else(|| meta.category.clone().map(|c| vec![c]))
+        .unwrap_or_default()
+        .iter()
+        .map(slug::slugify)
+        .collect::<Vec<_>>()
+        .join("/");
+    let expanded = pattern
+        .replace(":categories", &categories)
+        .replace(":year", &format!("{:04}", published.year()))
+        .replace(":i_month", &u8::from(published.month()).to_string())
+        .replace(":month", &format!("{:02}", u8::from(published.month())))
+        .replace(":i_day", &published.day().to_string())
+        .replace(":day", &format!("{:02}", published.day()))
+        .replace(":title", slug.as_str())
+        .replace(":slug", slug.as_str())
+        .replace(":output_ext", ".html");
+    // An empty `:categories` leaves a doubled slash, which Jekyll collapses too.
+    let mut path = String::with_capacity(expanded.len());
+    for c in expanded.chars() {
+        if !(c == '/' && path.ends_with('/')) {
+            path.push(c);
+        }
+    }
+    if path.starts_with('/') {
+        path
+    } else {
+        format!("/{path}")
+    }
+}
+
+/// An old path must be a plain absolute path: it becomes a store key and a `Location`.
+fn check_path(field: &'static str, path: &str) -> Result<String, PostError> {
+    let bad = || PostError::BadPath {
+        field,
+        value: path.to_owned(),
+    };
+    let path = path.trim();
+    if !path.starts_with('/')
+        || path == "/"
+        || path.starts_with("//")
+        || path.len() > MAX_PATH_LEN
+        || path
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '\\'))
+    {
+        return Err(bad());
+    }
+    Ok(path.to_owned())
 }
 
 fn authors(meta: &FrontMatter) -> Vec<String> {

@@ -12,7 +12,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -24,7 +24,7 @@ use crate::feed::{self, FeedInfo};
 use crate::model::{Cursor, CursorError, Listing, ListingPage, PageRequest, Slug};
 use crate::store::{self, Store, StoreError};
 use crate::views::{
-    ErrorView, Layout, ListingView, PostView, Row, SITE_FEED_PATH, category_feed_path,
+    self, ErrorView, Layout, ListingView, PostView, Row, SITE_FEED_PATH, category_feed_path,
     category_path,
 };
 
@@ -53,6 +53,16 @@ impl AppState {
             site: Arc::new(site),
         }
     }
+
+    /// The store.
+    pub(crate) fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    /// The site's configuration.
+    pub(crate) fn site(&self) -> &SiteConfig {
+        &self.site
+    }
 }
 
 /// The `list-posts` function's routes: `/` and `/category/{category}`.
@@ -70,10 +80,21 @@ pub fn feed(state: AppState) -> Router {
     finish(feed_routes(), state)
 }
 
-/// Every read route in one router, as `blog serve` runs them.
+/// Every read route in one router.
 pub fn site(state: AppState) -> Router {
     finish(
         listing_routes().merge(post_routes()).merge(feed_routes()),
+        state,
+    )
+}
+
+/// Every route, reads and writes, in one router, as `blog serve` runs them.
+pub fn site_with_ingest(state: AppState, auth: crate::ingest::IngestAuth) -> Router {
+    finish(
+        listing_routes()
+            .merge(post_routes())
+            .merge(feed_routes())
+            .merge(crate::ingest::ingest_routes(auth)),
         state,
     )
 }
@@ -103,6 +124,8 @@ fn finish(routes: Router<AppState>, state: AppState) -> Router {
 enum WebError {
     #[error("not found")]
     NotFound,
+    #[error("moved to {0}")]
+    Moved(Slug),
     #[error(transparent)]
     BadCursor(#[from] CursorError),
     #[error("both `after` and `before` were given")]
@@ -244,7 +267,10 @@ async fn post(
 
 async fn post_page(state: &AppState, slug: &str) -> Result<Body, WebError> {
     let slug = Slug::parse(slug).map_err(|_| WebError::NotFound)?;
-    let post = state.store.post(&slug).await?.ok_or(WebError::NotFound)?;
+    let Some(post) = state.store.post(&slug).await? else {
+        // A renamed post leaves its old address behind; only a miss pays for the lookup.
+        return Err(moved_or_missing(state, &views::post_path(slug.as_str())).await);
+    };
     // Drafts are never public; a scheduled post appears at its time, with no job to run.
     if post.draft || post.published > OffsetDateTime::now_utc() {
         return Err(WebError::NotFound);
@@ -298,8 +324,25 @@ async fn feed_document(state: &AppState, category: Option<Slug>) -> Result<Body,
     })
 }
 
-async fn fallback(State(state): State<AppState>) -> Response {
-    error_response(&state, WebError::NotFound)
+/// Any other path: an old address (a Jekyll permalink, an alias) redirects, the rest is 404.
+async fn fallback(State(state): State<AppState>, method: Method, uri: Uri) -> Response {
+    let error = if method == Method::GET || method == Method::HEAD {
+        moved_or_missing(&state, uri.path()).await
+    } else {
+        WebError::NotFound
+    };
+    error_response(&state, error)
+}
+
+async fn moved_or_missing(state: &AppState, path: &str) -> WebError {
+    if path.len() > crate::source::MAX_PATH_LEN {
+        return WebError::NotFound;
+    }
+    match state.store.redirect(path).await {
+        Ok(Some(slug)) => WebError::Moved(slug),
+        Ok(None) => WebError::NotFound,
+        Err(error) => WebError::Store(error),
+    }
 }
 
 /// Turns a handler's result into the response: validators and 304 for a body, a page for an
@@ -345,8 +388,21 @@ fn etag_matches(if_none_match: &str, etag: &str) -> bool {
 }
 
 fn error_response(state: &AppState, error: WebError) -> Response {
+    if let WebError::Moved(slug) = &error {
+        let location = state.site.absolute(&views::post_path(slug.as_str()));
+        let mut response = StatusCode::MOVED_PERMANENTLY.into_response();
+        if let Ok(value) = HeaderValue::from_str(&location) {
+            response.headers_mut().insert(header::LOCATION, value);
+        }
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(CACHE_CONTROL),
+        );
+        return response;
+    }
     let (status, heading, message) = match &error {
-        WebError::NotFound => (
+        // `Moved` was answered above.
+        WebError::NotFound | WebError::Moved(_) => (
             StatusCode::NOT_FOUND,
             "Page not found",
             "There is no page at this address. The post may have moved, or the link may be mistyped.",
@@ -397,7 +453,7 @@ fn error_response(state: &AppState, error: WebError) -> Response {
 }
 
 /// An error and its causes on one line, for the log.
-fn chain(error: &dyn StdError) -> String {
+pub(crate) fn chain(error: &dyn StdError) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

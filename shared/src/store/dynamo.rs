@@ -4,6 +4,7 @@
 //! |---------|-----------------|-----------------------------------|
 //! | post    | `POST#<slug>`   | `POST`                            |
 //! | listing | `LIST#<key>`    | `<published, UTC>#<slug>`         |
+//! | redirect| `PATH#<path>`   | `REDIRECT`                        |
 //!
 //! A post page is one `GetItem`; a listing page or a feed is one `Query`; a publish is one
 //! `TransactWriteItems` holding the post and all of its listing entries. Nothing scans.
@@ -14,12 +15,15 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, Put,
+    AttributeDefinition, AttributeValue, BillingMode, Delete, KeySchemaElement, KeyType, Put,
     ScalarAttributeType, TransactWriteItem,
 };
 use serde::{Deserialize, Serialize};
 
-use super::{BoxError, ListingQuery, PublishOutcome, Store, StoreError};
+use super::{
+    BoxError, Changes, ListingQuery, PublishOutcome, Store, StoreError, WriteOutcome,
+    prepare_replace,
+};
 use crate::model::{Listing, ListingEntry, Post, Slug};
 
 /// A store over one DynamoDB table.
@@ -59,6 +63,28 @@ fn post_key(slug: &Slug) -> HashMap<String, AttributeValue> {
         ("pk".to_owned(), AttributeValue::S(format!("POST#{slug}"))),
         ("sk".to_owned(), AttributeValue::S("POST".to_owned())),
     ])
+}
+
+fn listing_key(listing: &Listing, sort_key: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        ("pk".to_owned(), AttributeValue::S(listing_pk(listing))),
+        ("sk".to_owned(), AttributeValue::S(sort_key.to_owned())),
+    ])
+}
+
+fn redirect_key(path: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        ("pk".to_owned(), AttributeValue::S(format!("PATH#{path}"))),
+        ("sk".to_owned(), AttributeValue::S("REDIRECT".to_owned())),
+    ])
+}
+
+/// A redirect item: an old path and the slug it now leads to.
+#[derive(Debug, Serialize, Deserialize)]
+struct RedirectItem {
+    pk: String,
+    sk: String,
+    slug: Slug,
 }
 
 fn listing_pk(listing: &Listing) -> String {
@@ -182,38 +208,33 @@ impl Store for DynamoStore {
             .map_err(mapping_error("decoding a listing entry"))
     }
 
+    async fn redirect(&self, path: &str) -> Result<Option<Slug>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(redirect_key(path)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error("reading a redirect"))?;
+        output
+            .item
+            .map(|item| serde_dynamo::from_item::<_, RedirectItem>(item).map(|r| r.slug))
+            .transpose()
+            .map_err(mapping_error("decoding a redirect"))
+    }
+
     async fn publish(&self, post: &Post) -> Result<PublishOutcome, StoreError> {
         let mut post = post.clone();
         post.version = 1;
-        let mut writes = vec![
-            put(
-                &self.table,
-                to_post_item(&post).map_err(mapping_error("encoding a post"))?,
-            )
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .map_err(|e| StoreError::Failed("building a write", Box::new(e)))?,
-        ];
-        if !post.draft {
-            let entry = post.listing_entry();
-            for listing in post.listings() {
-                let item = to_listing_item(&listing, &entry)
-                    .map_err(mapping_error("encoding a listing entry"))?;
-                writes.push(
-                    put(&self.table, item)
-                        .build()
-                        .map_err(|e| StoreError::Failed("building a write", Box::new(e)))?,
-                );
-            }
-        }
-        let items = writes
-            .into_iter()
-            .map(|p| TransactWriteItem::builder().put(p).build())
-            .collect();
+        let item = to_post_item(&post).map_err(mapping_error("encoding a post"))?;
+        let mut writes = vec![put_write(&self.table, item, Condition::Absent)?];
+        writes.extend(self.row_writes(&post, &Changes::between(None, Some(&post)))?);
         match self
             .client
             .transact_write_items()
-            .set_transact_items(Some(items))
+            .set_transact_items(Some(writes))
             .send()
             .await
         {
@@ -236,13 +257,216 @@ impl Store for DynamoStore {
             Err(error) => Err(sdk_error("publishing a post")(error)),
         }
     }
+
+    async fn replace(
+        &self,
+        slug: &Slug,
+        post: &Post,
+        expected: u64,
+    ) -> Result<WriteOutcome, StoreError> {
+        let stored = self.post(slug).await?;
+        let next = match prepare_replace(stored.as_ref(), slug, post, expected) {
+            Ok(next) => next,
+            Err(outcome) => return Ok(outcome),
+        };
+        let item = to_post_item(&next).map_err(mapping_error("encoding a post"))?;
+        // The version condition is what makes the read above safe: a writer who got in between
+        // bumped the version, and this whole transaction is refused.
+        let mut writes = if &next.slug == slug {
+            vec![put_write(&self.table, item, Condition::Version(expected))?]
+        } else {
+            vec![
+                delete_write(&self.table, post_key(slug), Condition::Version(expected))?,
+                put_write(&self.table, item, Condition::Absent)?,
+            ]
+        };
+        writes.extend(self.row_writes(&next, &Changes::between(stored.as_ref(), Some(&next)))?);
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(WriteOutcome::Written {
+                version: next.version,
+            }),
+            Err(error) if is_condition_failure(&error) => {
+                if &next.slug != slug
+                    && let Some(taken) = self.post(&next.slug).await?
+                {
+                    return Ok(WriteOutcome::SlugTaken {
+                        version: taken.version,
+                    });
+                }
+                self.refused(slug).await
+            }
+            Err(error) => Err(sdk_error("replacing a post")(error)),
+        }
+    }
+
+    async fn delete(&self, slug: &Slug, expected: u64) -> Result<WriteOutcome, StoreError> {
+        let Some(stored) = self.post(slug).await? else {
+            return Ok(WriteOutcome::NotFound);
+        };
+        if stored.version != expected {
+            return Ok(WriteOutcome::Stale {
+                current: stored.version,
+            });
+        }
+        let mut writes = vec![delete_write(
+            &self.table,
+            post_key(slug),
+            Condition::Version(expected),
+        )?];
+        writes.extend(self.row_writes(&stored, &Changes::between(Some(&stored), None))?);
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(WriteOutcome::Written { version: 0 }),
+            Err(error) if is_condition_failure(&error) => self.refused(slug).await,
+            Err(error) => Err(sdk_error("deleting a post")(error)),
+        }
+    }
 }
 
-fn put(
+impl DynamoStore {
+    /// The listing and redirect writes of `changes`, with `post`'s entry.
+    fn row_writes(
+        &self,
+        post: &Post,
+        changes: &Changes,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let mut writes = Vec::new();
+        for (listing, sort_key) in &changes.delete_listings {
+            writes.push(delete_write(
+                &self.table,
+                listing_key(listing, sort_key),
+                Condition::None,
+            )?);
+        }
+        let entry = post.listing_entry();
+        for (listing, _) in &changes.put_listings {
+            let item = to_listing_item(listing, &entry)
+                .map_err(mapping_error("encoding a listing entry"))?;
+            writes.push(put_write(&self.table, item, Condition::None)?);
+        }
+        for path in &changes.delete_redirects {
+            writes.push(delete_write(
+                &self.table,
+                redirect_key(path),
+                Condition::None,
+            )?);
+        }
+        for path in &changes.put_redirects {
+            let item = RedirectItem {
+                pk: format!("PATH#{path}"),
+                sk: "REDIRECT".to_owned(),
+                slug: post.slug.clone(),
+            };
+            let item = serde_dynamo::to_item(item).map_err(mapping_error("encoding a redirect"))?;
+            writes.push(put_write(&self.table, item, Condition::None)?);
+        }
+        Ok(writes)
+    }
+
+    /// Why a conditional write on `slug` was refused: it changed, or it went away.
+    async fn refused(&self, slug: &Slug) -> Result<WriteOutcome, StoreError> {
+        Ok(match self.post(slug).await? {
+            Some(current) => WriteOutcome::Stale {
+                current: current.version,
+            },
+            None => WriteOutcome::NotFound,
+        })
+    }
+}
+
+/// The condition a write in a transaction carries.
+enum Condition {
+    None,
+    /// The item must not exist yet.
+    Absent,
+    /// The item must still be at this version.
+    Version(u64),
+}
+
+fn put_write(
     table: &str,
     item: HashMap<String, AttributeValue>,
-) -> aws_sdk_dynamodb::types::builders::PutBuilder {
-    Put::builder().table_name(table).set_item(Some(item))
+    condition: Condition,
+) -> Result<TransactWriteItem, StoreError> {
+    let mut put = Put::builder().table_name(table).set_item(Some(item));
+    match condition {
+        Condition::None => {}
+        Condition::Absent => put = put.condition_expression("attribute_not_exists(pk)"),
+        Condition::Version(expected) => {
+            put = put
+                .condition_expression("version = :expected")
+                .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()));
+        }
+    }
+    Ok(TransactWriteItem::builder()
+        .put(put.build().map_err(build_error)?)
+        .build())
+}
+
+fn delete_write(
+    table: &str,
+    key: HashMap<String, AttributeValue>,
+    condition: Condition,
+) -> Result<TransactWriteItem, StoreError> {
+    let mut delete = Delete::builder().table_name(table).set_key(Some(key));
+    match condition {
+        Condition::None => {}
+        Condition::Absent => delete = delete.condition_expression("attribute_not_exists(pk)"),
+        Condition::Version(expected) => {
+            delete = delete
+                .condition_expression("version = :expected")
+                .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()));
+        }
+    }
+    Ok(TransactWriteItem::builder()
+        .delete(delete.build().map_err(build_error)?)
+        .build())
+}
+
+fn build_error(error: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+    StoreError::Failed("building a write", Box::new(error))
+}
+
+/// The size DynamoDB counts for a post's item: the names and values of its attributes, as its
+/// documentation defines them. The item limit is 400 KB.
+pub fn post_item_size(post: &Post) -> usize {
+    to_post_item(post).map_or(usize::MAX, |item| {
+        item.iter()
+            .map(|(name, value)| name.len() + value_size(value))
+            .sum()
+    })
+}
+
+fn value_size(value: &AttributeValue) -> usize {
+    match value {
+        AttributeValue::S(s) => s.len(),
+        // Numbers take one byte per two significant digits, plus one.
+        AttributeValue::N(n) => n.len().div_ceil(2) + 1,
+        AttributeValue::B(b) => b.as_ref().len(),
+        AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
+        AttributeValue::L(items) => 3 + items.iter().map(|v| 1 + value_size(v)).sum::<usize>(),
+        AttributeValue::M(map) => {
+            3 + map
+                .iter()
+                .map(|(k, v)| 1 + k.len() + value_size(v))
+                .sum::<usize>()
+        }
+        AttributeValue::Ss(set) => set.iter().map(String::len).sum(),
+        AttributeValue::Ns(set) => set.iter().map(|n| n.len().div_ceil(2) + 1).sum(),
+        AttributeValue::Bs(set) => set.iter().map(|b| b.as_ref().len()).sum(),
+        _ => 0,
+    }
 }
 
 /// True when a transaction was cancelled because a condition did not hold.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-pub use dynamo::{DynamoStore, create_table};
+pub use dynamo::{DynamoStore, create_table, post_item_size};
 pub use sqlite::SqliteStore;
 
 use crate::config::ConfigError;
@@ -69,6 +69,81 @@ pub struct ListingQuery {
     pub limit: usize,
 }
 
+/// What replacing or deleting a stored post did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    /// Written; the post is now at this version (0 after a delete).
+    Written {
+        /// The new version.
+        version: u64,
+    },
+    /// The stored post already had this content: nothing was written.
+    Unchanged {
+        /// The stored version.
+        version: u64,
+    },
+    /// There is no such post.
+    NotFound,
+    /// Someone else changed the post first: nothing was written.
+    Stale {
+        /// The version stored now.
+        current: u64,
+    },
+    /// A rename onto a slug another post has: nothing was written.
+    SlugTaken {
+        /// That post's version.
+        version: u64,
+    },
+}
+
+/// The rows a write adds and removes beside the post item, worked out once for both backends.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Listing rows to write (or overwrite) with the new post's entry.
+    pub put_listings: Vec<(Listing, String)>,
+    /// Listing rows to remove.
+    pub delete_listings: Vec<(Listing, String)>,
+    /// Redirect paths to point at the new post.
+    pub put_redirects: Vec<String>,
+    /// Redirect paths to remove.
+    pub delete_redirects: Vec<String>,
+}
+
+impl Changes {
+    /// What turns the rows of `old` into the rows of `new` (either may be absent). Rows both
+    /// need are rewritten (their entry may have changed), never deleted and written in one go:
+    /// DynamoDB refuses two operations on one item in a transaction.
+    pub fn between(old: Option<&Post>, new: Option<&Post>) -> Self {
+        let old_rows = old.map(Post::listing_rows).unwrap_or_default();
+        let new_rows = new.map(Post::listing_rows).unwrap_or_default();
+        let old_paths = old.map(Post::redirect_paths).unwrap_or_default();
+        let new_paths = new.map(Post::redirect_paths).unwrap_or_default();
+        Self {
+            delete_listings: old_rows
+                .iter()
+                .filter(|row| !new_rows.contains(row))
+                .cloned()
+                .collect(),
+            put_listings: new_rows,
+            delete_redirects: old_paths
+                .iter()
+                .filter(|p| !new_paths.contains(p))
+                .cloned()
+                .collect(),
+            put_redirects: new_paths,
+        }
+    }
+}
+
+/// The most categories a post may have: each is a row written in the same transaction, and a
+/// DynamoDB transaction holds at most 100 items.
+pub const MAX_CATEGORIES: usize = 20;
+/// The most old paths a post may redirect from, for the same reason.
+pub const MAX_REDIRECTS: usize = 20;
+/// DynamoDB's limit on one item, which every backend keeps so that a post accepted locally is
+/// accepted in AWS.
+pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+
 /// The blog's storage. A read request makes exactly one call.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -78,9 +153,59 @@ pub trait Store: Send + Sync + 'static {
     /// Entries of one listing, in the query's order (one `Query`).
     async fn listing(&self, query: &ListingQuery) -> Result<Vec<ListingEntry>, StoreError>;
 
-    /// Stores a new post and an entry in each of its listings, all or nothing (drafts get no
-    /// listing entries). Identical content already stored is left alone.
+    /// Where an old path now lives: the slug of the post it redirects to (one `GetItem`).
+    async fn redirect(&self, path: &str) -> Result<Option<Slug>, StoreError>;
+
+    /// Stores a new post with its listing rows and redirects, all or nothing, unless its slug
+    /// is taken. Identical content already stored is left alone.
     async fn publish(&self, post: &Post) -> Result<PublishOutcome, StoreError>;
+
+    /// Replaces the post stored at `slug`, if it is still at `expected` version, with `post`
+    /// (which may carry a new slug: a rename, leaving a redirect behind). All or nothing.
+    async fn replace(
+        &self,
+        slug: &Slug,
+        post: &Post,
+        expected: u64,
+    ) -> Result<WriteOutcome, StoreError>;
+
+    /// Deletes the post at `slug` with its listing rows and redirects, if it is still at
+    /// `expected` version. All or nothing.
+    async fn delete(&self, slug: &Slug, expected: u64) -> Result<WriteOutcome, StoreError>;
+}
+
+/// Checks a replacement against what is stored, the same way for every backend: returns the
+/// outcome that needs no write, or the post to write (at the next version, with the slugs it
+/// moved from).
+pub fn prepare_replace(
+    stored: Option<&Post>,
+    slug: &Slug,
+    post: &Post,
+    expected: u64,
+) -> Result<Post, WriteOutcome> {
+    let stored = stored.ok_or(WriteOutcome::NotFound)?;
+    // Identical content first: a repeated PUT (its response lost) is harmless, whatever the
+    // version it still carries.
+    if stored.content_hash == post.content_hash && &post.slug == slug {
+        return Err(WriteOutcome::Unchanged {
+            version: stored.version,
+        });
+    }
+    if stored.version != expected {
+        return Err(WriteOutcome::Stale {
+            current: stored.version,
+        });
+    }
+    let mut next = post.clone();
+    next.version = expected + 1;
+    next.moved_from = stored.moved_from.clone();
+    if &post.slug != slug {
+        next.moved_from.push(slug.clone());
+    }
+    next.moved_from.retain(|old| old != &next.slug);
+    next.moved_from.sort();
+    next.moved_from.dedup();
+    Ok(next)
 }
 
 /// Reads one page of a listing with one store call: asks for one entry more than a page, so

@@ -11,7 +11,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{ListingQuery, PublishOutcome, Store, StoreError};
+use super::{
+    Changes, ListingQuery, PublishOutcome, Store, StoreError, WriteOutcome, prepare_replace,
+};
 use crate::model::{ListingEntry, Post, Slug};
 
 const SCHEMA: &str = "
@@ -27,6 +29,10 @@ CREATE TABLE IF NOT EXISTS listings (
     slug TEXT NOT NULL,
     entry TEXT NOT NULL,
     PRIMARY KEY (listing, sort_key)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS redirects (
+    path TEXT PRIMARY KEY,
+    slug TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
 ";
 
@@ -141,48 +147,159 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn redirect(&self, path: &str) -> Result<Option<Slug>, StoreError> {
+        let path = path.to_owned();
+        self.with("reading a redirect", move |db| {
+            let slug: Option<String> = db
+                .query_row(
+                    "SELECT slug FROM redirects WHERE path = ?1",
+                    [path],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(sql_error("reading a redirect"))?;
+            slug.map(|s| {
+                Slug::parse(&s).map_err(|e| StoreError::Failed("decoding a redirect", Box::new(e)))
+            })
+            .transpose()
+        })
+        .await
+    }
+
     async fn publish(&self, post: &Post) -> Result<PublishOutcome, StoreError> {
         let mut post = post.clone();
         self.with("publishing a post", move |db| {
             let tx = db
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(sql_error("publishing a post"))?;
-            let existing: Option<(i64, String)> = tx
-                .query_row("SELECT version, content_hash FROM posts WHERE slug = ?1", [post.slug.as_str()], |row| {
-                    Ok((row.get(0)?, row.get(1)?))
-                })
-                .optional()
-                .map_err(sql_error("publishing a post"))?;
-            if let Some((version, hash)) = existing {
-                let version = u64::try_from(version).unwrap_or_default();
-                return Ok(if hash == post.content_hash {
+            if let Some(existing) = read_post(&tx, &post.slug)? {
+                let version = existing.version;
+                return Ok(if existing.content_hash == post.content_hash {
                     PublishOutcome::Unchanged { version }
                 } else {
                     PublishOutcome::SlugTaken { version }
                 });
             }
             post.version = 1;
-            let item = serde_json::to_string(&post).map_err(json_error("encoding a post"))?;
-            tx.execute(
-                "INSERT INTO posts (slug, version, content_hash, item) VALUES (?1, ?2, ?3, ?4)",
-                params![post.slug.as_str(), 1i64, post.content_hash, item],
-            )
-            .map_err(sql_error("publishing a post"))?;
-            if !post.draft {
-                let entry = post.listing_entry();
-                let sort_key = entry.sort_key();
-                let json = serde_json::to_string(&entry).map_err(json_error("encoding a listing entry"))?;
-                for listing in post.listings() {
-                    tx.execute(
-                        "INSERT INTO listings (listing, sort_key, slug, entry) VALUES (?1, ?2, ?3, ?4)",
-                        params![listing.key(), sort_key, post.slug.as_str(), json],
-                    )
-                    .map_err(sql_error("publishing a post"))?;
-                }
-            }
+            write_post(&tx, &post)?;
+            apply(&tx, &post, &Changes::between(None, Some(&post)))?;
             tx.commit().map_err(sql_error("publishing a post"))?;
             Ok(PublishOutcome::Created { version: 1 })
         })
         .await
     }
+
+    async fn replace(
+        &self,
+        slug: &Slug,
+        post: &Post,
+        expected: u64,
+    ) -> Result<WriteOutcome, StoreError> {
+        let (slug, post) = (slug.clone(), post.clone());
+        self.with("replacing a post", move |db| {
+            let tx = db
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(sql_error("replacing a post"))?;
+            let stored = read_post(&tx, &slug)?;
+            let next = match prepare_replace(stored.as_ref(), &slug, &post, expected) {
+                Ok(next) => next,
+                Err(outcome) => return Ok(outcome),
+            };
+            if next.slug != slug {
+                if let Some(taken) = read_post(&tx, &next.slug)? {
+                    return Ok(WriteOutcome::SlugTaken {
+                        version: taken.version,
+                    });
+                }
+                tx.execute("DELETE FROM posts WHERE slug = ?1", [slug.as_str()])
+                    .map_err(sql_error("replacing a post"))?;
+            }
+            write_post(&tx, &next)?;
+            apply(&tx, &next, &Changes::between(stored.as_ref(), Some(&next)))?;
+            tx.commit().map_err(sql_error("replacing a post"))?;
+            Ok(WriteOutcome::Written {
+                version: next.version,
+            })
+        })
+        .await
+    }
+
+    async fn delete(&self, slug: &Slug, expected: u64) -> Result<WriteOutcome, StoreError> {
+        let slug = slug.clone();
+        self.with("deleting a post", move |db| {
+            let tx = db
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(sql_error("deleting a post"))?;
+            let Some(stored) = read_post(&tx, &slug)? else {
+                return Ok(WriteOutcome::NotFound);
+            };
+            if stored.version != expected {
+                return Ok(WriteOutcome::Stale {
+                    current: stored.version,
+                });
+            }
+            tx.execute("DELETE FROM posts WHERE slug = ?1", [slug.as_str()])
+                .map_err(sql_error("deleting a post"))?;
+            apply(&tx, &stored, &Changes::between(Some(&stored), None))?;
+            tx.commit().map_err(sql_error("deleting a post"))?;
+            Ok(WriteOutcome::Written { version: 0 })
+        })
+        .await
+    }
+}
+
+fn read_post(tx: &rusqlite::Transaction<'_>, slug: &Slug) -> Result<Option<Post>, StoreError> {
+    let item: Option<String> = tx
+        .query_row(
+            "SELECT item FROM posts WHERE slug = ?1",
+            [slug.as_str()],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(sql_error("reading a post"))?;
+    item.map(|json| serde_json::from_str(&json).map_err(json_error("decoding a post")))
+        .transpose()
+}
+
+fn write_post(tx: &rusqlite::Transaction<'_>, post: &Post) -> Result<(), StoreError> {
+    let item = serde_json::to_string(post).map_err(json_error("encoding a post"))?;
+    let version = i64::try_from(post.version).unwrap_or(i64::MAX);
+    tx.execute(
+        "INSERT OR REPLACE INTO posts (slug, version, content_hash, item) VALUES (?1, ?2, ?3, ?4)",
+        params![post.slug.as_str(), version, post.content_hash, item],
+    )
+    .map_err(sql_error("writing a post"))?;
+    Ok(())
+}
+
+/// Writes the listing rows and redirects of `changes`, with `post`'s entry.
+fn apply(tx: &rusqlite::Transaction<'_>, post: &Post, changes: &Changes) -> Result<(), StoreError> {
+    for (listing, sort_key) in &changes.delete_listings {
+        tx.execute(
+            "DELETE FROM listings WHERE listing = ?1 AND sort_key = ?2",
+            params![listing.key(), sort_key],
+        )
+        .map_err(sql_error("removing a listing entry"))?;
+    }
+    let entry = serde_json::to_string(&post.listing_entry())
+        .map_err(json_error("encoding a listing entry"))?;
+    for (listing, sort_key) in &changes.put_listings {
+        tx.execute(
+            "INSERT OR REPLACE INTO listings (listing, sort_key, slug, entry) VALUES (?1, ?2, ?3, ?4)",
+            params![listing.key(), sort_key, post.slug.as_str(), entry],
+        )
+        .map_err(sql_error("writing a listing entry"))?;
+    }
+    for path in &changes.delete_redirects {
+        tx.execute("DELETE FROM redirects WHERE path = ?1", [path])
+            .map_err(sql_error("removing a redirect"))?;
+    }
+    for path in &changes.put_redirects {
+        tx.execute(
+            "INSERT OR REPLACE INTO redirects (path, slug) VALUES (?1, ?2)",
+            params![path, post.slug.as_str()],
+        )
+        .map_err(sql_error("writing a redirect"))?;
+    }
+    Ok(())
 }
