@@ -199,13 +199,32 @@ impl TestSite {
         store: Arc<dyn Store>,
         configure: impl FnOnce(&mut SiteConfig),
     ) -> Self {
+        Self::serve(store, configure, web::site).await
+    }
+
+    /// Serves `store` with the ingest routes too, writable with `token`.
+    pub async fn start_with_ingest(store: Arc<dyn Store>, token: &str) -> Self {
+        let auth = blog_shared::ingest::IngestAuth::Token(token.into());
+        Self::serve(
+            store,
+            |_| {},
+            move |state| web::site_with_ingest(state, auth),
+        )
+        .await
+    }
+
+    async fn serve(
+        store: Arc<dyn Store>,
+        configure: impl FnOnce(&mut SiteConfig),
+        router: impl FnOnce(AppState) -> axum::Router,
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .expect("bind");
         let base_url = format!("http://{}", listener.local_addr().expect("address"));
         let mut config = SiteConfig::new(&base_url).expect("config");
         configure(&mut config);
-        let app = web::site(AppState::new(store, config.clone()));
+        let app = router(AppState::new(store, config.clone()));
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.expect("serve");
         });

@@ -3,6 +3,7 @@
 
 mod feeds;
 mod functions;
+mod ingest;
 mod lambda_events;
 mod pages;
 mod request_count;
