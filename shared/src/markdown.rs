@@ -41,10 +41,24 @@ pub fn render(markdown: &str) -> Rendered {
 
 /// Renders Markdown to sanitised HTML, with an id on every heading.
 pub fn to_safe_html(markdown: &str) -> String {
-    let events = with_heading_ids(Parser::new_ext(markdown, options()).collect());
+    let events = with_heading_ids(Parser::new_ext(markdown, options()).map(task_box).collect());
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     sanitize(&html)
+}
+
+/// A task list's box as a character, not a form control: allowing `<input>` through the
+/// sanitiser would let raw HTML put text fields and buttons on the page.
+fn task_box(event: Event<'_>) -> Event<'_> {
+    match event {
+        Event::TaskListMarker(true) => {
+            Event::Html(CowStr::Borrowed("<span class=\"task done\">☑</span> "))
+        }
+        Event::TaskListMarker(false) => {
+            Event::Html(CowStr::Borrowed("<span class=\"task\">☐</span> "))
+        }
+        other => other,
+    }
 }
 
 /// The text before a line holding only `<!-- more -->`, if there is one.
@@ -124,8 +138,7 @@ fn with_heading_ids(mut events: Vec<Event<'_>>) -> Vec<Event<'_>> {
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
     builder
-        .add_tags(["input"])
-        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("span", ["class"])
         .add_tag_attributes("code", ["class"])
         .add_tag_attributes("div", ["class", "id"])
         .add_tag_attributes("sup", ["class"])
@@ -137,8 +150,7 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     }
     builder.attribute_filter(|element, attribute, value| {
         let keep = match (element, attribute) {
-            // Task list boxes only: an input of any other type is a form control.
-            ("input", "type") => value == "checkbox",
+            ("span", "class") => value == "task" || value == "task done",
             // Code languages only: a class could otherwise restyle the page.
             ("code", "class") => is_language_class(value),
             ("div", "class") => value == "footnote-definition",
@@ -189,7 +201,7 @@ mod tests {
         );
         assert!(html.contains("<del>old</del>"), "{html}");
         assert!(
-            html.contains(r#"<input disabled="" type="checkbox" checked="">"#),
+            html.contains(r#"<li><span class="task done">☑</span> done</li>"#),
             "{html}"
         );
         assert!(html.contains(r##"href="#1""##), "{html}");
