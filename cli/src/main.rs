@@ -1,18 +1,20 @@
 //! `blog`: the blog's author and operator command line.
 //!
-//! `blog serve` runs the whole site in one process on the embedded store, seeded on first run
-//! from `examples/posts/`.
+//! - `blog serve` runs the whole site in one process on the embedded store, seeded on first run
+//!   from `examples/posts/`, with the ingest routes behind a bearer token.
+//! - `blog publish` uploads Markdown files or folders through the ingest API.
+//! - `blog import` publishes an existing Jekyll, Hugo or Zola blog the same way.
 
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+mod auth;
+mod import;
+mod publish;
+mod serve;
 
-use anyhow::{Context, Result};
-use blog_shared::ingest::IngestAuth;
-use blog_shared::model::{Listing, visible_until};
-use blog_shared::store::{ListingQuery, SqliteStore, Store};
-use blog_shared::{AppState, SiteConfig, seed, web};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
 use clap::{Parser, Subcommand};
-use time::OffsetDateTime;
 
 #[derive(Debug, Parser)]
 #[command(name = "blog", version, about = "Run, write and publish the blog")]
@@ -24,123 +26,91 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the whole site locally on the embedded store.
-    Serve(ServeArgs),
+    Serve(serve::ServeArgs),
+    /// Upload Markdown posts (files or folders): create new ones, update changed ones.
+    Publish {
+        /// Markdown files, or folders of them.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Publish an existing Jekyll, Hugo or Zola blog's posts, keeping its old links working.
+    Import {
+        /// The blog's folder (its root, or its `_posts`/`content` folder).
+        dir: PathBuf,
+        /// The category of posts that name none.
+        #[arg(long)]
+        category: Option<String>,
+        /// The generator the folder was written for [default: detected].
+        #[arg(long, value_enum)]
+        from: Option<import::Layout>,
+        #[command(flatten)]
+        target: Target,
+    },
 }
 
+/// Where to publish, and as whom.
 #[derive(Debug, clap::Args)]
-struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:3000")]
-    addr: SocketAddr,
-    /// The embedded database file (created if missing).
-    #[arg(long, env = "BLOG_DB", default_value = ".blog/blog.sqlite3")]
-    db: PathBuf,
-    /// Folder of Markdown posts that seeds an empty database.
-    #[arg(long, default_value = "examples/posts")]
-    seed: PathBuf,
-    /// The public URL of the site, for feeds and canonical links [default: http://ADDR].
-    #[arg(long, env = "BLOG_BASE_URL")]
-    base_url: Option<String>,
-    /// The bearer token authors publish with [default: a new random one, printed].
+struct Target {
+    /// The blog's URL (`http://127.0.0.1:3000` for `blog serve`, the API URL in AWS).
+    #[arg(long, env = "BLOG_ENDPOINT")]
+    endpoint: String,
+    /// The local ingest token; without one, requests are signed with your AWS credentials.
     #[arg(long, env = "BLOG_INGEST_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// The API's AWS region, when signing [default: from your AWS configuration].
+    #[arg(long)]
+    region: Option<String>,
+}
+
+impl Target {
+    async fn uploader(self) -> Result<publish::Uploader> {
+        let credentials = auth::Credentials::resolve(self.token, self.region).await?;
+        publish::Uploader::new(&self.endpoint, credentials)
+    }
 }
 
 #[tokio::main]
-async fn main() -> Result<()> {
+async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
-    match Cli::parse().command {
-        Command::Serve(args) => serve(args).await,
-    }
-}
-
-async fn serve(args: ServeArgs) -> Result<()> {
-    let base_url = args
-        .base_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", args.addr));
-    let site = SiteConfig::new(&base_url)?;
-    let store = SqliteStore::open(&args.db)
-        .await
-        .with_context(|| format!("opening the embedded database {}", args.db.display()))?;
-    seed_if_empty(&store, &args.seed).await?;
-
-    let listener = tokio::net::TcpListener::bind(args.addr)
-        .await
-        .with_context(|| {
-            format!(
-                "listening on {} (is another server using it? try --addr)",
-                args.addr
-            )
-        })?;
-    let token = match args.token.filter(|t| !t.trim().is_empty()) {
-        Some(token) => token,
-        None => {
-            let token = new_token()?;
-            println!("Authors publish with this token (set BLOG_INGEST_TOKEN to choose one):");
-            println!("  export BLOG_INGEST_TOKEN={token}");
-            token
+    match run(Cli::parse().command).await {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
         }
-    };
-    println!(
-        "The blog is running at {base_url}/ (database {}). Press Ctrl-C to stop.",
-        args.db.display()
-    );
-    let auth = IngestAuth::Token(token.into());
-    let app = web::site_with_ingest(AppState::new(std::sync::Arc::new(store), site), auth);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .context("serving the blog")?;
-    println!("Stopped.");
-    Ok(())
+    }
 }
 
-/// 32 random bytes, hex: a token nobody guesses.
-fn new_token() -> Result<String> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness for a token: {e}"))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+/// Runs a command; `Ok(false)` when it ran but something in it failed (already reported).
+async fn run(command: Command) -> Result<bool> {
+    match command {
+        Command::Serve(args) => serve::serve(args).await.map(|()| true),
+        Command::Publish { paths, target } => {
+            let files = publish::markdown_files(&paths)?;
+            anyhow::ensure!(!files.is_empty(), "no Markdown files (*.md) in {}", show(&paths));
+            let uploader = target.uploader().await?;
+            Ok(publish::run(&uploader, files.into_iter().map(|f| (f, None)).collect()).await)
+        }
+        Command::Import { dir, category, from, target } => {
+            anyhow::ensure!(dir.is_dir(), "{} is not a folder", dir.display());
+            let layout = from.unwrap_or_else(|| import::Layout::detect(&dir));
+            let files = import::plan(&dir, layout)?;
+            anyhow::ensure!(!files.is_empty(), "no Markdown files in {}", dir.display());
+            println!("Importing {} as a {} site ({} files).", dir.display(), layout.name(), files.len());
+            let mut uploader = target.uploader().await?;
+            uploader.default_category = category;
+            uploader.import_format = Some(layout.name());
+            Ok(publish::run(&uploader, files).await)
+        }
+    }
 }
 
-async fn seed_if_empty(store: &SqliteStore, dir: &Path) -> Result<()> {
-    let probe = ListingQuery {
-        listing: Listing::All,
-        newest_first: true,
-        exclusive_start: None,
-        visible_until: visible_until(OffsetDateTime::now_utc() + time::Duration::days(365 * 100)),
-        limit: 1,
-    };
-    if !store.listing(&probe).await?.is_empty() {
-        return Ok(());
-    }
-    if !dir.is_dir() {
-        eprintln!(
-            "The database is empty and {} is not a folder: starting with no posts.",
-            dir.display()
-        );
-        return Ok(());
-    }
-    let report = seed::seed(store, dir)
-        .await
-        .with_context(|| format!("seeding from {}", dir.display()))?;
-    println!(
-        "Seeded {} posts from {}.",
-        report.created + report.unchanged,
-        dir.display()
-    );
-    for path in report.conflicts {
-        eprintln!(
-            "Skipped {}: its slug is taken by a post with other content.",
-            path.display()
-        );
-    }
-    Ok(())
+fn show(paths: &[PathBuf]) -> String {
+    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
 }

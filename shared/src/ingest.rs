@@ -99,6 +99,9 @@ struct Problem {
     limit: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     current_version: Option<u64>,
+    /// The post concerned, where the client may not know it (a 409 on create).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    slug: Option<String>,
 }
 
 impl Problem {
@@ -111,6 +114,7 @@ impl Problem {
             field: None,
             limit: None,
             current_version: None,
+            slug: None,
         }
     }
 
@@ -121,6 +125,11 @@ impl Problem {
 
     fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
+        self
+    }
+
+    fn slug(mut self, slug: &Slug) -> Self {
+        self.slug = Some(slug.to_string());
         self
     }
 
@@ -462,6 +471,7 @@ async fn create(
             ),
         )
         .field("slug")
+        .slug(&post.slug)
         .current(version)
         .into_response(),
         Err(error) => store_problem(error).into_response(),

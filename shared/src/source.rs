@@ -142,7 +142,7 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
         source,
     })?;
 
-    let mut categories = categories(&meta)?;
+    let mut categories = categories(&meta, origin.jekyll)?;
     if categories.is_empty()
         && let Some(name) = origin.default_category
     {
@@ -376,11 +376,15 @@ fn authors(meta: &FrontMatter) -> Vec<String> {
         .collect()
 }
 
-fn categories(meta: &FrontMatter) -> Result<Vec<Category>, PostError> {
+fn categories(meta: &FrontMatter, jekyll: bool) -> Result<Vec<Category>, PostError> {
     let names = meta
         .categories
         .clone()
-        .map(OneOrMany::into_vec)
+        .map(|categories| match categories {
+            // Jekyll reads `categories: release notes` as two categories.
+            OneOrMany::One(words) if jekyll => words.split_whitespace().map(str::to_owned).collect(),
+            other => other.into_vec(),
+        })
         .or_else(|| meta.category.clone().map(|c| vec![c]))
         .or_else(|| {
             meta.taxonomies

@@ -1,0 +1,117 @@
+//! `blog serve`: the whole site in one process on the embedded store, seeded from
+//! `examples/posts/` when the database is empty, with the ingest routes behind a bearer token.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use blog_shared::ingest::IngestAuth;
+use blog_shared::model::{Listing, visible_until};
+use blog_shared::store::{ListingQuery, SqliteStore, Store};
+use blog_shared::{AppState, SiteConfig, seed, web};
+use time::OffsetDateTime;
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    addr: SocketAddr,
+    /// The embedded database file (created if missing).
+    #[arg(long, env = "BLOG_DB", default_value = ".blog/blog.sqlite3")]
+    db: PathBuf,
+    /// Folder of Markdown posts that seeds an empty database.
+    #[arg(long, default_value = "examples/posts")]
+    seed: PathBuf,
+    /// The public URL of the site, for feeds and canonical links [default: http://ADDR].
+    #[arg(long, env = "BLOG_BASE_URL")]
+    base_url: Option<String>,
+    /// The bearer token authors publish with [default: a new random one, printed].
+    #[arg(long, env = "BLOG_INGEST_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+}
+
+pub async fn serve(args: ServeArgs) -> Result<()> {
+    let base_url = args
+        .base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.addr));
+    let site = SiteConfig::new(&base_url)?;
+    let store = SqliteStore::open(&args.db)
+        .await
+        .with_context(|| format!("opening the embedded database {}", args.db.display()))?;
+    seed_if_empty(&store, &args.seed).await?;
+
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| {
+            format!(
+                "listening on {} (is another server using it? try --addr)",
+                args.addr
+            )
+        })?;
+    let token = match args.token.filter(|t| !t.trim().is_empty()) {
+        Some(token) => token,
+        None => {
+            let token = new_token()?;
+            println!("Authors publish with this token (set BLOG_INGEST_TOKEN to choose one):");
+            println!("  export BLOG_INGEST_TOKEN={token}");
+            token
+        }
+    };
+    println!(
+        "The blog is running at {base_url}/ (database {}). Press Ctrl-C to stop.",
+        args.db.display()
+    );
+    let auth = IngestAuth::Token(token.into());
+    let app = web::site_with_ingest(AppState::new(std::sync::Arc::new(store), site), auth);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("serving the blog")?;
+    println!("Stopped.");
+    Ok(())
+}
+
+/// 32 random bytes, hex: a token nobody guesses.
+fn new_token() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness for a token: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+async fn seed_if_empty(store: &SqliteStore, dir: &Path) -> Result<()> {
+    let probe = ListingQuery {
+        listing: Listing::All,
+        newest_first: true,
+        exclusive_start: None,
+        visible_until: visible_until(OffsetDateTime::now_utc() + time::Duration::days(365 * 100)),
+        limit: 1,
+    };
+    if !store.listing(&probe).await?.is_empty() {
+        return Ok(());
+    }
+    if !dir.is_dir() {
+        eprintln!(
+            "The database is empty and {} is not a folder: starting with no posts.",
+            dir.display()
+        );
+        return Ok(());
+    }
+    let report = seed::seed(store, dir)
+        .await
+        .with_context(|| format!("seeding from {}", dir.display()))?;
+    println!(
+        "Seeded {} posts from {}.",
+        report.created + report.unchanged,
+        dir.display()
+    );
+    for path in report.conflicts {
+        eprintln!(
+            "Skipped {}: its slug is taken by a post with other content.",
+            path.display()
+        );
+    }
+    Ok(())
+}
