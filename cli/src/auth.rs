@@ -27,17 +27,18 @@ impl Credentials {
         if let Some(token) = token.filter(|t| !t.trim().is_empty()) {
             return Ok(Self::Token(token.trim().to_owned()));
         }
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .load()
+            .await;
         let region = region
             .or_else(|| config.region().map(ToString::to_string))
             .context("no region: pass --region, or set AWS_REGION, to sign with AWS credentials")?;
         let provider = config
             .credentials_provider()
             .context("no token and no AWS credentials: pass --token (or BLOG_INGEST_TOKEN), or configure AWS credentials")?;
-        let identity = provider
-            .provide_credentials()
-            .await
-            .context("no token (--token or BLOG_INGEST_TOKEN), and AWS credentials could not be loaded")?;
+        let identity = provider.provide_credentials().await.context(
+            "no token (--token or BLOG_INGEST_TOKEN), and AWS credentials could not be loaded",
+        )?;
         Ok(Self::Aws { identity, region })
     }
 
@@ -45,8 +46,12 @@ impl Credentials {
     pub fn apply(&self, request: &mut http::Request<Vec<u8>>) -> Result<()> {
         match self {
             Self::Token(token) => {
-                let value = format!("Bearer {token}").parse().context("the token has characters a header cannot carry")?;
-                request.headers_mut().insert(http::header::AUTHORIZATION, value);
+                let value = format!("Bearer {token}")
+                    .parse()
+                    .context("the token has characters a header cannot carry")?;
+                request
+                    .headers_mut()
+                    .insert(http::header::AUTHORIZATION, value);
                 Ok(())
             }
             Self::Aws { identity, region } => sign_v4(request, identity, region),
@@ -55,7 +60,11 @@ impl Credentials {
 }
 
 /// Signs `request` for API Gateway with SigV4, as the AWS SDKs do (the `aws-sigv4` crate).
-fn sign_v4(request: &mut http::Request<Vec<u8>>, credentials: &aws_credential_types::Credentials, region: &str) -> Result<()> {
+fn sign_v4(
+    request: &mut http::Request<Vec<u8>>,
+    credentials: &aws_credential_types::Credentials,
+    region: &str,
+) -> Result<()> {
     let identity = credentials.clone().into();
     let params = v4::SigningParams::builder()
         .identity(&identity)
@@ -69,7 +78,9 @@ fn sign_v4(request: &mut http::Request<Vec<u8>>, credentials: &aws_credential_ty
     let headers: Vec<(String, String)> = request
         .headers()
         .iter()
-        .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+        .filter_map(|(name, value)| {
+            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+        })
         .collect();
     let uri = request.uri().to_string();
     let signable = SignableRequest::new(
@@ -79,7 +90,9 @@ fn sign_v4(request: &mut http::Request<Vec<u8>>, credentials: &aws_credential_ty
         SignableBody::Bytes(request.body()),
     )
     .context("preparing the request for SigV4")?;
-    let (instructions, _signature) = sign(signable, &params).context("signing the request")?.into_parts();
+    let (instructions, _signature) = sign(signable, &params)
+        .context("signing the request")?
+        .into_parts();
     instructions.apply_to_request_http1x(request);
     Ok(())
 }

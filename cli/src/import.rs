@@ -54,21 +54,32 @@ pub fn plan(dir: &Path, layout: Layout) -> Result<Vec<(PathBuf, Option<String>)>
         _ => dir.to_owned(),
     };
     let files = crate::publish::markdown_files(&[root])?;
-    Ok(files.into_iter().map(|path| {
-        let reason = skip_reason(&path, layout);
-        (path, reason)
-    }).collect())
+    Ok(files
+        .into_iter()
+        .map(|path| {
+            let reason = skip_reason(&path, layout);
+            (path, reason)
+        })
+        .collect())
 }
 
 fn skip_reason(path: &Path, layout: Layout) -> Option<String> {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
     let in_folder = |folder: &str| path.components().any(|c| c.as_os_str() == folder);
     match layout {
-        Layout::Jekyll if in_folder("_drafts") => {
-            Some("a Jekyll draft (in _drafts, with no date yet): move it to _posts to import it".to_owned())
+        Layout::Jekyll if in_folder("_drafts") => Some(
+            "a Jekyll draft (in _drafts, with no date yet): move it to _posts to import it"
+                .to_owned(),
+        ),
+        Layout::Jekyll if !in_folder("_posts") => {
+            Some("a page, not a post (Jekyll posts live in _posts)".to_owned())
         }
-        Layout::Jekyll if !in_folder("_posts") => Some("a page, not a post (Jekyll posts live in _posts)".to_owned()),
-        Layout::Hugo | Layout::Zola if name == "_index.md" => Some("a section's index page, not a post".to_owned()),
+        Layout::Hugo | Layout::Zola if name == "_index.md" => {
+            Some("a section's index page, not a post".to_owned())
+        }
         _ => None,
     }
 }

@@ -74,7 +74,9 @@ impl Target {
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     match run(Cli::parse().command).await {
@@ -93,16 +95,30 @@ async fn run(command: Command) -> Result<bool> {
         Command::Serve(args) => serve::serve(args).await.map(|()| true),
         Command::Publish { paths, target } => {
             let files = publish::markdown_files(&paths)?;
-            anyhow::ensure!(!files.is_empty(), "no Markdown files (*.md) in {}", show(&paths));
+            anyhow::ensure!(
+                !files.is_empty(),
+                "no Markdown files (*.md) in {}",
+                show(&paths)
+            );
             let uploader = target.uploader().await?;
             Ok(publish::run(&uploader, files.into_iter().map(|f| (f, None)).collect()).await)
         }
-        Command::Import { dir, category, from, target } => {
+        Command::Import {
+            dir,
+            category,
+            from,
+            target,
+        } => {
             anyhow::ensure!(dir.is_dir(), "{} is not a folder", dir.display());
             let layout = from.unwrap_or_else(|| import::Layout::detect(&dir));
             let files = import::plan(&dir, layout)?;
             anyhow::ensure!(!files.is_empty(), "no Markdown files in {}", dir.display());
-            println!("Importing {} as a {} site ({} files).", dir.display(), layout.name(), files.len());
+            println!(
+                "Importing {} as a {} site ({} files).",
+                dir.display(),
+                layout.name(),
+                files.len()
+            );
             let mut uploader = target.uploader().await?;
             uploader.default_category = category;
             uploader.import_format = Some(layout.name());
@@ -112,5 +128,9 @@ async fn run(command: Command) -> Result<bool> {
 }
 
 fn show(paths: &[PathBuf]) -> String {
-    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

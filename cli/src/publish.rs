@@ -62,7 +62,13 @@ impl Uploader {
             .user_agent(concat!("blog-cli/", env!("CARGO_PKG_VERSION")))
             .build()
             .context("building the HTTP client")?;
-        Ok(Self { http, endpoint, credentials, default_category: None, import_format: None })
+        Ok(Self {
+            http,
+            endpoint,
+            credentials,
+            default_category: None,
+            import_format: None,
+        })
     }
 
     /// Creates the post in `path`, or updates it if it exists with other content.
@@ -76,7 +82,9 @@ impl Uploader {
     async fn try_upload(&self, path: &Path) -> Result<Outcome> {
         let body = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
         let file_name = upload_name(path);
-        let response = self.send(http::Method::POST, "/posts", &body, &file_name, None).await?;
+        let response = self
+            .send(http::Method::POST, "/posts", &body, &file_name, None)
+            .await?;
         match response.status().as_u16() {
             201 => Ok(Outcome::Created(response.json::<Written>().await?.url)),
             200 => Ok(Outcome::Unchanged(response.json::<Written>().await?.url)),
@@ -88,11 +96,20 @@ impl Uploader {
                     anyhow::bail!("{}", problem.detail);
                 };
                 let etag = etag.to_str().context("an unreadable ETag")?.to_owned();
-                let response =
-                    self.send(http::Method::PUT, &format!("/posts/{slug}"), &body, &file_name, Some(&etag)).await?;
+                let response = self
+                    .send(
+                        http::Method::PUT,
+                        &format!("/posts/{slug}"),
+                        &body,
+                        &file_name,
+                        Some(&etag),
+                    )
+                    .await?;
                 match response.status().as_u16() {
                     200 => Ok(Outcome::Updated(response.json::<Written>().await?.url)),
-                    412 => anyhow::bail!("someone else changed the post while it was uploading; run publish again"),
+                    412 => anyhow::bail!(
+                        "someone else changed the post while it was uploading; run publish again"
+                    ),
                     _ => Err(refusal(response).await),
                 }
             }
@@ -112,7 +129,10 @@ impl Uploader {
             .method(method)
             .uri(format!("{}{path}", self.endpoint))
             .header(http::header::CONTENT_TYPE, "text/markdown; charset=utf-8")
-            .header(http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\""));
+            .header(
+                http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            );
         if let Some(etag) = if_match {
             request = request.header(http::header::IF_MATCH, etag);
         }
@@ -122,18 +142,30 @@ impl Uploader {
         if let Some(format) = self.import_format {
             request = request.header(blog_shared::ingest::IMPORT_FORMAT_HEADER, format);
         }
-        let mut request = request.body(body.to_vec()).context("building the request")?;
+        let mut request = request
+            .body(body.to_vec())
+            .context("building the request")?;
         self.credentials.apply(&mut request)?;
         let request = reqwest::Request::try_from(request).context("building the request")?;
-        self.http.execute(request).await.with_context(|| format!("cannot reach {}", self.endpoint))
+        self.http
+            .execute(request)
+            .await
+            .with_context(|| format!("cannot reach {}", self.endpoint))
     }
 }
 
 /// The file name the server sees: a Hugo page bundle (`my-post/index.md`) is named for its folder.
 fn upload_name(path: &Path) -> String {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("post.md");
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("post.md");
     if name == "index.md" || name == "index.markdown" {
-        if let Some(folder) = path.parent().and_then(Path::file_name).and_then(|n| n.to_str()) {
+        if let Some(folder) = path
+            .parent()
+            .and_then(Path::file_name)
+            .and_then(|n| n.to_str())
+        {
             return format!("{folder}.md");
         }
     }
@@ -143,8 +175,14 @@ fn upload_name(path: &Path) -> String {
 async fn refusal(response: reqwest::Response) -> anyhow::Error {
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
-    let reason = serde_json::from_str::<Problem>(&text).map(|p| p.detail).unwrap_or(text);
-    anyhow::anyhow!("{} {}: {reason}", status.as_u16(), status.canonical_reason().unwrap_or(""))
+    let reason = serde_json::from_str::<Problem>(&text)
+        .map(|p| p.detail)
+        .unwrap_or(text);
+    anyhow::anyhow!(
+        "{} {}: {reason}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("")
+    )
 }
 
 /// Every Markdown file under `paths` (files as given, folders walked), in a stable order.
@@ -170,13 +208,19 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
         .with_context(|| format!("reading {}", dir.display()))?;
     entries.sort();
     for path in entries {
-        let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
         if hidden {
             continue;
         }
         if path.is_dir() {
             walk(&path, files)?;
-        } else if path.extension().is_some_and(|e| e == "md" || e == "markdown") {
+        } else if path
+            .extension()
+            .is_some_and(|e| e == "md" || e == "markdown")
+        {
             files.push(path);
         }
     }

@@ -382,7 +382,9 @@ fn categories(meta: &FrontMatter, jekyll: bool) -> Result<Vec<Category>, PostErr
         .clone()
         .map(|categories| match categories {
             // Jekyll reads `categories: release notes` as two categories.
-            OneOrMany::One(words) if jekyll => words.split_whitespace().map(str::to_owned).collect(),
+            OneOrMany::One(words) if jekyll => {
+                words.split_whitespace().map(str::to_owned).collect()
+            }
             other => other.into_vec(),
         })
         .or_else(|| meta.category.clone().map(|c| vec![c]))

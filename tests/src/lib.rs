@@ -297,3 +297,122 @@ pub fn post_source(title: &str, date: &str, categories: &[&str]) -> String {
         "---\ntitle: \"{title}\"\ndate: {date}\nauthors: [\"Test Author\"]\ncategories: [{categories}]\n---\nAbout {title}.\n\nMore.\n"
     )
 }
+
+/// A binary of the workspace, next to the test binary (`scripts/test` builds them first).
+pub fn workspace_binary(name: &str) -> PathBuf {
+    let deps = std::env::current_exe().expect("the test binary's path");
+    let path = deps
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/debug")
+        .join(name);
+    assert!(
+        path.exists(),
+        "{} is not built: run the tests with scripts/test (it builds the binaries)",
+        path.display()
+    );
+    path
+}
+
+/// `blog serve` running as its own process on a free loopback port.
+pub struct ServeProcess {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// What it printed before it was ready.
+    pub printed: Vec<String>,
+    child: tokio::process::Child,
+    _dir: TempDir,
+}
+
+impl ServeProcess {
+    /// Starts `blog serve` on an empty database (nothing to seed) with `token`.
+    pub async fn start(token: &str) -> Self {
+        use tokio::io::AsyncBufReadExt;
+        let dir = TempDir::new().expect("a temporary folder");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let mut child = tokio::process::Command::new(workspace_binary("blog"))
+            .args(["serve", "--addr", &addr, "--token", token, "--db"])
+            .arg(dir.path().join("blog.sqlite3"))
+            .arg("--seed")
+            .arg(dir.path().join("no-seed"))
+            .env_remove("BLOG_BASE_URL")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start blog serve");
+        let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut printed = Vec::new();
+        while let Ok(Ok(Some(line))) =
+            tokio::time::timeout(std::time::Duration::from_secs(30), lines.next_line()).await
+        {
+            let ready = line.contains("running at");
+            printed.push(line);
+            if ready {
+                break;
+            }
+        }
+        assert!(
+            printed.last().is_some_and(|l| l.contains("running at")),
+            "blog serve did not start: {printed:?}"
+        );
+        Self {
+            url: format!("http://{addr}"),
+            printed,
+            child,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+/// What a run of the `blog` command line did.
+#[derive(Debug)]
+pub struct CliRun {
+    /// Whether it exited 0.
+    pub success: bool,
+    /// Its standard output.
+    pub stdout: String,
+    /// Its standard error.
+    pub stderr: String,
+}
+
+impl CliRun {
+    /// The output line about `file` (a path suffix).
+    pub fn line_for(&self, file: &str) -> &str {
+        self.stdout
+            .lines()
+            .find(|l| l.contains(file))
+            .unwrap_or_else(|| panic!("no line for {file} in:\n{}", self.stdout))
+    }
+
+    /// The closing summary line.
+    pub fn summary(&self) -> &str {
+        self.stdout.lines().last().unwrap_or_default()
+    }
+}
+
+/// Runs `blog` with `args`, without the caller's BLOG_* or AWS settings.
+pub async fn run_blog(args: &[&str]) -> CliRun {
+    let output = tokio::process::Command::new(workspace_binary("blog"))
+        .args(args)
+        .env_remove("BLOG_INGEST_TOKEN")
+        .env_remove("BLOG_ENDPOINT")
+        .output()
+        .await
+        .expect("run blog");
+    CliRun {
+        success: output.status.success(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}

@@ -7,6 +7,7 @@ mod functions;
 mod ingest;
 mod lambda_events;
 mod pages;
+mod publish;
 mod request_count;
 mod serve;
 mod store_conformance;

@@ -1,0 +1,350 @@
+//! `blog publish` and `blog import` as an author runs them, against `blog serve` running as its
+//! own process: both binaries, over real HTTP.
+
+use blog_tests::{ServeProcess, examples_dir, fixture, run_blog, texts};
+
+const TOKEN: &str = "publish-token";
+
+async fn page(url: &str) -> (u16, scraper::Html) {
+    let response = reqwest::get(url).await.unwrap();
+    (
+        response.status().as_u16(),
+        scraper::Html::parse_document(&response.text().await.unwrap()),
+    )
+}
+
+async fn redirect(url: &str) -> (u16, String) {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client.get(url).send().await.unwrap();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (response.status().as_u16(), location)
+}
+
+#[tokio::test]
+async fn an_author_publishes_a_folder_edits_a_post_and_republishes() {
+    let blog = ServeProcess::start(TOKEN).await;
+    let examples = examples_dir().display().to_string();
+
+    let first = run_blog(&[
+        "publish",
+        &examples,
+        "--endpoint",
+        &blog.url,
+        "--token",
+        TOKEN,
+    ])
+    .await;
+    assert!(first.success, "{first:?}");
+    assert!(
+        first
+            .summary()
+            .starts_with("12 created, 0 updated, 0 unchanged, 0 skipped, 0 failed"),
+        "{}",
+        first.summary()
+    );
+    assert!(
+        first
+            .line_for("inside-a-soundcloud-microservice.md")
+            .ends_with(&format!(
+                "{}/posts/inside-a-soundcloud-microservice",
+                blog.url
+            ))
+    );
+    let (status, listing) = page(&format!("{}/category/microservices", blog.url)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        texts(&listing, "article h2").len(),
+        7,
+        "on the category page at once"
+    );
+
+    let again = run_blog(&[
+        "publish",
+        &examples,
+        "--endpoint",
+        &blog.url,
+        "--token",
+        TOKEN,
+    ])
+    .await;
+    assert!(again.success, "{again:?}");
+    assert!(
+        again
+            .summary()
+            .starts_with("0 created, 0 updated, 12 unchanged"),
+        "{}",
+        again.summary()
+    );
+
+    let dir = tempfile::TempDir::new().unwrap();
+    let edited = dir.path().join("inside-a-soundcloud-microservice.md");
+    let original =
+        std::fs::read_to_string(examples_dir().join("inside-a-soundcloud-microservice.md"))
+            .unwrap();
+    std::fs::write(
+        &edited,
+        original.replace(
+            "title: \"Inside a SoundCloud Microservice\"",
+            "title: \"Inside a SoundCloud Microservice, revisited\"",
+        ),
+    )
+    .unwrap();
+    let update = run_blog(&[
+        "publish",
+        &edited.display().to_string(),
+        "--endpoint",
+        &blog.url,
+        "--token",
+        TOKEN,
+    ])
+    .await;
+    assert!(update.success, "{update:?}");
+    assert!(
+        update
+            .summary()
+            .starts_with("0 created, 1 updated, 0 unchanged"),
+        "{}",
+        update.summary()
+    );
+    let (_, post) = page(&format!(
+        "{}/posts/inside-a-soundcloud-microservice",
+        blog.url
+    ))
+    .await;
+    assert_eq!(
+        texts(&post, "h1"),
+        ["Inside a SoundCloud Microservice, revisited"]
+    );
+    let feed = reqwest::get(format!("{}/category/microservices/feed.xml", blog.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        feed.contains("Inside a SoundCloud Microservice, revisited"),
+        "in the feed at once"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_upload_fails_the_run_and_says_why() {
+    let blog = ServeProcess::start(TOKEN).await;
+    let examples = examples_dir().display().to_string();
+
+    let unauthenticated = run_blog(&[
+        "publish",
+        &examples,
+        "--endpoint",
+        &blog.url,
+        "--token",
+        "wrong",
+    ])
+    .await;
+    assert!(!unauthenticated.success);
+    assert!(
+        unauthenticated
+            .summary()
+            .starts_with("0 created, 0 updated, 0 unchanged, 0 skipped, 12 failed"),
+        "{}",
+        unauthenticated.summary()
+    );
+    assert!(
+        unauthenticated
+            .line_for("microservices-and-the-monolith.md")
+            .contains("403"),
+        "{}",
+        unauthenticated.stdout
+    );
+    let (status, _) = page(&format!(
+        "{}/posts/microservices-and-the-monolith",
+        blog.url
+    ))
+    .await;
+    assert_eq!(status, 404, "nothing was written");
+
+    let dir = tempfile::TempDir::new().unwrap();
+    let bad = dir.path().join("untitled.md");
+    std::fs::write(&bad, "---\ndate: 2020-01-01\n---\nNo title.\n").unwrap();
+    let good = dir.path().join("fine.md");
+    std::fs::write(&good, "---\ntitle: Fine\ndate: 2020-01-01\n---\nFine.\n").unwrap();
+    let mixed = run_blog(&[
+        "publish",
+        &dir.path().display().to_string(),
+        "--endpoint",
+        &blog.url,
+        "--token",
+        TOKEN,
+    ])
+    .await;
+    assert!(!mixed.success, "a failure fails the run");
+    assert!(
+        mixed
+            .line_for("untitled.md")
+            .contains("`title` is required"),
+        "{}",
+        mixed.stdout
+    );
+    assert!(
+        mixed.line_for("fine.md").starts_with("created"),
+        "{}",
+        mixed.stdout
+    );
+
+    let nowhere = run_blog(&[
+        "publish",
+        &examples,
+        "--endpoint",
+        "http://127.0.0.1:9",
+        "--token",
+        TOKEN,
+    ])
+    .await;
+    assert!(!nowhere.success);
+    assert!(
+        nowhere.stdout.contains("cannot reach http://127.0.0.1:9"),
+        "{}",
+        nowhere.stdout
+    );
+}
+
+#[tokio::test]
+async fn a_jekyll_blog_is_imported_with_its_old_links_and_nothing_dropped() {
+    let blog = ServeProcess::start(TOKEN).await;
+    let site = fixture("import/jekyll").display().to_string();
+
+    let run = run_blog(&[
+        "import",
+        &site,
+        "--endpoint",
+        &blog.url,
+        "--token",
+        TOKEN,
+        "--category",
+        "Archive",
+    ])
+    .await;
+
+    assert!(run.stdout.contains("as a jekyll site"), "{}", run.stdout);
+    assert!(!run.success, "the broken post fails the run");
+    assert!(
+        run.summary()
+            .starts_with("4 created, 0 updated, 0 unchanged, 2 skipped, 1 failed"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.line_for("2019-01-01-broken.md")
+            .contains("`title` is required"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.line_for("_drafts/unfinished.md").starts_with("skipped"));
+    assert!(run.line_for("about.md").starts_with("skipped"));
+
+    let (status, post) = page(&format!("{}/posts/hello-world", blog.url)).await;
+    assert_eq!(status, 200);
+    assert_eq!(texts(&post, ".byline"), ["July 27th, 2016"]);
+    assert_eq!(
+        texts(&post, ".categories a"),
+        ["engineering", "backend"],
+        "Jekyll's space-separated categories"
+    );
+    let (_, post) = page(&format!("{}/posts/no-category", blog.url)).await;
+    assert_eq!(
+        texts(&post, ".categories a"),
+        ["Archive"],
+        "--category for posts with none"
+    );
+    let (_, post) = page(&format!("{}/posts/nested-in-a-folder", blog.url)).await;
+    assert_eq!(texts(&post, ".byline"), ["January 5th, 2017 by Jane Doe"]);
+
+    for (old, new) in [
+        ("/2016/07/27/hello-world.html", "/posts/hello-world"),
+        ("/2018/03/04/quoted-date.html", "/posts/quoted-date"),
+        (
+            "/blog/2017/nested-in-a-folder/",
+            "/posts/nested-in-a-folder",
+        ),
+    ] {
+        assert_eq!(
+            redirect(&format!("{}{old}", blog.url)).await,
+            (301, format!("{}{new}", blog.url)),
+            "{old}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn hugo_and_zola_blogs_are_imported_with_their_aliases() {
+    let blog = ServeProcess::start(TOKEN).await;
+
+    let hugo = run_blog(&[
+        "import",
+        &fixture("import/hugo").display().to_string(),
+        "--endpoint",
+        &blog.url,
+        "--token",
+        TOKEN,
+    ])
+    .await;
+    assert!(hugo.success, "{hugo:?}");
+    assert!(hugo.stdout.contains("as a hugo site"), "{}", hugo.stdout);
+    assert!(
+        hugo.summary()
+            .starts_with("3 created, 0 updated, 0 unchanged, 2 skipped, 0 failed"),
+        "{}",
+        hugo.stdout
+    );
+    let zola = run_blog(&[
+        "import",
+        &fixture("import/zola").display().to_string(),
+        "--endpoint",
+        &blog.url,
+        "--token",
+        TOKEN,
+    ])
+    .await;
+    assert!(zola.success, "{zola:?}");
+    assert!(zola.stdout.contains("as a zola site"), "{}", zola.stdout);
+    assert!(
+        zola.summary()
+            .starts_with("2 created, 0 updated, 0 unchanged, 2 skipped, 0 failed"),
+        "{}",
+        zola.stdout
+    );
+
+    let (_, go) = page(&format!("{}/category/go", blog.url)).await;
+    assert_eq!(
+        texts(&go, "article h2"),
+        ["A page bundle", "First Hugo post"]
+    );
+    let (_, rust) = page(&format!("{}/category/rust", blog.url)).await;
+    assert_eq!(
+        texts(&rust, "article h2"),
+        ["Dated by its file name", "A Zola post"]
+    );
+    assert_eq!(
+        texts(&rust, ".byline"),
+        ["August 9th, 2021", "June 7th, 2021"]
+    );
+    let (_, edited) = page(&format!("{}/", blog.url)).await;
+    assert!(texts(&edited, ".excerpt").contains(&"A description becomes the excerpt.".to_owned()));
+    for (old, new) in [
+        ("/old/first-hugo-post/", "/posts/first-hugo-post"),
+        ("/2021/06/07/zola-post/", "/posts/zola-post"),
+    ] {
+        assert_eq!(
+            redirect(&format!("{}{old}", blog.url)).await,
+            (301, format!("{}{new}", blog.url)),
+            "{old}"
+        );
+    }
+}
