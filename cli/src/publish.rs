@@ -160,14 +160,13 @@ fn upload_name(path: &Path) -> String {
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("post.md");
-    if name == "index.md" || name == "index.markdown" {
-        if let Some(folder) = path
+    if (name == "index.md" || name == "index.markdown")
+        && let Some(folder) = path
             .parent()
             .and_then(Path::file_name)
             .and_then(|n| n.to_str())
-        {
-            return format!("{folder}.md");
-        }
+    {
+        return format!("{folder}.md");
     }
     name.replace('"', "")
 }

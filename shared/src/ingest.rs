@@ -85,9 +85,12 @@ pub fn ingest_routes(auth: IngestAuth) -> Router<AppState> {
         .route_layer(middleware::from_fn_with_state(auth, authenticate))
 }
 
-/// A problem, as RFC 9457 describes it.
+/// A problem, as RFC 9457 describes it; boxed, so that `Result<_, Problem>` stays small.
+#[derive(Debug)]
+struct Problem(Box<ProblemDocument>);
+
 #[derive(Debug, Serialize)]
-struct Problem {
+struct ProblemDocument {
     #[serde(rename = "type")]
     kind: &'static str,
     title: &'static str,
@@ -106,7 +109,7 @@ struct Problem {
 
 impl Problem {
     fn new(status: StatusCode, detail: impl Into<String>) -> Self {
-        Self {
+        Self(Box::new(ProblemDocument {
             kind: "about:blank",
             title: status.canonical_reason().unwrap_or("Error"),
             status: status.as_u16(),
@@ -115,35 +118,36 @@ impl Problem {
             limit: None,
             current_version: None,
             slug: None,
-        }
+        }))
     }
 
     fn field(mut self, field: &str) -> Self {
-        self.field = Some(field.to_owned());
+        self.0.field = Some(field.to_owned());
         self
     }
 
     fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
+        self.0.limit = Some(limit);
         self
     }
 
     fn slug(mut self, slug: &Slug) -> Self {
-        self.slug = Some(slug.to_string());
+        self.0.slug = Some(slug.to_string());
         self
     }
 
     fn current(mut self, version: u64) -> Self {
-        self.current_version = Some(version);
+        self.0.current_version = Some(version);
         self
     }
 }
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let etag = self.current_version.map(version_etag);
-        let body = serde_json::to_string(&self).unwrap_or_default();
+        let status =
+            StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let etag = self.0.current_version.map(version_etag);
+        let body = serde_json::to_string(&self.0).unwrap_or_default();
         let mut response = (
             status,
             [(header::CONTENT_TYPE, "application/problem+json")],
@@ -196,7 +200,7 @@ async fn authenticate(
             next.run(request).await
         }
         Err(problem) => {
-            tracing::warn!(method = %request.method(), path = %request.uri().path(), status = problem.status, "ingest request refused");
+            tracing::warn!(method = %request.method(), path = %request.uri().path(), status = problem.0.status, "ingest request refused");
             problem.into_response()
         }
     }
@@ -404,8 +408,8 @@ fn post_problem(error: PostError) -> Problem {
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     let mut problem = Problem::new(status, error.to_string());
-    problem.field = field;
-    problem.limit = limit;
+    problem.0.field = field;
+    problem.0.limit = limit;
     problem
 }
 
