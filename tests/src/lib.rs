@@ -401,12 +401,18 @@ impl CliRun {
     }
 }
 
-/// Runs `blog` with `args`, without the caller's BLOG_* or AWS settings.
+/// Runs `blog` with `args`, without the caller's BLOG_* settings.
 pub async fn run_blog(args: &[&str]) -> CliRun {
+    run_blog_with_env(args, &[]).await
+}
+
+/// Runs `blog` with `args` and `env`, without the caller's BLOG_* settings.
+pub async fn run_blog_with_env(args: &[&str], env: &[(&str, &str)]) -> CliRun {
     let output = tokio::process::Command::new(workspace_binary("blog"))
         .args(args)
         .env_remove("BLOG_INGEST_TOKEN")
         .env_remove("BLOG_ENDPOINT")
+        .envs(env.iter().copied())
         .output()
         .await
         .expect("run blog");

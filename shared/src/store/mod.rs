@@ -140,9 +140,10 @@ impl Changes {
 pub const MAX_CATEGORIES: usize = 20;
 /// The most old paths a post may redirect from, for the same reason.
 pub const MAX_REDIRECTS: usize = 20;
-/// DynamoDB's limit on one item, which every backend keeps so that a post accepted locally is
-/// accepted in AWS.
-pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+/// DynamoDB's limit on one item (400 KB, names and values counted), which every backend keeps
+/// so that a post accepted locally is accepted in AWS. Counted as 400,000 bytes, not 409,600:
+/// AWS's documentation says "400 KB", and DynamoDB-compatible servers differ on the kilobyte.
+pub const MAX_ITEM_BYTES: usize = 400_000;
 
 /// The blog's storage. A read request makes exactly one call.
 #[async_trait]
@@ -198,13 +199,21 @@ pub fn prepare_replace(
     }
     let mut next = post.clone();
     next.version = expected + 1;
-    next.moved_from = stored.moved_from.clone();
+    // Oldest first; a slug renamed back to is no longer a redirect.
+    let mut moved_from: Vec<Slug> = stored
+        .moved_from
+        .iter()
+        .filter(|old| *old != slug)
+        .cloned()
+        .collect();
     if &post.slug != slug {
-        next.moved_from.push(slug.clone());
+        moved_from.push(slug.clone());
     }
-    next.moved_from.retain(|old| old != &next.slug);
-    next.moved_from.sort();
-    next.moved_from.dedup();
+    moved_from.retain(|old| old != &next.slug);
+    // Every redirect is a row in the write's transaction: past the limit, the oldest go.
+    let room = MAX_REDIRECTS.saturating_sub(next.aliases.len());
+    let excess = moved_from.len().saturating_sub(room);
+    next.moved_from = moved_from.split_off(excess);
     Ok(next)
 }
 
@@ -308,5 +317,71 @@ impl StoreConfig {
             }
             Self::Sqlite { path } => Ok(Arc::new(SqliteStore::open(path).await?)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::parse_post;
+
+    fn post(slug: &str) -> Post {
+        let mut post = parse_post(
+            &format!("---\ntitle: T\nslug: {slug}\ndate: 2020-01-01\n---\nBody {slug}\n"),
+            None,
+        )
+        .unwrap();
+        post.version = 1;
+        post
+    }
+
+    #[test]
+    fn renames_leave_redirects_oldest_first_within_the_limit() {
+        let mut stored = post("s0");
+        for n in 1..=(MAX_REDIRECTS + 3) {
+            let next = post(&format!("s{n}"));
+            let slug = stored.slug.clone();
+            stored = prepare_replace(Some(&stored), &slug, &next, stored.version).unwrap();
+        }
+        assert_eq!(stored.moved_from.len(), MAX_REDIRECTS);
+        assert_eq!(
+            stored.moved_from.last().unwrap().as_str(),
+            format!("s{}", MAX_REDIRECTS + 2)
+        );
+        assert_eq!(
+            stored.moved_from.first().unwrap().as_str(),
+            "s3",
+            "the oldest went first"
+        );
+    }
+
+    #[test]
+    fn renaming_back_drops_the_redirect_from_the_slug_itself() {
+        let a = post("a");
+        let b = prepare_replace(Some(&a), &a.slug, &post("b"), 1).unwrap();
+        let back = prepare_replace(Some(&b), &b.slug, &post("a"), 2).unwrap();
+        assert_eq!(back.moved_from, [Slug::parse("b").unwrap()]);
+    }
+
+    #[test]
+    fn the_rows_of_an_update_are_computed_as_a_difference() {
+        let mut old = post("x");
+        old.categories = vec![
+            crate::model::Category::from_name("Keep").unwrap(),
+            crate::model::Category::from_name("Drop").unwrap(),
+        ];
+        let mut new = old.clone();
+        new.categories = vec![
+            crate::model::Category::from_name("Keep").unwrap(),
+            crate::model::Category::from_name("Add").unwrap(),
+        ];
+        let changes = Changes::between(Some(&old), Some(&new));
+        let keys = |rows: &[(Listing, String)]| {
+            rows.iter()
+                .map(|(l, _)| l.key().to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keys(&changes.delete_listings), ["drop"]);
+        assert_eq!(keys(&changes.put_listings), ["_all", "keep", "add"]);
     }
 }

@@ -670,3 +670,41 @@ async fn no_xss_vector_survives_in_a_page_or_a_feed() {
 
     assert!(survivors.is_empty(), "survived:\n{}", survivors.join("\n"));
 }
+
+/// The size check agrees with DynamoDB: a post just under the limit by our count is accepted by
+/// the real server, so the count is not an underestimate that would turn into a 500.
+#[tokio::test]
+async fn a_post_just_under_the_item_limit_is_stored_in_dynamodb() {
+    use blog_shared::store::{MAX_ITEM_BYTES, post_item_size};
+    let given = Authoring::new(Backend::Dynamo).await;
+    let source = |paragraphs: usize| {
+        format!(
+            "---\ntitle: Big\ndate: 2020-01-01\ncategories: [A]\n---\n{}",
+            "Words & more words.\n\n".repeat(paragraphs)
+        )
+    };
+    let size = |paragraphs: usize| {
+        post_item_size(&blog_shared::parse_post(&source(paragraphs), None).unwrap())
+    };
+    let mut paragraphs = 1000;
+    while size(paragraphs + 100) < MAX_ITEM_BYTES {
+        paragraphs += 100;
+    }
+    assert!(
+        size(paragraphs) > MAX_ITEM_BYTES - 10_000,
+        "close to the limit: {}",
+        size(paragraphs)
+    );
+
+    assert_eq!(
+        given.create(&source(paragraphs)).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        given
+            .create(&source(paragraphs + 200).replace("Big", "Bigger"))
+            .await
+            .status(),
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+}

@@ -80,11 +80,26 @@ async fn invocation_error(State(runtime): State<Runtime>, body: String) {
     let _ = runtime.outcomes.send(Err(body));
 }
 
-/// Runs `binary` with `env` against one `event`, returning the API Gateway response it posted.
+/// Runs `binary` with `env` against the event in `event_file`, returning the API Gateway
+/// response it posted.
 async fn invoke_binary(binary: &str, env: &[(&str, String)], event_file: &str) -> Value {
+    invoke_binary_with(
+        binary,
+        env,
+        std::fs::read_to_string(fixture(event_file)).unwrap(),
+    )
+    .await
+}
+
+/// Runs `binary` with `env` against one `event`, returning the API Gateway response it posted.
+pub(crate) async fn invoke_binary_with(
+    binary: &str,
+    env: &[(&str, String)],
+    event: String,
+) -> Value {
     let (outcomes, mut received) = mpsc::unbounded_channel();
     let runtime = Runtime {
-        event: std::fs::read_to_string(fixture(event_file)).unwrap(),
+        event,
         handed_out: Default::default(),
         outcomes,
     };
@@ -133,7 +148,7 @@ async fn invoke_binary(binary: &str, env: &[(&str, String)], event_file: &str) -
     outcome.unwrap_or_else(|e| panic!("{e}"))
 }
 
-async fn seeded_sqlite() -> (tempfile::TempDir, String) {
+pub(crate) async fn seeded_sqlite() -> (tempfile::TempDir, String) {
     let dir = tempfile::TempDir::new().unwrap();
     let path = dir.path().join("blog.sqlite3");
     let store = blog_shared::store::SqliteStore::open(&path).await.unwrap();

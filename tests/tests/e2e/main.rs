@@ -4,6 +4,7 @@
 mod bad_input;
 mod feeds;
 mod functions;
+mod iam;
 mod ingest;
 mod lambda_events;
 mod pages;

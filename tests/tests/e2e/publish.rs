@@ -348,3 +348,130 @@ async fn hugo_and_zola_blogs_are_imported_with_their_aliases() {
         );
     }
 }
+
+/// Without a token, `blog publish` signs with the author's AWS credentials for API Gateway's
+/// IAM authoriser. A server on loopback captures the request and checks its SigV4 signature by
+/// signing the same request again: any header changed after signing would not match.
+#[tokio::test]
+async fn without_a_token_publish_signs_with_aws_credentials() {
+    use std::sync::{Arc, Mutex};
+
+    use axum::extract::State;
+    use axum::http::{HeaderMap, Method, Uri};
+
+    type Captured = Arc<Mutex<Vec<(Method, Uri, HeaderMap, Vec<u8>)>>>;
+    async fn capture(
+        State(seen): State<Captured>,
+        method: Method,
+        uri: Uri,
+        headers: HeaderMap,
+        body: axum::body::Bytes,
+    ) -> (axum::http::StatusCode, String) {
+        seen.lock()
+            .unwrap()
+            .push((method, uri, headers, body.to_vec()));
+        (
+            axum::http::StatusCode::CREATED,
+            r#"{"slug":"fine","url":"https://blog.example.com/posts/fine","version":1}"#.to_owned(),
+        )
+    }
+    let seen = Captured::default();
+    let app = axum::Router::new()
+        .route("/posts", axum::routing::post(capture))
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let dir = tempfile::TempDir::new().unwrap();
+    let file = dir.path().join("fine.md");
+    std::fs::write(&file, "---\ntitle: Fine\ndate: 2020-01-01\n---\nFine.\n").unwrap();
+    let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", secret),
+        ("AWS_CONFIG_FILE", "/nonexistent"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ];
+
+    let run = blog_tests::run_blog_with_env(
+        &[
+            "publish",
+            &file.display().to_string(),
+            "--endpoint",
+            &endpoint,
+            "--region",
+            "eu-west-1",
+        ],
+        &env,
+    )
+    .await;
+    server.abort();
+
+    assert!(run.success, "{run:?}");
+    let (method, uri, headers, body) = seen.lock().unwrap().pop().expect("a request arrived");
+    let authorization = headers["authorization"].to_str().unwrap();
+    let amz_date = headers["x-amz-date"].to_str().unwrap();
+    assert!(
+        authorization.starts_with(&format!(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/{}/eu-west-1/execute-api/aws4_request",
+            &amz_date[..8]
+        )),
+        "{authorization}"
+    );
+    let signed_headers = authorization
+        .split("SignedHeaders=")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap();
+    assert!(
+        signed_headers.split(';').any(|h| h == "host")
+            && signed_headers.split(';').any(|h| h == "content-type"),
+        "{signed_headers}"
+    );
+    let signature = authorization.rsplit("Signature=").next().unwrap();
+
+    // Sign what arrived, at the time it says it was signed, with the same key.
+    let when = time::PrimitiveDateTime::parse(
+        amz_date,
+        time::macros::format_description!("[year][month][day]T[hour][minute][second]Z"),
+    )
+    .unwrap()
+    .assume_utc();
+    let identity =
+        aws_credential_types::Credentials::new("AKIDEXAMPLE", secret, None, None, "test").into();
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region("eu-west-1")
+        .name("execute-api")
+        .time(when.into())
+        .settings(aws_sigv4::http_request::SigningSettings::default())
+        .build()
+        .unwrap()
+        .into();
+    let names: Vec<&str> = signed_headers
+        .split(';')
+        .filter(|h| *h != "x-amz-date")
+        .collect();
+    let arrived: Vec<(&str, &str)> = names
+        .iter()
+        .map(|n| (*n, headers[*n].to_str().unwrap()))
+        .collect();
+    let url = format!("http://{}{}", headers["host"].to_str().unwrap(), uri.path());
+    let signable = aws_sigv4::http_request::SignableRequest::new(
+        method.as_str(),
+        url,
+        arrived.into_iter(),
+        aws_sigv4::http_request::SignableBody::Bytes(&body),
+    )
+    .unwrap();
+    let (_, expected) = aws_sigv4::http_request::sign(signable, &params)
+        .unwrap()
+        .into_parts();
+    assert_eq!(
+        signature, expected,
+        "the signature covers the request as sent"
+    );
+}
