@@ -268,7 +268,7 @@ fn print_summary(results: &[(PathBuf, Outcome)], elapsed: Duration) {
         }
     }
     println!(
-        "{} created, {} updated, {} unchanged, {} skipped, {} failed ({} files in {:.1} s)",
+        "{} created, {} updated, {} unchanged, {} skipped, {} failed ({} files in {:.3} s)",
         count(|o| matches!(o, Outcome::Created(_))),
         count(|o| matches!(o, Outcome::Updated(_))),
         count(|o| matches!(o, Outcome::Unchanged(_))),

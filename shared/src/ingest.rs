@@ -306,9 +306,7 @@ fn read_upload(
             format!("the body is not valid UTF-8 (at byte {})", e.valid_up_to()),
         )
     })?;
-    let file_name = url_slug
-        .map(|s| format!("{s}.md"))
-        .or_else(|| upload_file_name(headers));
+    let file_name = upload_file_name(headers);
     let default_category = headers
         .get(DEFAULT_CATEGORY_HEADER)
         .and_then(|v| v.to_str().ok());
@@ -320,6 +318,7 @@ fn read_upload(
         file_name: file_name.as_deref(),
         default_category,
         jekyll,
+        slug: url_slug,
     };
     let post = parse_post_from(text, &origin).map_err(post_problem)?;
     let size = post_item_size(&post);

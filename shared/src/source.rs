@@ -84,6 +84,8 @@ pub struct Origin<'a> {
     /// Imported from Jekyll: its old permalink (`/YYYY/MM/DD/slug.html`, or its `permalink`)
     /// redirects to the new URL.
     pub jekyll: bool,
+    /// Where the post already lives (an update): its slug unless the front matter renames it.
+    pub slug: Option<&'a Slug>,
 }
 
 /// Parses, validates and renders one source file. `file_name` (like `2018-09-19-my-post.md`)
@@ -132,10 +134,11 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
         Some(text) => parse_date("updated", text)?,
         None => published,
     };
-    let slug = match (&meta.slug, file_slug) {
-        (Some(slug), _) => Slug::parse(slug.trim()),
-        (None, Some(from_file)) => Slug::from_text(from_file),
-        (None, None) => Slug::from_text(&title),
+    let slug = match (&meta.slug, origin.slug, file_slug) {
+        (Some(slug), _, _) => Slug::parse(slug.trim()),
+        (None, Some(current), _) => Ok(current.clone()),
+        (None, None, Some(from_file)) => Slug::from_text(from_file),
+        (None, None, None) => Slug::from_text(&title),
     }
     .map_err(|source| PostError::BadName {
         field: "slug",

@@ -37,7 +37,13 @@ impl Layout {
             site_title: site.title.clone(),
             page_title,
             feed_url: feed_path.to_owned(),
-            feed_title: format!("{} RSS feed", site.title),
+            // A category page offers its category's feed, and says so.
+            feed_title: match subject {
+                Some(subject) if feed_path != SITE_FEED_PATH => {
+                    format!("{}: {subject} RSS feed", site.title)
+                }
+                _ => format!("{} RSS feed", site.title),
+            },
             canonical_url: canonical_path.map(|p| site.absolute(p)),
         }
     }

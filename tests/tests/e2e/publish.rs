@@ -266,6 +266,37 @@ async fn a_jekyll_blog_is_imported_with_its_old_links_and_nothing_dropped() {
     let (_, post) = page(&format!("{}/posts/nested-in-a-folder", blog.url)).await;
     assert_eq!(texts(&post, ".byline"), ["January 5th, 2017 by Jane Doe"]);
 
+    // Edited at its source and imported again: an update, with its date still from its name.
+    let copy = tempfile::TempDir::new().unwrap();
+    copy_dir(&fixture("import/jekyll"), copy.path());
+    let edited = copy.path().join("_posts/2016-07-27-hello-world.md");
+    let text = std::fs::read_to_string(&edited).unwrap().replace(
+        "Welcome to the **new** blog.",
+        "Welcome to the edited blog.",
+    );
+    std::fs::write(&edited, text).unwrap();
+    let again = run_blog(&[
+        "import",
+        &copy.path().display().to_string(),
+        "--endpoint",
+        &blog.url,
+        "--token",
+        TOKEN,
+        "--category",
+        "Archive",
+    ])
+    .await;
+    assert!(
+        again
+            .summary()
+            .starts_with("0 created, 1 updated, 3 unchanged, 2 skipped, 1 failed"),
+        "{}",
+        again.stdout
+    );
+    let (_, post) = page(&format!("{}/posts/hello-world", blog.url)).await;
+    assert!(texts(&post, ".post-body p")[0].starts_with("Welcome to the edited blog."));
+    assert_eq!(texts(&post, ".byline"), ["July 27th, 2016"]);
+
     for (old, new) in [
         ("/2016/07/27/hello-world.html", "/posts/hello-world"),
         ("/2018/03/04/quoted-date.html", "/posts/quoted-date"),
@@ -474,4 +505,17 @@ async fn without_a_token_publish_signs_with_aws_credentials() {
         signature, expected,
         "the signature covers the request as sent"
     );
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
 }
