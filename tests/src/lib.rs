@@ -288,13 +288,18 @@ pub fn attrs(html: &scraper::Html, selector: &str, attr: &str) -> Vec<String> {
 
 /// A post's source, for tests that need many.
 pub fn post_source(title: &str, date: &str, categories: &[&str]) -> String {
+    post_with_body(title, date, categories, &format!("About {title}.\n\nMore."))
+}
+
+/// A post's source with the given Markdown body.
+pub fn post_with_body(title: &str, date: &str, categories: &[&str], body: &str) -> String {
     let categories = categories
         .iter()
         .map(|c| format!("\"{c}\""))
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "---\ntitle: \"{title}\"\ndate: {date}\nauthors: [\"Test Author\"]\ncategories: [{categories}]\n---\nAbout {title}.\n\nMore.\n"
+        "---\ntitle: \"{title}\"\ndate: {date}\nauthors: [\"Test Author\"]\ncategories: [{categories}]\n---\n{body}\n"
     )
 }
 
@@ -321,25 +326,32 @@ pub struct ServeProcess {
     /// What it printed before it was ready.
     pub printed: Vec<String>,
     child: tokio::process::Child,
-    _dir: TempDir,
+    lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
 }
 
 impl ServeProcess {
-    /// Starts `blog serve` on an empty database (nothing to seed) with `token`.
-    pub async fn start(token: &str) -> Self {
+    /// Starts `blog serve` with `token` on an empty database in `dir` (nothing to seed).
+    pub async fn start(token: &str, dir: &Path) -> Self {
+        let no_seed = dir.join("no-seed").display().to_string();
+        Self::start_with(dir, &["--token", token, "--seed", &no_seed]).await
+    }
+
+    /// Starts `blog serve --db DIR/blog.sqlite3` with `args`, and waits until it says it is
+    /// running.
+    pub async fn start_with(dir: &Path, args: &[&str]) -> Self {
         use tokio::io::AsyncBufReadExt;
-        let dir = TempDir::new().expect("a temporary folder");
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
         let addr = format!("127.0.0.1:{port}");
         let mut child = tokio::process::Command::new(workspace_binary("blog"))
-            .args(["serve", "--addr", &addr, "--token", token, "--db"])
-            .arg(dir.path().join("blog.sqlite3"))
-            .arg("--seed")
-            .arg(dir.path().join("no-seed"))
+            .args(["serve", "--addr", &addr, "--db"])
+            .arg(dir.join("blog.sqlite3"))
+            .args(args)
             .env_remove("BLOG_BASE_URL")
+            .env_remove("BLOG_DB")
+            .env_remove("BLOG_INGEST_TOKEN")
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .kill_on_drop(true)
@@ -364,8 +376,28 @@ impl ServeProcess {
             url: format!("http://{addr}"),
             printed,
             child,
-            _dir: dir,
+            lines,
         }
+    }
+
+    /// Presses Ctrl-C (SIGINT) and waits for the process to stop: whether it exited cleanly,
+    /// and what it printed on the way out.
+    pub async fn interrupt(mut self) -> (bool, Vec<String>) {
+        let pid = self.child.id().expect("still running").to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill");
+        assert!(sent.success());
+        let status = tokio::time::timeout(std::time::Duration::from_secs(10), self.child.wait())
+            .await
+            .expect("stops within 10 s")
+            .expect("exit status");
+        let mut rest = Vec::new();
+        while let Ok(Some(line)) = self.lines.next_line().await {
+            rest.push(line);
+        }
+        (status.success(), rest)
     }
 }
 

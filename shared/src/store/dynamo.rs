@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     BoxError, Changes, ListingQuery, PublishOutcome, Store, StoreError, WriteOutcome,
-    prepare_replace,
+    prepare_replace, publish_onto,
 };
 use crate::model::{Listing, ListingEntry, Post, Slug};
 
@@ -244,15 +244,7 @@ impl Store for DynamoStore {
                 let existing = self.post(&post.slug).await?.ok_or_else(|| {
                     StoreError::Unavailable("the post changed while it was being published".into())
                 })?;
-                Ok(if existing.content_hash == post.content_hash {
-                    PublishOutcome::Unchanged {
-                        version: existing.version,
-                    }
-                } else {
-                    PublishOutcome::SlugTaken {
-                        version: existing.version,
-                    }
-                })
+                Ok(publish_onto(&existing, &post))
             }
             Err(error) => Err(sdk_error("publishing a post")(error)),
         }

@@ -175,6 +175,20 @@ pub trait Store: Send + Sync + 'static {
     async fn delete(&self, slug: &Slug, expected: u64) -> Result<WriteOutcome, StoreError>;
 }
 
+/// What publishing `post` means when its slug is already stored as `existing`: the same
+/// content is a harmless retry, other content a conflict. Nothing is written either way.
+pub fn publish_onto(existing: &Post, post: &Post) -> PublishOutcome {
+    if existing.content_hash == post.content_hash {
+        PublishOutcome::Unchanged {
+            version: existing.version,
+        }
+    } else {
+        PublishOutcome::SlugTaken {
+            version: existing.version,
+        }
+    }
+}
+
 /// Checks a replacement against what is stored, the same way for every backend: returns the
 /// outcome that needs no write, or the post to write (at the next version, with the slugs it
 /// moved from).

@@ -13,6 +13,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{
     Changes, ListingQuery, PublishOutcome, Store, StoreError, WriteOutcome, prepare_replace,
+    publish_onto,
 };
 use crate::model::{ListingEntry, Post, Slug};
 
@@ -106,19 +107,8 @@ fn json_error(what: &'static str) -> impl Fn(serde_json::Error) -> StoreError {
 impl Store for SqliteStore {
     async fn post(&self, slug: &Slug) -> Result<Option<Post>, StoreError> {
         let slug = slug.clone();
-        self.with("reading a post", move |db| {
-            let item: Option<String> = db
-                .query_row(
-                    "SELECT item FROM posts WHERE slug = ?1",
-                    [slug.as_str()],
-                    |row| row.get(0),
-                )
-                .optional()
-                .map_err(sql_error("reading a post"))?;
-            item.map(|json| serde_json::from_str(&json).map_err(json_error("decoding a post")))
-                .transpose()
-        })
-        .await
+        self.with("reading a post", move |db| read_post(db, &slug))
+            .await
     }
 
     async fn listing(&self, query: &ListingQuery) -> Result<Vec<ListingEntry>, StoreError> {
@@ -173,12 +163,7 @@ impl Store for SqliteStore {
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(sql_error("publishing a post"))?;
             if let Some(existing) = read_post(&tx, &post.slug)? {
-                let version = existing.version;
-                return Ok(if existing.content_hash == post.content_hash {
-                    PublishOutcome::Unchanged { version }
-                } else {
-                    PublishOutcome::SlugTaken { version }
-                });
+                return Ok(publish_onto(&existing, &post));
             }
             post.version = 1;
             write_post(&tx, &post)?;
@@ -248,8 +233,8 @@ impl Store for SqliteStore {
     }
 }
 
-fn read_post(tx: &rusqlite::Transaction<'_>, slug: &Slug) -> Result<Option<Post>, StoreError> {
-    let item: Option<String> = tx
+fn read_post(db: &Connection, slug: &Slug) -> Result<Option<Post>, StoreError> {
+    let item: Option<String> = db
         .query_row(
             "SELECT item FROM posts WHERE slug = ?1",
             [slug.as_str()],

@@ -3,7 +3,6 @@
 //! This covers what a router test cannot: `main.rs`'s wiring, configuration from the
 //! environment, and the DynamoDB endpoint override.
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -13,18 +12,6 @@ use axum::routing::{get, post};
 use blog_tests::{Backend, TestStore, dynamo_endpoint, fixture, texts};
 use serde_json::Value;
 use tokio::sync::mpsc;
-
-/// A built function binary, next to the test binary (`scripts/test` builds them first).
-fn function_binary(name: &str) -> PathBuf {
-    let deps = std::env::current_exe().unwrap();
-    let path = deps.parent().unwrap().parent().unwrap().join(name);
-    assert!(
-        path.exists(),
-        "{} is not built: run the tests with scripts/test (it builds the functions)",
-        path.display()
-    );
-    path
-}
 
 #[derive(Clone)]
 struct Runtime {
@@ -119,7 +106,7 @@ pub(crate) async fn invoke_binary_with(
     let address = listener.local_addr().unwrap();
     let server = tokio::spawn(async move { axum::serve(listener, api).await.unwrap() });
 
-    let mut child = tokio::process::Command::new(function_binary(binary))
+    let mut child = tokio::process::Command::new(blog_tests::workspace_binary(binary))
         .env_clear()
         .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
         .env("AWS_LAMBDA_FUNCTION_NAME", binary)
@@ -238,7 +225,7 @@ async fn a_function_reaches_dynamodb_through_the_standard_endpoint_override() {
 #[tokio::test]
 async fn a_function_without_its_configuration_stops_naming_the_variable() {
     let (_dir, db) = seeded_sqlite().await;
-    let output = tokio::process::Command::new(function_binary("list-posts"))
+    let output = tokio::process::Command::new(blog_tests::workspace_binary("list-posts"))
         .env_clear()
         .env("BLOG_DB", db)
         .output()

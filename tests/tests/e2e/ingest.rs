@@ -6,6 +6,7 @@ use std::time::Duration;
 use blog_shared::Slug;
 use blog_shared::model::{Listing, visible_until};
 use blog_shared::store::ListingQuery;
+pub(crate) use blog_tests::post_with_body as post;
 use blog_tests::{Backend, TestSite, TestStore, attrs, texts};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -13,17 +14,6 @@ use time::OffsetDateTime;
 
 const TOKEN: &str = "s3cret-token-for-tests";
 const MARKDOWN: &str = "text/markdown; charset=utf-8";
-
-pub(crate) fn post(title: &str, date: &str, categories: &[&str], body: &str) -> String {
-    let categories = categories
-        .iter()
-        .map(|c| format!("\"{c}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        "---\ntitle: \"{title}\"\ndate: {date}\nauthor: Ada Lovelace\ncategories: [{categories}]\n---\n{body}\n"
-    )
-}
 
 pub(crate) struct Authoring {
     pub store: TestStore,

@@ -29,7 +29,8 @@ async fn redirect(url: &str) -> (u16, String) {
 
 #[tokio::test]
 async fn an_author_publishes_a_folder_edits_a_post_and_republishes() {
-    let blog = ServeProcess::start(TOKEN).await;
+    let dir = tempfile::TempDir::new().unwrap();
+    let blog = ServeProcess::start(TOKEN, dir.path()).await;
     let examples = examples_dir().display().to_string();
 
     let first = run_blog(&[
@@ -136,7 +137,8 @@ async fn an_author_publishes_a_folder_edits_a_post_and_republishes() {
 
 #[tokio::test]
 async fn a_refused_upload_fails_the_run_and_says_why() {
-    let blog = ServeProcess::start(TOKEN).await;
+    let dir = tempfile::TempDir::new().unwrap();
+    let blog = ServeProcess::start(TOKEN, dir.path()).await;
     let examples = examples_dir().display().to_string();
 
     let unauthenticated = run_blog(&[
@@ -217,7 +219,8 @@ async fn a_refused_upload_fails_the_run_and_says_why() {
 
 #[tokio::test]
 async fn a_jekyll_blog_is_imported_with_its_old_links_and_nothing_dropped() {
-    let blog = ServeProcess::start(TOKEN).await;
+    let dir = tempfile::TempDir::new().unwrap();
+    let blog = ServeProcess::start(TOKEN, dir.path()).await;
     let site = fixture("import/jekyll").display().to_string();
 
     let run = run_blog(&[
@@ -315,7 +318,8 @@ async fn a_jekyll_blog_is_imported_with_its_old_links_and_nothing_dropped() {
 
 #[tokio::test]
 async fn hugo_and_zola_blogs_are_imported_with_their_aliases() {
-    let blog = ServeProcess::start(TOKEN).await;
+    let dir = tempfile::TempDir::new().unwrap();
+    let blog = ServeProcess::start(TOKEN, dir.path()).await;
 
     let hugo = run_blog(&[
         "import",
