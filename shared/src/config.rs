@@ -27,7 +27,9 @@ pub struct SiteConfig {
     pub description: String,
     /// The public origin readers use (`https://blog.example.com`), with no trailing slash.
     /// Feeds and canonical links are built from it, never from the request's `Host`, which
-    /// behind CloudFront is API Gateway's and on the direct endpoint can be forged.
+    /// behind CloudFront is API Gateway's and on the direct endpoint can be forged. Empty when
+    /// unconfigured in Lambda: then each request's API Gateway domain is used (the stack cannot
+    /// hand its own API's URL to its functions: that would be a dependency cycle).
     pub base_url: String,
     /// Posts per listing page and per feed.
     pub page_size: usize,
@@ -44,16 +46,20 @@ impl SiteConfig {
         })
     }
 
-    /// Reads `BLOG_BASE_URL` (required), `BLOG_TITLE` and `BLOG_DESCRIPTION` (optional).
+    /// Reads `BLOG_BASE_URL`, `BLOG_TITLE` and `BLOG_DESCRIPTION`, all optional. Without
+    /// `BLOG_BASE_URL`, each request's own API Gateway domain is the origin (see
+    /// [`SiteConfig::base_url`]).
     pub fn from_env() -> Result<Self, ConfigError> {
-        let base_url = env::var("BLOG_BASE_URL")
+        let mut config = match env::var("BLOG_BASE_URL")
             .ok()
             .filter(|v| !v.trim().is_empty())
-            .ok_or(ConfigError::Missing(
-                "BLOG_BASE_URL",
-                "the public URL of the blog, like https://blog.example.com",
-            ))?;
-        let mut config = Self::new(&base_url)?;
+        {
+            Some(base_url) => Self::new(&base_url)?,
+            None => Self {
+                base_url: String::new(),
+                ..Self::new("https://localhost")?
+            },
+        };
         if let Some(title) = env::var("BLOG_TITLE").ok().filter(|v| !v.trim().is_empty()) {
             config.title = title;
         }
@@ -64,6 +70,20 @@ impl SiteConfig {
             config.description = description;
         }
         Ok(config)
+    }
+
+    /// Whether the origin comes from each request's API Gateway domain, not configuration.
+    pub fn origin_from_gateway(&self) -> bool {
+        self.base_url.is_empty()
+    }
+
+    /// This configuration with `https://{domain}` as its origin: `domain` is the API Gateway
+    /// domain from the request context, which API Gateway sets and a client cannot.
+    pub fn at_gateway_domain(&self, domain: &str) -> Result<Self, ConfigError> {
+        Ok(Self {
+            base_url: normalise_base_url(&format!("https://{domain}"))?,
+            ..self.clone()
+        })
     }
 
     /// The absolute URL of a root-relative `path`.

@@ -25,7 +25,7 @@ use crate::model::{Post, Slug};
 use crate::source::{Origin, PostError, parse_post_from};
 use crate::store::{MAX_ITEM_BYTES, PublishOutcome, StoreError, WriteOutcome, post_item_size};
 use crate::views::post_path;
-use crate::web::AppState;
+use crate::web::{AppState, Ctx};
 
 /// The largest upload read at all; a post's stored item must also fit [`MAX_ITEM_BYTES`].
 /// Well under Lambda's 6 MB synchronous payload.
@@ -257,8 +257,8 @@ struct Written {
     version: u64,
 }
 
-fn written(state: &AppState, status: StatusCode, slug: &Slug, version: u64) -> Response {
-    let url = state.site().absolute(&post_path(slug.as_str()));
+fn written(state: &Ctx, status: StatusCode, slug: &Slug, version: u64) -> Response {
+    let url = state.site.absolute(&post_path(slug.as_str()));
     let body = Written {
         slug: slug.to_string(),
         url: url.clone(),
@@ -449,7 +449,7 @@ fn expected_version(headers: &HeaderMap) -> Result<u64, Problem> {
 }
 
 async fn create(
-    State(state): State<AppState>,
+    state: Ctx,
     axum::Extension(author): axum::Extension<Author>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -458,7 +458,7 @@ async fn create(
         Ok(post) => post,
         Err(problem) => return problem.into_response(),
     };
-    match state.store().publish(&post).await {
+    match state.store.publish(&post).await {
         Ok(PublishOutcome::Created { version }) => {
             tracing::info!(author = %author.0, slug = %post.slug, version, "post created");
             written(&state, StatusCode::CREATED, &post.slug, version)
@@ -482,7 +482,7 @@ async fn create(
 }
 
 async fn replace(
-    State(state): State<AppState>,
+    state: Ctx,
     axum::Extension(author): axum::Extension<Author>,
     Path(slug): Path<String>,
     headers: HeaderMap,
@@ -494,7 +494,7 @@ async fn replace(
         let expected = expected_version(&headers)?;
         let post = read_upload(&headers, body, Some(&slug))?;
         let outcome = state
-            .store()
+            .store
             .replace(&slug, &post, expected)
             .await
             .map_err(store_problem)?;
@@ -515,7 +515,7 @@ async fn replace(
 }
 
 async fn remove(
-    State(state): State<AppState>,
+    state: Ctx,
     axum::Extension(author): axum::Extension<Author>,
     Path(slug): Path<String>,
     headers: HeaderMap,
@@ -525,7 +525,7 @@ async fn remove(
             Slug::parse(&slug).map_err(|e| Problem::new(StatusCode::NOT_FOUND, e.to_string()))?;
         let expected = expected_version(&headers)?;
         let outcome = state
-            .store()
+            .store
             .delete(&slug, expected)
             .await
             .map_err(store_problem)?;

@@ -11,10 +11,13 @@ use std::sync::Arc;
 use askama::Template;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use lambda_http::RequestExt;
+use lambda_http::request::RequestContext;
 use serde::Deserialize;
 use time::OffsetDateTime;
 use xxhash_rust::xxh3::xxh3_128;
@@ -38,7 +41,8 @@ const RETRY_AFTER_SECONDS: &str = "5";
 const HTML: &str = "text/html; charset=utf-8";
 const RSS: &str = "application/rss+xml; charset=utf-8";
 
-/// What every handler gets: the store, and the site's configuration. Built once per process.
+/// What the routers are built with: the store, and the site's configuration. Built once per
+/// process.
 #[derive(Clone)]
 pub struct AppState {
     store: Arc<dyn Store>,
@@ -53,15 +57,47 @@ impl AppState {
             site: Arc::new(site),
         }
     }
+}
 
-    /// The store.
-    pub(crate) fn store(&self) -> &dyn Store {
-        self.store.as_ref()
-    }
+/// What a handler works with: the store, and the site as this request sees it.
+pub(crate) struct Ctx {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) site: Arc<SiteConfig>,
+}
 
-    /// The site's configuration.
-    pub(crate) fn site(&self) -> &SiteConfig {
-        &self.site
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let site = if state.site.origin_from_gateway() {
+            let domain = match parts.extensions.request_context_ref() {
+                Some(RequestContext::ApiGatewayV2(context)) => context.domain_name.clone(),
+                _ => None,
+            };
+            let resolved = domain
+                .ok_or_else(|| "no API Gateway domain in the request".to_owned())
+                .and_then(|d| state.site.at_gateway_domain(&d).map_err(|e| e.to_string()));
+            match resolved {
+                Ok(site) => Arc::new(site),
+                Err(problem) => {
+                    tracing::error!(%problem, "BLOG_BASE_URL is unset and the origin cannot be derived");
+                    return Err((
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "the blog's public URL is not configured",
+                    )
+                        .into_response());
+                }
+            }
+        } else {
+            Arc::clone(&state.site)
+        };
+        Ok(Self {
+            store: Arc::clone(&state.store),
+            site,
+        })
     }
 }
 
@@ -172,7 +208,7 @@ impl PageQuery {
 }
 
 async fn home(
-    State(state): State<AppState>,
+    state: Ctx,
     query: Result<Query<PageQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
@@ -181,7 +217,7 @@ async fn home(
 }
 
 async fn category(
-    State(state): State<AppState>,
+    state: Ctx,
     Path(category): Path<String>,
     query: Result<Query<PageQuery>, QueryRejection>,
     headers: HeaderMap,
@@ -194,7 +230,7 @@ async fn category(
 }
 
 async fn listing_page(
-    state: &AppState,
+    state: &Ctx,
     category: Option<Slug>,
     query: Result<PageQuery, QueryRejection>,
 ) -> Result<Body, WebError> {
@@ -241,7 +277,7 @@ fn category_name(page: &ListingPage, slug: &Slug) -> Option<String> {
 }
 
 async fn read_page(
-    state: &AppState,
+    state: &Ctx,
     listing: &Listing,
     request: &PageRequest,
 ) -> Result<ListingPage, WebError> {
@@ -256,16 +292,12 @@ async fn read_page(
     .await?)
 }
 
-async fn post(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-    headers: HeaderMap,
-) -> Response {
+async fn post(state: Ctx, Path(slug): Path<String>, headers: HeaderMap) -> Response {
     let result = post_page(&state, &slug).await;
     respond(&state, &headers, result)
 }
 
-async fn post_page(state: &AppState, slug: &str) -> Result<Body, WebError> {
+async fn post_page(state: &Ctx, slug: &str) -> Result<Body, WebError> {
     let slug = Slug::parse(slug).map_err(|_| WebError::NotFound)?;
     let Some(post) = state.store.post(&slug).await? else {
         // A renamed post leaves its old address behind; only a miss pays for the lookup.
@@ -278,16 +310,12 @@ async fn post_page(state: &AppState, slug: &str) -> Result<Body, WebError> {
     Body::html(&PostView::new(&state.site, &post))
 }
 
-async fn site_feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
+async fn site_feed(state: Ctx, headers: HeaderMap) -> Response {
     let result = feed_document(&state, None).await;
     respond(&state, &headers, result)
 }
 
-async fn category_feed(
-    State(state): State<AppState>,
-    Path(category): Path<String>,
-    headers: HeaderMap,
-) -> Response {
+async fn category_feed(state: Ctx, Path(category): Path<String>, headers: HeaderMap) -> Response {
     let result = match Slug::parse(&category) {
         Ok(slug) => feed_document(&state, Some(slug)).await,
         Err(_) => Err(WebError::NotFound),
@@ -295,7 +323,7 @@ async fn category_feed(
     respond(&state, &headers, result)
 }
 
-async fn feed_document(state: &AppState, category: Option<Slug>) -> Result<Body, WebError> {
+async fn feed_document(state: &Ctx, category: Option<Slug>) -> Result<Body, WebError> {
     let listing = category.clone().map_or(Listing::All, Listing::Category);
     let page = read_page(state, &listing, &PageRequest::First).await?;
     let (title, page_path, feed_path) = match &category {
@@ -325,7 +353,7 @@ async fn feed_document(state: &AppState, category: Option<Slug>) -> Result<Body,
 }
 
 /// Any other path: an old address (a Jekyll permalink, an alias) redirects, the rest is 404.
-async fn fallback(State(state): State<AppState>, method: Method, uri: Uri) -> Response {
+async fn fallback(state: Ctx, method: Method, uri: Uri) -> Response {
     let error = if method == Method::GET || method == Method::HEAD {
         moved_or_missing(&state, uri.path()).await
     } else {
@@ -334,7 +362,7 @@ async fn fallback(State(state): State<AppState>, method: Method, uri: Uri) -> Re
     error_response(&state, error)
 }
 
-async fn moved_or_missing(state: &AppState, path: &str) -> WebError {
+async fn moved_or_missing(state: &Ctx, path: &str) -> WebError {
     if path.len() > crate::source::MAX_PATH_LEN {
         return WebError::NotFound;
     }
@@ -347,7 +375,7 @@ async fn moved_or_missing(state: &AppState, path: &str) -> WebError {
 
 /// Turns a handler's result into the response: validators and 304 for a body, a page for an
 /// error. The one place statuses are decided.
-fn respond(state: &AppState, headers: &HeaderMap, result: Result<Body, WebError>) -> Response {
+fn respond(state: &Ctx, headers: &HeaderMap, result: Result<Body, WebError>) -> Response {
     match result {
         Ok(body) => cached(headers, body),
         Err(error) => error_response(state, error),
@@ -387,7 +415,7 @@ fn etag_matches(if_none_match: &str, etag: &str) -> bool {
             .any(|candidate| candidate.trim_start_matches("W/") == etag)
 }
 
-fn error_response(state: &AppState, error: WebError) -> Response {
+fn error_response(state: &Ctx, error: WebError) -> Response {
     if let WebError::Moved(slug) = &error {
         let location = state.site.absolute(&views::post_path(slug.as_str()));
         let mut response = StatusCode::MOVED_PERMANENTLY.into_response();

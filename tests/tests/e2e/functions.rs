@@ -223,15 +223,38 @@ async fn a_function_reaches_dynamodb_through_the_standard_endpoint_override() {
 }
 
 #[tokio::test]
-async fn a_function_without_its_configuration_stops_naming_the_variable() {
-    let (_dir, db) = seeded_sqlite().await;
+async fn a_function_without_a_store_configured_stops_naming_the_variables() {
     let output = tokio::process::Command::new(blog_tests::workspace_binary("list-posts"))
         .env_clear()
-        .env("BLOG_DB", db)
+        .env("BLOG_BASE_URL", "https://blog.example.com")
         .output()
         .await
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("BLOG_BASE_URL"), "{stderr}");
+    assert!(
+        stderr.contains("BLOG_TABLE") && stderr.contains("BLOG_DB"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn without_a_configured_url_links_use_the_api_gateway_domain_never_the_host() {
+    let (_dir, db) = seeded_sqlite().await;
+    let env = vec![("BLOG_DB", db)];
+
+    let response = invoke_binary("feed", &env, "apigw-v2-category-feed.json").await;
+
+    assert_eq!(response["statusCode"], 200, "{response}");
+    let body = response["body"].as_str().unwrap();
+    assert!(!body.contains("evil.example"), "the forged Host is ignored");
+    let channel = rss::Channel::read_from(body.as_bytes()).unwrap();
+    let origin = "https://abc123.execute-api.eu-west-1.amazonaws.com/";
+    assert!(
+        channel
+            .items()
+            .iter()
+            .all(|i| i.link().unwrap().starts_with(origin)),
+        "{body}"
+    );
 }
