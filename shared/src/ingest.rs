@@ -78,11 +78,16 @@ pub fn ingest(state: AppState, auth: IngestAuth) -> Router {
 
 /// The ingest routes, to merge with the read routes (`blog serve`).
 pub fn ingest_routes(auth: IngestAuth) -> Router<AppState> {
+    // Authentication wraps the write methods only: another method on these paths (a GET of
+    // `/posts/{slug}` is a reader's) is not the ingest function's to refuse.
+    let authenticated = middleware::from_fn_with_state(auth, authenticate);
     Router::new()
-        .route("/posts", post(create))
-        .route("/posts/{slug}", put(replace).delete(remove))
+        .route("/posts", post(create).route_layer(authenticated.clone()))
+        .route(
+            "/posts/{slug}",
+            put(replace).delete(remove).route_layer(authenticated),
+        )
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
-        .route_layer(middleware::from_fn_with_state(auth, authenticate))
 }
 
 /// A problem, as RFC 9457 describes it; boxed, so that `Result<_, Problem>` stays small.

@@ -103,36 +103,35 @@ impl FromRequestParts<AppState> for Ctx {
 
 /// The `list-posts` function's routes: `/` and `/category/{category}`.
 pub fn list_posts(state: AppState) -> Router {
-    finish(listing_routes(), state)
+    listing_routes().fallback(not_found).with_state(state)
 }
 
-/// The `get-post` function's route: `/posts/{slug}`.
+/// The `get-post` function's routes: `/posts/{slug}`, and every other GET (API Gateway's
+/// `$default` route), where old addresses redirect.
 pub fn get_post(state: AppState) -> Router {
-    finish(post_routes(), state)
+    post_routes().fallback(old_address).with_state(state)
 }
 
 /// The `feed` function's routes: `/feed.xml` and `/category/{category}/feed.xml`.
 pub fn feed(state: AppState) -> Router {
-    finish(feed_routes(), state)
+    feed_routes().fallback(not_found).with_state(state)
 }
 
 /// Every read route in one router.
 pub fn site(state: AppState) -> Router {
-    finish(
-        listing_routes().merge(post_routes()).merge(feed_routes()),
-        state,
-    )
+    read_routes().fallback(old_address).with_state(state)
 }
 
 /// Every route, reads and writes, in one router, as `blog serve` runs them.
 pub fn site_with_ingest(state: AppState, auth: crate::ingest::IngestAuth) -> Router {
-    finish(
-        listing_routes()
-            .merge(post_routes())
-            .merge(feed_routes())
-            .merge(crate::ingest::ingest_routes(auth)),
-        state,
-    )
+    read_routes()
+        .merge(crate::ingest::ingest_routes(auth))
+        .fallback(old_address)
+        .with_state(state)
+}
+
+fn read_routes() -> Router<AppState> {
+    listing_routes().merge(post_routes()).merge(feed_routes())
 }
 
 fn listing_routes() -> Router<AppState> {
@@ -149,10 +148,6 @@ fn feed_routes() -> Router<AppState> {
     Router::new()
         .route("/feed.xml", get(site_feed))
         .route("/category/{category}/feed.xml", get(category_feed))
-}
-
-fn finish(routes: Router<AppState>, state: AppState) -> Router {
-    routes.fallback(fallback).with_state(state)
 }
 
 /// Why a request got no page.
@@ -352,8 +347,13 @@ async fn feed_document(state: &Ctx, category: Option<Slug>) -> Result<Body, WebE
     })
 }
 
+/// A path no route of this function serves.
+async fn not_found(state: Ctx) -> Response {
+    error_response(&state, WebError::NotFound)
+}
+
 /// Any other path: an old address (a Jekyll permalink, an alias) redirects, the rest is 404.
-async fn fallback(state: Ctx, method: Method, uri: Uri) -> Response {
+async fn old_address(state: Ctx, method: Method, uri: Uri) -> Response {
     let error = if method == Method::GET || method == Method::HEAD {
         moved_or_missing(&state, uri.path()).await
     } else {
