@@ -16,7 +16,12 @@ pub struct Rendered {
     pub body_html: String,
     /// The teaser: what comes before `<!-- more -->`, else the first paragraph. Sanitised.
     pub excerpt_html: String,
+    /// The teaser as plain text, for `<meta name="description">` and link previews.
+    pub excerpt_text: String,
 }
+
+/// The longest plain-text description kept, in characters (search engines show about 155).
+pub const DESCRIPTION_CHARS: usize = 200;
 
 fn options() -> Options {
     Options::ENABLE_TABLES
@@ -29,14 +34,54 @@ fn options() -> Options {
 /// Renders a post's Markdown body and takes its excerpt.
 pub fn render(markdown: &str) -> Rendered {
     let body_html = to_safe_html(markdown);
-    let excerpt_html = match split_at_more(markdown) {
-        Some(teaser) => to_safe_html(teaser),
+    let (excerpt_html, excerpt_text) = match split_at_more(markdown) {
+        Some(teaser) => (to_safe_html(teaser), plain_text(teaser)),
         None => first_paragraph(markdown),
     };
     Rendered {
         body_html,
         excerpt_html,
+        excerpt_text,
     }
+}
+
+/// The words of some Markdown, without markup, cut at a word to [`DESCRIPTION_CHARS`].
+pub fn plain_text(markdown: &str) -> String {
+    text_of(Parser::new_ext(markdown, options()))
+}
+
+fn text_of<'a>(events: impl IntoIterator<Item = Event<'a>>) -> String {
+    let mut text = String::new();
+    for event in events {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            // Breaks and the ends of blocks separate words; the ends of inline tags do not.
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::CodeBlock
+                | TagEnd::BlockQuote(_)
+                | TagEnd::TableCell,
+            ) => text.push(' '),
+            _ => {}
+        }
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut out = String::new();
+    for word in words {
+        if out.chars().count() + word.chars().count() + 1 > DESCRIPTION_CHARS {
+            out.push('…');
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// Renders Markdown to sanitised HTML, with an id on every heading.
@@ -74,7 +119,7 @@ fn split_at_more(markdown: &str) -> Option<&str> {
 }
 
 /// The first top-level paragraph, rendered and sanitised; empty if there is none.
-fn first_paragraph(markdown: &str) -> String {
+fn first_paragraph(markdown: &str) -> (String, String) {
     let mut depth = 0usize;
     let mut paragraph = Vec::new();
     for event in Parser::new_ext(markdown, options()) {
@@ -90,9 +135,10 @@ fn first_paragraph(markdown: &str) -> String {
             _ => {}
         }
     }
+    let text = text_of(paragraph.iter().cloned());
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, paragraph.into_iter());
-    sanitize(&html)
+    (sanitize(&html), text)
 }
 
 /// Gives each heading without an explicit `{#id}` an id made from its text, unique in the post,
@@ -245,5 +291,19 @@ mod tests {
             "<p>The <em>first</em> paragraph.</p>\n"
         );
         assert_eq!(render("```\ncode only\n```\n").excerpt_html, "");
+        assert_eq!(rendered.excerpt_text, "The first paragraph.");
+    }
+
+    #[test]
+    fn plain_text_drops_markup_and_stops_at_a_word() {
+        assert_eq!(
+            plain_text("A **bold** `move` and <b>html</b>.\n\nNext."),
+            "A bold move and html. Next."
+        );
+        let long = plain_text(&"word ".repeat(100));
+        assert!(
+            long.ends_with('…') && long.chars().count() <= DESCRIPTION_CHARS + 1,
+            "{long}"
+        );
     }
 }

@@ -133,6 +133,9 @@ pub struct Post {
     pub tags: Vec<String>,
     /// The teaser shown in listings and feeds: sanitised HTML.
     pub excerpt_html: String,
+    /// The teaser as plain text, for `<meta name="description">` and link previews.
+    #[serde(default)]
+    pub description: String,
     /// The source, front matter included, exactly as the author wrote it.
     pub source: String,
     /// The body: sanitised HTML.

@@ -162,9 +162,13 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
     let tags = tags(&meta);
     let authors = authors(&meta);
     let rendered = markdown::render(document.body);
-    let excerpt_html = match meta.summary.as_deref().or(meta.description.as_deref()) {
-        Some(summary) if !summary.trim().is_empty() => markdown::to_safe_html(summary),
-        _ => rendered.excerpt_html,
+    let (excerpt_html, description) = match meta.summary.as_deref().or(meta.description.as_deref())
+    {
+        Some(summary) if !summary.trim().is_empty() => (
+            markdown::to_safe_html(summary),
+            markdown::plain_text(summary),
+        ),
+        _ => (rendered.excerpt_html, rendered.excerpt_text),
     };
 
     Ok(Post {
@@ -176,6 +180,7 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
         categories,
         tags,
         excerpt_html,
+        description,
         source: source.to_owned(),
         body_html: rendered.body_html,
         content_hash: content_hash(source),

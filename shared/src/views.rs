@@ -19,6 +19,16 @@ pub struct Layout {
     pub feed_title: String,
     /// The page's absolute URL, from configuration.
     pub canonical_url: Option<String>,
+    /// What the page is, in a sentence or two: `<meta name="description">` and link previews.
+    pub description: String,
+    /// The title a link preview shows (OpenGraph): the post's or category's, or the site's.
+    pub preview_title: String,
+    /// OpenGraph's type: `article` for a post, `website` otherwise.
+    pub preview_type: &'static str,
+    /// A post's publication time, RFC 3339.
+    pub published_time: Option<String>,
+    /// Structured data (schema.org JSON-LD), already safe to put in a `<script>`.
+    pub json_ld: Option<String>,
 }
 
 impl Layout {
@@ -45,8 +55,40 @@ impl Layout {
                 _ => format!("{} RSS feed", site.title),
             },
             canonical_url: canonical_path.map(|p| site.absolute(p)),
+            description: match subject {
+                Some(subject) => format!("{subject}: posts from {}.", site.title),
+                None => site.description.clone(),
+            },
+            preview_title: subject.unwrap_or(&site.title).to_owned(),
+            preview_type: "website",
+            published_time: None,
+            json_ld: None,
         }
     }
+}
+
+/// schema.org's `BlogPosting` for a post, as JSON that cannot end its `<script>` element: the
+/// characters that could (`<`, `>`, `&`) only occur inside JSON strings, where `\u` escapes
+/// mean the same.
+fn blog_posting(site: &SiteConfig, post: &Post, url: &str) -> String {
+    let json = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": post.title,
+        "description": post.description,
+        "datePublished": dates::rfc3339(post.published),
+        "dateModified": dates::rfc3339(post.updated),
+        "author": post.authors.iter().map(|name| serde_json::json!({ "@type": "Person", "name": name })).collect::<Vec<_>>(),
+        "publisher": { "@type": "Organization", "name": site.title },
+        "url": url,
+        "mainEntityOfPage": url,
+        "keywords": post.tags.join(", "),
+        "articleSection": post.categories.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+    });
+    json.to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
 /// The path of a post's page.
@@ -157,8 +199,13 @@ impl PostView {
     /// The page of `post`.
     pub fn new(site: &SiteConfig, post: &Post) -> Self {
         let path = post_path(post.slug.as_str());
+        let mut layout = Layout::new(site, Some(&post.title), SITE_FEED_PATH, Some(&path));
+        layout.description = post.description.clone();
+        layout.preview_type = "article";
+        layout.published_time = Some(dates::rfc3339(post.published));
+        layout.json_ld = Some(blog_posting(site, post, &site.absolute(&path)));
         Self {
-            layout: Layout::new(site, Some(&post.title), SITE_FEED_PATH, Some(&path)),
+            layout,
             title: post.title.clone(),
             date: dates::long_date(post.published),
             datetime: dates::rfc3339(post.published),

@@ -408,3 +408,68 @@ async fn a_store_that_cannot_be_reached_gives_a_503_page_with_retry_after() {
         assert!(!page.html().contains("127.0.0.1:9"), "no internals leak");
     }
 }
+
+#[tokio::test]
+async fn a_post_page_tells_search_engines_and_link_previews_what_it_is() {
+    let (_store, site) = seeded_site().await;
+    let url = site.url("/posts/inside-a-soundcloud-microservice");
+
+    let page = site.page("/posts/inside-a-soundcloud-microservice").await;
+
+    let meta = |selector: &str| attrs(&page, selector, "content");
+    let description = meta("meta[name=description]");
+    assert_eq!(description.len(), 1);
+    assert!(
+        description[0].starts_with("We talk a lot about how our services communicate"),
+        "{description:?}"
+    );
+    assert!(
+        description[0].chars().count() <= 201,
+        "short enough for a result snippet"
+    );
+    assert_eq!(
+        meta("meta[property='og:title']"),
+        ["Inside a SoundCloud Microservice"]
+    );
+    assert_eq!(meta("meta[property='og:type']"), ["article"]);
+    assert_eq!(meta("meta[property='og:url']"), [url.clone()]);
+    assert_eq!(meta("meta[property='og:description']"), description);
+    assert_eq!(meta("meta[name='twitter:card']"), ["summary"]);
+    assert_eq!(
+        meta("meta[property='article:published_time']"),
+        ["2017-07-28T00:00:00Z"]
+    );
+    assert_eq!(attrs(&page, "link[rel=canonical]", "href"), [url.clone()]);
+
+    let json_ld = texts(&page, "script[type='application/ld+json']");
+    assert_eq!(json_ld.len(), 1);
+    let posting: serde_json::Value = serde_json::from_str(&json_ld[0]).unwrap();
+    assert_eq!(posting["@type"], "BlogPosting");
+    assert_eq!(posting["headline"], "Inside a SoundCloud Microservice");
+    assert_eq!(posting["author"][0]["name"], "Matthias Käppler");
+    assert_eq!(posting["datePublished"], "2017-07-28T00:00:00Z");
+    assert_eq!(posting["url"], url);
+}
+
+#[tokio::test]
+async fn listing_pages_describe_themselves_as_websites() {
+    let (_store, site) = seeded_site().await;
+    let home = site.page("/").await;
+    assert_eq!(
+        attrs(&home, "meta[property='og:type']", "content"),
+        ["website"]
+    );
+    assert_eq!(
+        attrs(&home, "meta[name=description]", "content"),
+        [site.config.description.clone()]
+    );
+    let category = site.page("/category/microservices").await;
+    assert_eq!(
+        attrs(&category, "meta[property='og:title']", "content"),
+        ["Microservices"]
+    );
+    assert!(
+        texts(&category, "script").is_empty(),
+        "no structured data claims a listing is a post"
+    );
+}
