@@ -432,14 +432,14 @@ async fn a_post_page_tells_search_engines_and_link_previews_what_it_is() {
         ["Inside a SoundCloud Microservice"]
     );
     assert_eq!(meta("meta[property='og:type']"), ["article"]);
-    assert_eq!(meta("meta[property='og:url']"), [url.clone()]);
+    assert_eq!(meta("meta[property='og:url']"), [url.as_str()]);
     assert_eq!(meta("meta[property='og:description']"), description);
     assert_eq!(meta("meta[name='twitter:card']"), ["summary"]);
     assert_eq!(
         meta("meta[property='article:published_time']"),
         ["2017-07-28T00:00:00Z"]
     );
-    assert_eq!(attrs(&page, "link[rel=canonical]", "href"), [url.clone()]);
+    assert_eq!(attrs(&page, "link[rel=canonical]", "href"), [url.as_str()]);
 
     let json_ld = texts(&page, "script[type='application/ld+json']");
     assert_eq!(json_ld.len(), 1);
@@ -461,7 +461,7 @@ async fn listing_pages_describe_themselves_as_websites() {
     );
     assert_eq!(
         attrs(&home, "meta[name=description]", "content"),
-        [site.config.description.clone()]
+        [site.config.description.as_str()]
     );
     let category = site.page("/category/microservices").await;
     assert_eq!(
