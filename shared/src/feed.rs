@@ -1,4 +1,5 @@
-//! RSS 2.0 feeds, built with the `rss` crate; every URL in them is absolute, from configuration.
+//! Feeds in three formats: RSS 2.0 (`rss` crate), Atom 1.0 (`atom_syndication`) and JSON Feed
+//! 1.1 (serde). Every URL in them is absolute, from configuration.
 
 use rss::extension::atom::{AtomExtensionBuilder, Link};
 use rss::extension::dublincore::DublinCoreExtensionBuilder;
@@ -73,4 +74,166 @@ pub fn rss(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> 
         .items(items)
         .build()
         .to_string()
+}
+
+/// Writes an Atom 1.0 document of `entries` (newest first).
+pub fn atom(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> String {
+    use atom_syndication::{
+        CategoryBuilder as AtomCategory, EntryBuilder, FeedBuilder, FixedDateTime,
+        GeneratorBuilder, LinkBuilder, PersonBuilder, Text,
+    };
+    let when = |t: time::OffsetDateTime| {
+        FixedDateTime::parse_from_rfc3339(&dates::rfc3339(t)).unwrap_or_default()
+    };
+    let link = |href: String, rel: &str, mime: Option<&str>| {
+        LinkBuilder::default()
+            .href(href)
+            .rel(rel.to_owned())
+            .mime_type(mime.map(str::to_owned))
+            .build()
+    };
+    let items = entries
+        .iter()
+        .map(|entry| {
+            let url = site.absolute(&post_path(entry.slug.as_str()));
+            EntryBuilder::default()
+                .title(entry.title.as_str())
+                .id(url.clone())
+                .updated(when(entry.published))
+                .published(Some(when(entry.published)))
+                .links(vec![link(url, "alternate", Some("text/html"))])
+                .authors(
+                    entry
+                        .authors
+                        .iter()
+                        .map(|name| PersonBuilder::default().name(name.clone()).build())
+                        .collect::<Vec<_>>(),
+                )
+                .categories(
+                    entry
+                        .categories
+                        .iter()
+                        .map(|c| {
+                            AtomCategory::default()
+                                .term(c.slug.to_string())
+                                .label(Some(c.name.clone()))
+                                .scheme(Some(site.absolute("/category/")))
+                                .build()
+                        })
+                        .collect::<Vec<_>>(),
+                )
+                .summary(Some(Text::html(entry.excerpt_html.clone())))
+                .build()
+        })
+        .collect::<Vec<_>>();
+    let updated = entries.first().map_or_else(
+        || when(time::OffsetDateTime::UNIX_EPOCH),
+        |e| when(e.published),
+    );
+    FeedBuilder::default()
+        .title(info.title.as_str())
+        .id(site.absolute(info.feed_path))
+        .updated(updated)
+        .subtitle(Some(Text::plain(site.description.clone())))
+        .links(vec![
+            link(
+                site.absolute(info.page_path),
+                "alternate",
+                Some("text/html"),
+            ),
+            link(
+                site.absolute(info.feed_path),
+                "self",
+                Some("application/atom+xml"),
+            ),
+        ])
+        .generator(Some(
+            GeneratorBuilder::default().value("blog-shared").build(),
+        ))
+        .lang(Some("en".to_owned()))
+        .entries(items)
+        .build()
+        .to_string()
+}
+
+/// JSON Feed 1.1 (<https://www.jsonfeed.org/version/1.1/>), written through serde.
+pub mod json {
+    use serde::Serialize;
+
+    /// The top-level feed object.
+    #[derive(Debug, Serialize)]
+    pub struct Feed {
+        /// Always `https://jsonfeed.org/version/1.1`.
+        pub version: &'static str,
+        /// The feed's title.
+        pub title: String,
+        /// The page the feed mirrors.
+        pub home_page_url: String,
+        /// The feed's own URL.
+        pub feed_url: String,
+        /// One line about the blog.
+        pub description: String,
+        /// The feed's language.
+        pub language: &'static str,
+        /// The posts, newest first.
+        pub items: Vec<Item>,
+    }
+
+    /// One post.
+    #[derive(Debug, Serialize)]
+    pub struct Item {
+        /// The post's permanent URL, which is also its id.
+        pub id: String,
+        /// Its URL.
+        pub url: String,
+        /// Its title.
+        pub title: String,
+        /// The teaser, sanitised HTML.
+        pub content_html: String,
+        /// RFC 3339.
+        pub date_published: String,
+        /// Who wrote it.
+        pub authors: Vec<Author>,
+        /// Its categories' names.
+        pub tags: Vec<String>,
+    }
+
+    /// A post's author.
+    #[derive(Debug, Serialize)]
+    pub struct Author {
+        /// Their name.
+        pub name: String,
+    }
+}
+
+/// Writes a JSON Feed 1.1 document of `entries` (newest first).
+pub fn json_feed(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> String {
+    let feed = json::Feed {
+        version: "https://jsonfeed.org/version/1.1",
+        title: info.title.clone(),
+        home_page_url: site.absolute(info.page_path),
+        feed_url: site.absolute(info.feed_path),
+        description: site.description.clone(),
+        language: "en",
+        items: entries
+            .iter()
+            .map(|entry| {
+                let url = site.absolute(&post_path(entry.slug.as_str()));
+                json::Item {
+                    id: url.clone(),
+                    url,
+                    title: entry.title.clone(),
+                    content_html: entry.excerpt_html.clone(),
+                    date_published: dates::rfc3339(entry.published),
+                    authors: entry
+                        .authors
+                        .iter()
+                        .map(|name| json::Author { name: name.clone() })
+                        .collect(),
+                    tags: entry.categories.iter().map(|c| c.name.clone()).collect(),
+                }
+            })
+            .collect(),
+    };
+    serde_json::to_string(&feed).unwrap_or_default()
 }

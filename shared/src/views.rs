@@ -13,10 +13,10 @@ pub struct Layout {
     pub site_title: String,
     /// The `<title>`.
     pub page_title: String,
-    /// The feed this page offers (`<link rel="alternate">` and the RSS icon).
+    /// The RSS feed this page offers (the RSS icon).
     pub feed_url: String,
-    /// The feed's name.
-    pub feed_title: String,
+    /// Every feed this page offers, one per format (`<link rel="alternate">`).
+    pub feeds: Vec<FeedLink>,
     /// The page's absolute URL, from configuration.
     pub canonical_url: Option<String>,
     /// What the page is, in a sentence or two: `<meta name="description">` and link previews.
@@ -32,28 +32,36 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// The layout of a page about `subject` (None for the home page) offering `feed_path`.
+    /// The layout of a page about `subject` (None for the home page), offering the feeds of
+    /// `feed_category` (None: the whole blog's).
     pub fn new(
         site: &SiteConfig,
         subject: Option<&str>,
-        feed_path: &str,
+        feed_category: Option<&str>,
         canonical_path: Option<&str>,
     ) -> Self {
         let page_title = match subject {
             Some(subject) => format!("{subject} – {}", site.title),
             None => site.title.clone(),
         };
+        // A category page offers its category's feeds, and says so.
+        let feed_subject = match (feed_category, subject) {
+            (Some(_), Some(subject)) => format!("{}: {subject}", site.title),
+            _ => site.title.clone(),
+        };
         Self {
             site_title: site.title.clone(),
             page_title,
-            feed_url: feed_path.to_owned(),
-            // A category page offers its category's feed, and says so.
-            feed_title: match subject {
-                Some(subject) if feed_path != SITE_FEED_PATH => {
-                    format!("{}: {subject} RSS feed", site.title)
-                }
-                _ => format!("{} RSS feed", site.title),
-            },
+            feed_url: feed_path(feed_category, FeedFormat::Rss),
+            feeds: FeedFormat::ALL
+                .iter()
+                .map(|&format| FeedLink {
+                    name: format.name(),
+                    media_type: format.media_type(),
+                    title: format!("{feed_subject} ({})", format.name()),
+                    href: feed_path(feed_category, format),
+                })
+                .collect(),
             canonical_url: canonical_path.map(|p| site.absolute(p)),
             description: match subject {
                 Some(subject) => format!("{subject}: posts from {}.", site.title),
@@ -101,13 +109,70 @@ pub fn category_path(slug: &str) -> String {
     format!("/category/{slug}")
 }
 
-/// The path of a category's feed.
-pub fn category_feed_path(slug: &str) -> String {
-    format!("/category/{slug}/feed.xml")
+/// The syndication formats every listing is offered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedFormat {
+    /// RSS 2.0, `feed.xml`.
+    Rss,
+    /// Atom 1.0, `atom.xml`.
+    Atom,
+    /// JSON Feed 1.1, `feed.json`.
+    Json,
 }
 
-/// The path of the whole blog's feed.
-pub const SITE_FEED_PATH: &str = "/feed.xml";
+impl FeedFormat {
+    /// Every format, RSS first (the one the RSS icon links).
+    pub const ALL: [Self; 3] = [Self::Rss, Self::Atom, Self::Json];
+
+    /// The feed's file name under its listing's path.
+    pub fn file(self) -> &'static str {
+        match self {
+            Self::Rss => "feed.xml",
+            Self::Atom => "atom.xml",
+            Self::Json => "feed.json",
+        }
+    }
+
+    /// Its media type, for `Content-Type` and autodiscovery.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Self::Rss => "application/rss+xml",
+            Self::Atom => "application/atom+xml",
+            Self::Json => "application/feed+json",
+        }
+    }
+
+    /// Its name, for readers.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Rss => "RSS",
+            Self::Atom => "Atom",
+            Self::Json => "JSON Feed",
+        }
+    }
+}
+
+/// The path of a feed: the whole blog's (`/feed.xml`) or a category's
+/// (`/category/{slug}/feed.xml`).
+pub fn feed_path(category: Option<&str>, format: FeedFormat) -> String {
+    match category {
+        Some(slug) => format!("/category/{slug}/{}", format.file()),
+        None => format!("/{}", format.file()),
+    }
+}
+
+/// A feed a page offers (`<link rel="alternate">`).
+#[derive(Debug, Clone)]
+pub struct FeedLink {
+    /// The format's name.
+    pub name: &'static str,
+    /// The feed's media type.
+    pub media_type: &'static str,
+    /// Its title, for feed readers' subscribe dialogs.
+    pub title: String,
+    /// Its path.
+    pub href: String,
+}
 
 /// One post in a listing.
 #[derive(Debug, Clone)]
@@ -199,7 +264,7 @@ impl PostView {
     /// The page of `post`.
     pub fn new(site: &SiteConfig, post: &Post) -> Self {
         let path = post_path(post.slug.as_str());
-        let mut layout = Layout::new(site, Some(&post.title), SITE_FEED_PATH, Some(&path));
+        let mut layout = Layout::new(site, Some(&post.title), None, Some(&path));
         layout.description = post.description.clone();
         layout.preview_type = "article";
         layout.published_time = Some(dates::rfc3339(post.published));
@@ -233,7 +298,7 @@ impl ErrorView {
     /// An error page.
     pub fn new(site: &SiteConfig, heading: &str, message: &str) -> Self {
         Self {
-            layout: Layout::new(site, Some(heading), SITE_FEED_PATH, None),
+            layout: Layout::new(site, Some(heading), None, None),
             heading: heading.to_owned(),
             message: message.to_owned(),
         }

@@ -27,8 +27,7 @@ use crate::feed::{self, FeedInfo};
 use crate::model::{Cursor, CursorError, Listing, ListingPage, PageRequest, Slug};
 use crate::store::{self, Store, StoreError};
 use crate::views::{
-    self, ErrorView, Layout, ListingView, PostView, Row, SITE_FEED_PATH, category_feed_path,
-    category_path,
+    self, ErrorView, FeedFormat, Layout, ListingView, PostView, Row, category_path, feed_path,
 };
 
 /// How long browsers and the CDN may keep a page or a feed.
@@ -39,7 +38,6 @@ const NOT_FOUND_CACHE_CONTROL: &str = "public, max-age=60";
 const RETRY_AFTER_SECONDS: &str = "5";
 
 const HTML: &str = "text/html; charset=utf-8";
-const RSS: &str = "application/rss+xml; charset=utf-8";
 
 /// What the routers are built with: the store, and the site's configuration. Built once per
 /// process.
@@ -145,9 +143,23 @@ fn post_routes() -> Router<AppState> {
 }
 
 fn feed_routes() -> Router<AppState> {
-    Router::new()
-        .route("/feed.xml", get(site_feed))
-        .route("/category/{category}/feed.xml", get(category_feed))
+    FeedFormat::ALL
+        .into_iter()
+        .fold(Router::new(), |router, format| {
+            router
+                .route(
+                    &feed_path(None, format),
+                    get(move |state: Ctx, headers: HeaderMap| site_feed(state, headers, format)),
+                )
+                .route(
+                    &feed_path(Some("{category}"), format),
+                    get(
+                        move |state: Ctx, category: Path<String>, headers: HeaderMap| {
+                            category_feed(state, category, headers, format)
+                        },
+                    ),
+                )
+        })
 }
 
 /// Why a request got no page.
@@ -243,13 +255,14 @@ async fn listing_page(
         }
         None => None,
     };
-    let feed_path = category.as_ref().map_or_else(
-        || SITE_FEED_PATH.to_owned(),
-        |s| category_feed_path(s.as_str()),
-    );
     let canonical = (request == PageRequest::First).then_some(base_path.as_str());
     let view = ListingView {
-        layout: Layout::new(&state.site, category_name.as_deref(), &feed_path, canonical),
+        layout: Layout::new(
+            &state.site,
+            category_name.as_deref(),
+            category.as_ref().map(Slug::as_str),
+            canonical,
+        ),
         category: category_name,
         rows: page.entries.iter().map(Row::from).collect(),
         older_url: page
@@ -305,46 +318,62 @@ async fn post_page(state: &Ctx, slug: &str) -> Result<Body, WebError> {
     Body::html(&PostView::new(&state.site, &post))
 }
 
-async fn site_feed(state: Ctx, headers: HeaderMap) -> Response {
-    let result = feed_document(&state, None).await;
+async fn site_feed(state: Ctx, headers: HeaderMap, format: FeedFormat) -> Response {
+    let result = feed_document(&state, None, format).await;
     respond(&state, &headers, result)
 }
 
-async fn category_feed(state: Ctx, Path(category): Path<String>, headers: HeaderMap) -> Response {
+async fn category_feed(
+    state: Ctx,
+    Path(category): Path<String>,
+    headers: HeaderMap,
+    format: FeedFormat,
+) -> Response {
     let result = match Slug::parse(&category) {
-        Ok(slug) => feed_document(&state, Some(slug)).await,
+        Ok(slug) => feed_document(&state, Some(slug), format).await,
         Err(_) => Err(WebError::NotFound),
     };
     respond(&state, &headers, result)
 }
 
-async fn feed_document(state: &Ctx, category: Option<Slug>) -> Result<Body, WebError> {
+async fn feed_document(
+    state: &Ctx,
+    category: Option<Slug>,
+    format: FeedFormat,
+) -> Result<Body, WebError> {
     let listing = category.clone().map_or(Listing::All, Listing::Category);
     let page = read_page(state, &listing, &PageRequest::First).await?;
-    let (title, page_path, feed_path) = match &category {
+    let (title, page_path) = match &category {
         Some(slug) => {
             let name = category_name(&page, slug).ok_or(WebError::NotFound)?;
             (
                 format!("{}: {name}", state.site.title),
                 category_path(slug.as_str()),
-                category_feed_path(slug.as_str()),
             )
         }
-        None => (
-            state.site.title.clone(),
-            "/".to_owned(),
-            SITE_FEED_PATH.to_owned(),
-        ),
+        None => (state.site.title.clone(), "/".to_owned()),
     };
+    let feed_path = feed_path(category.as_ref().map(Slug::as_str), format);
     let info = FeedInfo {
         title,
         page_path: &page_path,
         feed_path: &feed_path,
     };
-    Ok(Body {
-        content_type: RSS,
-        text: feed::rss(&state.site, &info, &page.entries),
-    })
+    let (content_type, text) = match format {
+        FeedFormat::Rss => (
+            "application/rss+xml; charset=utf-8",
+            feed::rss(&state.site, &info, &page.entries),
+        ),
+        FeedFormat::Atom => (
+            "application/atom+xml; charset=utf-8",
+            feed::atom(&state.site, &info, &page.entries),
+        ),
+        FeedFormat::Json => (
+            "application/feed+json; charset=utf-8",
+            feed::json_feed(&state.site, &info, &page.entries),
+        ),
+    };
+    Ok(Body { content_type, text })
 }
 
 /// A path no route of this function serves.

@@ -160,3 +160,143 @@ async fn an_empty_blog_has_a_valid_empty_feed() {
     );
     assert_eq!(parsed["entries"].as_array().unwrap().len(), 0);
 }
+
+/// Runs a checker on `input`: a Python script of tests/ (with the venv's interpreter), or a
+/// command. Returns whether it passed and what it printed.
+fn check(program: &str, args: &[&str], input: &str) -> (bool, String) {
+    let python = std::env::var("BLOG_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let (program, script) = match program.strip_suffix(".py") {
+        Some(_) => (
+            python.as_str(),
+            Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(program)),
+        ),
+        None => (program, None),
+    };
+    let mut command = Command::new(program);
+    if let Some(script) = &script {
+        command.arg(script);
+    }
+    let mut child = command
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}; run the tests with scripts/test"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), printed)
+}
+
+#[tokio::test]
+async fn every_feed_in_every_format_parses_cleanly_with_the_same_posts() {
+    let (_store, site) = seeded_site().await;
+    for listing in ["", "/category/microservices"] {
+        let rss = feedparser(&fetch_feed(&site, &format!("{listing}/feed.xml")).await);
+        let titles = |parsed: &serde_json::Value| -> Vec<String> {
+            parsed["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["title"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        // Atom through feedparser and xmllint, like RSS.
+        let path = format!("{listing}/atom.xml");
+        let response = site.get(&path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/atom+xml; charset=utf-8"
+        );
+        let atom = response.text().await.unwrap();
+        let parsed = feedparser(&atom);
+        assert_eq!(parsed["bozo"], 0, "{path}: {}", parsed["bozo_exception"]);
+        assert_eq!(parsed["version"], "atom10", "{path}");
+        assert_eq!(
+            titles(&parsed),
+            titles(&rss),
+            "{path} holds the posts the RSS feed holds"
+        );
+        for entry in parsed["entries"].as_array().unwrap() {
+            assert!(
+                entry["link"].as_str().unwrap().starts_with(&site.base_url),
+                "{path}: absolute links"
+            );
+            assert!(
+                !entry["author"].as_str().unwrap_or_default().is_empty(),
+                "{path}: authors"
+            );
+        }
+        let (ok, printed) = check("xmllint", &["--noout", "-"], &atom);
+        assert!(ok, "{path} is not well-formed XML: {printed}");
+
+        // JSON Feed against its schema (feedparser 6 does not read JSON Feed).
+        let path = format!("{listing}/feed.json");
+        let response = site.get(&path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/feed+json; charset=utf-8"
+        );
+        let json = response.text().await.unwrap();
+        let (ok, printed) = check("check_json_feed.py", &[], &json);
+        assert!(
+            ok,
+            "{path} does not validate against the JSON Feed 1.1 schema:\n{printed}"
+        );
+        let feed: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let json_titles: Vec<String> = feed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["title"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            json_titles,
+            titles(&rss),
+            "{path} holds the posts the RSS feed holds"
+        );
+        assert_eq!(feed["feed_url"], site.url(&path));
+        for item in feed["items"].as_array().unwrap() {
+            assert!(
+                item["url"].as_str().unwrap().starts_with(&site.base_url),
+                "{path}: absolute links"
+            );
+        }
+        let (ok, printed) = check(
+            "xmllint",
+            &["--noout", "-"],
+            &fetch_feed(&site, &format!("{listing}/feed.xml")).await,
+        );
+        assert!(ok, "{listing}/feed.xml is not well-formed XML: {printed}");
+    }
+}
+
+#[tokio::test]
+async fn the_json_feed_schema_check_catches_a_broken_feed() {
+    let (ok, printed) = check(
+        "check_json_feed.py",
+        &[],
+        r#"{"version": "https://jsonfeed.org/version/1.1", "items": [{"url": "not a uri"}]}"#,
+    );
+    assert!(
+        !ok,
+        "a feed with no title, an item with no id and no content must fail"
+    );
+    assert!(
+        printed.contains("'title' is a required property")
+            && printed.contains("'id' is a required property"),
+        "{printed}"
+    );
+}

@@ -164,30 +164,38 @@ async fn several_authors_read_as_a_sentence() {
 async fn every_page_links_its_own_feed() {
     let (_store, site) = seeded_site().await;
     let cases = [
-        ("/", "/feed.xml"),
-        (
-            "/category/microservices",
-            "/category/microservices/feed.xml",
-        ),
-        ("/posts/inside-a-soundcloud-microservice", "/feed.xml"),
+        ("/", "/"),
+        ("/category/microservices", "/category/microservices/"),
+        ("/posts/inside-a-soundcloud-microservice", "/"),
     ];
-    for (path, feed) in cases {
+    for (path, feeds) in cases {
         let page = site.page(path).await;
-        assert_eq!(
-            attrs(
-                &page,
-                "link[rel=alternate][type='application/rss+xml']",
-                "href"
-            ),
-            [feed],
-            "{path}"
-        );
+        let alternates: Vec<(String, String)> = attrs(&page, "link[rel=alternate]", "type")
+            .into_iter()
+            .zip(attrs(&page, "link[rel=alternate]", "href"))
+            .collect();
+        let expected = [
+            ("application/rss+xml", "feed.xml"),
+            ("application/atom+xml", "atom.xml"),
+            ("application/feed+json", "feed.json"),
+        ]
+        .map(|(kind, file)| (kind.to_owned(), format!("{feeds}{file}")));
+        assert_eq!(alternates, expected, "{path}");
         assert_eq!(
             attrs(&page, "a.rss", "href"),
-            [feed],
+            [format!("{feeds}feed.xml")],
             "{path}: the RSS icon"
         );
-        assert_eq!(site.get(feed).await.status(), 200, "{feed}");
+        let titles = attrs(&page, "link[rel=alternate]", "title");
+        assert!(
+            titles
+                .iter()
+                .all(|t| t.contains("Microservices") == path.starts_with("/category/")),
+            "{path}: {titles:?}"
+        );
+        for (_, feed) in &alternates {
+            assert_eq!(site.get(feed).await.status(), 200, "{feed}");
+        }
     }
 }
 
