@@ -12,6 +12,7 @@ pub mod ingest;
 pub mod markdown;
 pub mod model;
 pub mod seed;
+pub mod sitemap;
 pub mod source;
 pub mod store;
 pub mod views;

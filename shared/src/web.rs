@@ -143,9 +143,12 @@ fn post_routes() -> Router<AppState> {
 }
 
 fn feed_routes() -> Router<AppState> {
+    let crawler_routes = Router::new()
+        .route("/sitemap.xml", get(sitemap))
+        .route("/robots.txt", get(robots));
     FeedFormat::ALL
         .into_iter()
-        .fold(Router::new(), |router, format| {
+        .fold(crawler_routes, |router, format| {
             router
                 .route(
                     &feed_path(None, format),
@@ -374,6 +377,30 @@ async fn feed_document(
         ),
     };
     Ok(Body { content_type, text })
+}
+
+async fn sitemap(state: Ctx, headers: HeaderMap) -> Response {
+    let page = store::listing_page(
+        state.store.as_ref(),
+        &Listing::All,
+        &PageRequest::First,
+        crate::sitemap::SITEMAP_POSTS,
+        OffsetDateTime::now_utc(),
+    )
+    .await;
+    let result = page.map_err(WebError::from).map(|page| Body {
+        content_type: "application/xml; charset=utf-8",
+        text: crate::sitemap::sitemap(&state.site, &page.entries),
+    });
+    respond(&state, &headers, result)
+}
+
+async fn robots(state: Ctx, headers: HeaderMap) -> Response {
+    let body = Body {
+        content_type: "text/plain; charset=utf-8",
+        text: crate::sitemap::robots(&state.site),
+    };
+    respond(&state, &headers, Ok(body))
 }
 
 /// A path no route of this function serves.

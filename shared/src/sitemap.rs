@@ -1,0 +1,90 @@
+//! `sitemap.xml` (the Sitemaps 0.9 protocol, written with quick-xml) and `robots.txt`, so that
+//! crawlers find every post and category from the configured origin.
+
+use std::collections::BTreeMap;
+
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+
+use crate::config::SiteConfig;
+use crate::dates;
+use crate::model::ListingEntry;
+use crate::views::{category_path, post_path};
+
+/// The most posts one sitemap lists: the newest ones (the protocol allows 50,000 URLs; one
+/// store request reads this many).
+pub const SITEMAP_POSTS: usize = 1000;
+
+/// The sitemap of the home page, the posts in `entries` (newest first) and their categories.
+pub fn sitemap(site: &SiteConfig, entries: &[ListingEntry]) -> String {
+    let mut urls: Vec<(String, Option<String>)> = Vec::with_capacity(entries.len() + 16);
+    let newest = entries.first().map(|e| date(e.published));
+    urls.push((site.absolute("/"), newest));
+    // A category was last changed when its newest post appeared.
+    let mut categories: BTreeMap<&str, String> = BTreeMap::new();
+    for entry in entries {
+        urls.push((
+            site.absolute(&post_path(entry.slug.as_str())),
+            Some(date(entry.published)),
+        ));
+        for category in &entry.categories {
+            categories
+                .entry(category.slug.as_str())
+                .or_insert_with(|| date(entry.published));
+        }
+    }
+    urls.extend(
+        categories
+            .into_iter()
+            .map(|(slug, modified)| (site.absolute(&category_path(slug)), Some(modified))),
+    );
+
+    let mut writer = Writer::new(Vec::new());
+    let write = |writer: &mut Writer<Vec<u8>>, event: Event<'_>| {
+        writer.write_event(event).expect("writing to memory")
+    };
+    write(
+        &mut writer,
+        Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)),
+    );
+    write(
+        &mut writer,
+        Event::Start(
+            BytesStart::new("urlset")
+                .with_attributes([("xmlns", "http://www.sitemaps.org/schemas/sitemap/0.9")]),
+        ),
+    );
+    for (loc, modified) in urls {
+        write(&mut writer, Event::Start(BytesStart::new("url")));
+        element(&mut writer, "loc", &loc);
+        if let Some(modified) = modified {
+            element(&mut writer, "lastmod", &modified);
+        }
+        write(&mut writer, Event::End(BytesEnd::new("url")));
+    }
+    write(&mut writer, Event::End(BytesEnd::new("urlset")));
+    String::from_utf8(writer.into_inner()).expect("quick-xml writes UTF-8")
+}
+
+fn element(writer: &mut Writer<Vec<u8>>, name: &str, text: &str) {
+    let events = [
+        Event::Start(BytesStart::new(name)),
+        Event::Text(BytesText::new(text)),
+        Event::End(BytesEnd::new(name)),
+    ];
+    for event in events {
+        writer.write_event(event).expect("writing to memory");
+    }
+}
+
+fn date(when: time::OffsetDateTime) -> String {
+    dates::sortable(when)[..10].to_owned()
+}
+
+/// `robots.txt`: everything may be crawled, and the sitemap is here.
+pub fn robots(site: &SiteConfig) -> String {
+    format!(
+        "User-agent: *\nAllow: /\n\nSitemap: {}\n",
+        site.absolute("/sitemap.xml")
+    )
+}
