@@ -101,23 +101,35 @@ impl FromRequestParts<AppState> for Ctx {
 
 /// The `list-posts` function's routes: `/` and `/category/{category}`.
 pub fn list_posts(state: AppState) -> Router {
-    listing_routes().fallback(not_found).with_state(state)
+    listing_routes()
+        .fallback(not_found)
+        .with_state(state)
+        .layer(compression())
 }
 
 /// The `get-post` function's routes: `/posts/{slug}`, and every other GET (API Gateway's
 /// `$default` route), where old addresses redirect.
 pub fn get_post(state: AppState) -> Router {
-    post_routes().fallback(old_address).with_state(state)
+    post_routes()
+        .fallback(old_address)
+        .with_state(state)
+        .layer(compression())
 }
 
 /// The `feed` function's routes: `/feed.xml` and `/category/{category}/feed.xml`.
 pub fn feed(state: AppState) -> Router {
-    feed_routes().fallback(not_found).with_state(state)
+    feed_routes()
+        .fallback(not_found)
+        .with_state(state)
+        .layer(compression())
 }
 
 /// Every read route in one router.
 pub fn site(state: AppState) -> Router {
-    read_routes().fallback(old_address).with_state(state)
+    read_routes()
+        .fallback(old_address)
+        .with_state(state)
+        .layer(compression())
 }
 
 /// Every route, reads and writes, in one router, as `blog serve` runs them.
@@ -126,6 +138,14 @@ pub fn site_with_ingest(state: AppState, auth: crate::ingest::IngestAuth) -> Rou
         .merge(crate::ingest::ingest_routes(auth))
         .fallback(old_address)
         .with_state(state)
+}
+
+/// gzip or brotli, as the client accepts (`Vary: Accept-Encoding` follows). Lambda sends a
+/// compressed body base64-encoded, and API Gateway decodes it for the client.
+fn compression() -> tower_http::compression::CompressionLayer {
+    tower_http::compression::CompressionLayer::new()
+        .gzip(true)
+        .br(true)
 }
 
 fn read_routes() -> Router<AppState> {
@@ -439,7 +459,9 @@ fn respond(state: &Ctx, headers: &HeaderMap, result: Result<Body, WebError>) -> 
 }
 
 fn cached(request_headers: &HeaderMap, body: Body) -> Response {
-    let etag = format!("\"{:032x}\"", xxh3_128(body.text.as_bytes()));
+    // Weak: the same page gzipped, brotli-compressed or plain is one representation to a cache
+    // revalidating it, and a strong validator would have to differ between them (RFC 9110).
+    let etag = format!("W/\"{:032x}\"", xxh3_128(body.text.as_bytes()));
     let fresh = request_headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
@@ -464,11 +486,11 @@ fn cached(request_headers: &HeaderMap, body: Body) -> Response {
 /// Weak comparison (RFC 9110 §8.8.3.2): CloudFront weakens a strong ETag to `W/"…"` when it
 /// compresses, and the revalidation must still match.
 fn etag_matches(if_none_match: &str, etag: &str) -> bool {
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
     if_none_match.trim() == "*"
         || if_none_match
             .split(',')
-            .map(str::trim)
-            .any(|candidate| candidate.trim_start_matches("W/") == etag)
+            .any(|candidate| opaque(candidate) == opaque(etag))
 }
 
 fn error_response(state: &Ctx, error: WebError) -> Response {
@@ -554,7 +576,7 @@ mod tests {
 
     #[test]
     fn etags_compare_weakly_as_cloudfront_needs() {
-        let etag = "\"abc\"";
+        let etag = "W/\"abc\"";
         assert!(etag_matches("\"abc\"", etag));
         assert!(etag_matches("W/\"abc\"", etag));
         assert!(etag_matches("\"x\", W/\"abc\"", etag));

@@ -454,3 +454,20 @@ pub async fn run_blog_with_env(args: &[&str], env: &[(&str, &str)]) -> CliRun {
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }
+
+/// A body as the client reads it, undoing its `Content-Encoding` (gzip, br, or none).
+pub fn decode_body(bytes: &[u8], encoding: Option<&str>) -> String {
+    let mut decoded = Vec::new();
+    match encoding {
+        Some("gzip") => {
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(bytes), &mut decoded)
+                .expect("gzip");
+        }
+        Some("br") => {
+            brotli_decompressor::BrotliDecompress(&mut &bytes[..], &mut decoded).expect("brotli")
+        }
+        None | Some("identity") => decoded.extend_from_slice(bytes),
+        Some(other) => panic!("unexpected content-encoding {other}"),
+    }
+    String::from_utf8(decoded).expect("UTF-8")
+}

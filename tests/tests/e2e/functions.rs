@@ -160,7 +160,16 @@ async fn the_list_posts_binary_answers_a_category_event() {
 
     assert_eq!(response["statusCode"], 200, "{response}");
     assert!(response["headers"]["etag"].is_string(), "{response}");
-    let page = scraper::Html::parse_document(response["body"].as_str().unwrap());
+    // The event accepts gzip and br: the page goes back compressed, so base64-encoded, and
+    // API Gateway hands the client the compressed bytes with their Content-Encoding.
+    assert_eq!(response["isBase64Encoded"], true, "{response}");
+    let encoding = response["headers"]["content-encoding"].as_str();
+    assert!(matches!(encoding, Some("gzip" | "br")), "{response}");
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(response["body"].as_str().unwrap())
+        .unwrap();
+    let page = scraper::Html::parse_document(&blog_tests::decode_body(&bytes, encoding));
     assert_eq!(
         texts(&page, ".browsing"),
         ["You're browsing posts of the category Microservices"]

@@ -17,11 +17,12 @@ async fn invoke(
     let response = router.oneshot(request).await.unwrap();
     let (parts, body) = response.into_parts();
     let body = to_bytes(body, 10 << 20).await.unwrap();
-    (
-        parts.status,
-        parts.headers,
-        String::from_utf8(body.to_vec()).unwrap(),
-    )
+    let encoding = parts
+        .headers
+        .get("content-encoding")
+        .map(|e| e.to_str().unwrap().to_owned());
+    let text = blog_tests::decode_body(&body, encoding.as_deref());
+    (parts.status, parts.headers, text)
 }
 
 async fn state() -> (TestStore, AppState) {
