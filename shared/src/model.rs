@@ -103,6 +103,11 @@ pub struct Category {
 }
 
 impl Category {
+    /// Its page.
+    pub fn path(&self) -> String {
+        Listing::Category(self.slug.clone()).path()
+    }
+
     /// A category from the name an author wrote.
     pub fn from_name(name: &str) -> Result<Self, SlugError> {
         Ok(Self {
@@ -167,19 +172,32 @@ impl Post {
         }
     }
 
-    /// Every listing this post appears in: the whole blog plus each of its categories; none
-    /// for a draft.
+    /// Every listing this post appears in: the whole blog, each of its categories and each of
+    /// its authors; none for a draft.
     pub fn listings(&self) -> Vec<Listing> {
         if self.draft {
             return Vec::new();
         }
-        std::iter::once(Listing::All)
+        let mut listings = Vec::with_capacity(1 + self.categories.len() + self.authors.len());
+        let all = std::iter::once(Listing::All)
             .chain(
                 self.categories
                     .iter()
                     .map(|c| Listing::Category(c.slug.clone())),
             )
-            .collect()
+            .chain(
+                self.authors
+                    .iter()
+                    .filter_map(|a| Slug::from_text(a).ok())
+                    .map(Listing::Author),
+            );
+        // Two spellings of one name are one listing: a transaction may touch a row only once.
+        for listing in all {
+            if !listings.contains(&listing) {
+                listings.push(listing);
+            }
+        }
+        listings
     }
 
     /// The listing rows this post needs: (listing, sort key).
@@ -239,22 +257,52 @@ pub fn visible_until(now: OffsetDateTime) -> String {
     format!("{}#~", crate::dates::sortable(now))
 }
 
-/// A list of posts, newest first: the whole blog or one category.
+/// A list of posts, newest first: the whole blog, one category, or one author's.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Listing {
     /// Every post.
     All,
     /// The posts of one category.
     Category(Slug),
+    /// The posts one author wrote or co-wrote.
+    Author(Slug),
 }
 
 impl Listing {
-    /// The listing's name in store keys: `_all`, or the category's slug (which never starts
-    /// with `_`, so the two cannot collide).
-    pub fn key(&self) -> &str {
+    /// The listing's name in store keys: `_all`, a category's slug, or `@` and an author's
+    /// slug. Slugs never start with `_` or `@`, so no two can collide.
+    pub fn key(&self) -> String {
         match self {
-            Self::All => "_all",
-            Self::Category(slug) => slug.as_str(),
+            Self::All => "_all".to_owned(),
+            Self::Category(slug) => slug.to_string(),
+            Self::Author(slug) => format!("@{slug}"),
+        }
+    }
+
+    /// The listing's page; its feeds live under it (`{path}/feed.xml`, `/feed.xml` for `/`).
+    pub fn path(&self) -> String {
+        match self {
+            Self::All => "/".to_owned(),
+            Self::Category(slug) => format!("/category/{slug}"),
+            Self::Author(slug) => format!("/author/{slug}"),
+        }
+    }
+
+    /// What this listing is called in `entry`, which belongs to it: the category's or the
+    /// author's name as written (None for the whole blog).
+    pub fn name_in(&self, entry: &ListingEntry) -> Option<String> {
+        match self {
+            Self::All => None,
+            Self::Category(slug) => entry
+                .categories
+                .iter()
+                .find(|c| &c.slug == slug)
+                .map(|c| c.name.clone()),
+            Self::Author(slug) => entry
+                .authors
+                .iter()
+                .find(|a| Slug::from_text(a).ok().as_ref() == Some(slug))
+                .cloned(),
         }
     }
 }

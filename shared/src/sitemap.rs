@@ -8,8 +8,8 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 use crate::config::SiteConfig;
 use crate::dates;
-use crate::model::ListingEntry;
-use crate::views::{category_path, post_path};
+use crate::model::{Listing, ListingEntry, Slug};
+use crate::views::post_path;
 
 /// The most posts one sitemap lists: the newest ones (the protocol allows 50,000 URLs; one
 /// store request reads this many).
@@ -20,23 +20,32 @@ pub fn sitemap(site: &SiteConfig, entries: &[ListingEntry]) -> String {
     let mut urls: Vec<(String, Option<String>)> = Vec::with_capacity(entries.len() + 16);
     let newest = entries.first().map(|e| date(e.published));
     urls.push((site.absolute("/"), newest));
-    // A category was last changed when its newest post appeared.
-    let mut categories: BTreeMap<&str, String> = BTreeMap::new();
+    // A category's or an author's page last changed when its newest post appeared.
+    let mut listings: BTreeMap<String, String> = BTreeMap::new();
     for entry in entries {
         urls.push((
             site.absolute(&post_path(entry.slug.as_str())),
             Some(date(entry.published)),
         ));
-        for category in &entry.categories {
-            categories
-                .entry(category.slug.as_str())
+        let categories = entry
+            .categories
+            .iter()
+            .map(|c| Listing::Category(c.slug.clone()));
+        let authors = entry
+            .authors
+            .iter()
+            .filter_map(|a| Slug::from_text(a).ok())
+            .map(Listing::Author);
+        for listing in categories.chain(authors) {
+            listings
+                .entry(listing.path())
                 .or_insert_with(|| date(entry.published));
         }
     }
     urls.extend(
-        categories
+        listings
             .into_iter()
-            .map(|(slug, modified)| (site.absolute(&category_path(slug)), Some(modified))),
+            .map(|(path, modified)| (site.absolute(&path), Some(modified))),
     );
 
     let mut writer = Writer::new(Vec::new());

@@ -8,7 +8,7 @@ use xxhash_rust::xxh3::xxh3_128;
 use crate::frontmatter::{self, FrontMatter, FrontMatterError, OneOrMany};
 use crate::markdown;
 use crate::model::{Category, Post, Slug, SlugError};
-use crate::store::{MAX_CATEGORIES, MAX_REDIRECTS};
+use crate::store::{MAX_AUTHORS, MAX_CATEGORIES, MAX_REDIRECTS};
 
 /// Why a source file is not a post. Each names the field or the rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -161,6 +161,13 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
     limit("aliases", aliases.len(), MAX_REDIRECTS, "entries")?;
     let tags = tags(&meta);
     let authors = authors(&meta);
+    limit("authors", authors.len(), MAX_AUTHORS, "entries")?;
+    for author in &authors {
+        Slug::from_text(author).map_err(|source| PostError::BadName {
+            field: "authors",
+            source,
+        })?;
+    }
     let rendered = markdown::render(document.body);
     let (excerpt_html, description) = match meta.summary.as_deref().or(meta.description.as_deref())
     {

@@ -4,7 +4,7 @@ use askama::Template;
 
 use crate::config::SiteConfig;
 use crate::dates;
-use crate::model::{Category, ListingEntry, Post};
+use crate::model::{Category, Listing, ListingEntry, Post, Slug};
 
 /// What every page shares: the site's name, the page's title and the feed it links to.
 #[derive(Debug, Clone)]
@@ -33,11 +33,11 @@ pub struct Layout {
 
 impl Layout {
     /// The layout of a page about `subject` (None for the home page), offering the feeds of
-    /// `feed_category` (None: the whole blog's).
+    /// `feeds_of` (a category's, an author's, or the whole blog's).
     pub fn new(
         site: &SiteConfig,
         subject: Option<&str>,
-        feed_category: Option<&str>,
+        feeds_of: &Listing,
         canonical_path: Option<&str>,
     ) -> Self {
         let page_title = match subject {
@@ -45,21 +45,21 @@ impl Layout {
             None => site.title.clone(),
         };
         // A category page offers its category's feeds, and says so.
-        let feed_subject = match (feed_category, subject) {
-            (Some(_), Some(subject)) => format!("{}: {subject}", site.title),
-            _ => site.title.clone(),
+        let feed_subject = match (feeds_of, subject) {
+            (Listing::All, _) | (_, None) => site.title.clone(),
+            (_, Some(subject)) => format!("{}: {subject}", site.title),
         };
         Self {
             site_title: site.title.clone(),
             page_title,
-            feed_url: feed_path(feed_category, FeedFormat::Rss),
+            feed_url: feed_path(feeds_of, FeedFormat::Rss),
             feeds: FeedFormat::ALL
                 .iter()
                 .map(|&format| FeedLink {
                     name: format.name(),
                     media_type: format.media_type(),
                     title: format!("{feed_subject} ({})", format.name()),
-                    href: feed_path(feed_category, format),
+                    href: feed_path(feeds_of, format),
                 })
                 .collect(),
             canonical_url: canonical_path.map(|p| site.absolute(p)),
@@ -152,13 +152,35 @@ impl FeedFormat {
     }
 }
 
-/// The path of a feed: the whole blog's (`/feed.xml`) or a category's
-/// (`/category/{slug}/feed.xml`).
-pub fn feed_path(category: Option<&str>, format: FeedFormat) -> String {
-    match category {
-        Some(slug) => format!("/category/{slug}/{}", format.file()),
-        None => format!("/{}", format.file()),
+/// The path of a listing's feed: `/feed.xml` for the whole blog, `/category/{slug}/feed.xml`,
+/// `/author/{slug}/atom.xml`…
+pub fn feed_path(listing: &Listing, format: FeedFormat) -> String {
+    match listing {
+        Listing::All => format!("/{}", format.file()),
+        other => format!("{}/{}", other.path(), format.file()),
     }
+}
+
+/// A link to an author's page.
+#[derive(Debug, Clone)]
+pub struct AuthorLink {
+    /// Their name.
+    pub name: String,
+    /// Their page, or None for a name that makes no URL.
+    pub url: Option<String>,
+}
+
+/// The authors of a post, each linked to their page.
+pub fn author_links(authors: &[String]) -> Vec<AuthorLink> {
+    authors
+        .iter()
+        .map(|name| AuthorLink {
+            name: name.clone(),
+            url: Slug::from_text(name)
+                .ok()
+                .map(|slug| Listing::Author(slug).path()),
+        })
+        .collect()
 }
 
 /// A feed a page offers (`<link rel="alternate">`).
@@ -185,8 +207,8 @@ pub struct Row {
     pub date: String,
     /// Machine-readable date for `<time>`.
     pub datetime: String,
-    /// "A, B and C".
-    pub authors: String,
+    /// Who wrote it ("A, B and C" on the page).
+    pub authors: Vec<AuthorLink>,
     /// Sanitised at ingest.
     pub excerpt_html: String,
 }
@@ -198,7 +220,7 @@ impl From<&ListingEntry> for Row {
             url: post_path(entry.slug.as_str()),
             date: dates::long_date(entry.published),
             datetime: dates::rfc3339(entry.published),
-            authors: dates::author_list(&entry.authors),
+            authors: author_links(&entry.authors),
             excerpt_html: entry.excerpt_html.clone(),
         }
     }
@@ -210,8 +232,8 @@ impl From<&ListingEntry> for Row {
 pub struct ListingView {
     /// The page frame.
     pub layout: Layout,
-    /// The category's name, on a category page.
-    pub category: Option<String>,
+    /// "You're browsing posts of the category X" on a category page, "… by X" on an author's.
+    pub browsing: Option<String>,
     /// The posts, newest first.
     pub rows: Vec<Row>,
     /// The "Older posts" link.
@@ -250,8 +272,8 @@ pub struct PostView {
     pub date: String,
     /// Machine-readable date.
     pub datetime: String,
-    /// "A, B and C".
-    pub authors: String,
+    /// Who wrote it ("A, B and C" on the page).
+    pub authors: Vec<AuthorLink>,
     /// Its categories, linked.
     pub categories: Vec<CategoryLink>,
     /// Its tags.
@@ -264,7 +286,7 @@ impl PostView {
     /// The page of `post`.
     pub fn new(site: &SiteConfig, post: &Post) -> Self {
         let path = post_path(post.slug.as_str());
-        let mut layout = Layout::new(site, Some(&post.title), None, Some(&path));
+        let mut layout = Layout::new(site, Some(&post.title), &Listing::All, Some(&path));
         layout.description = post.description.clone();
         layout.preview_type = "article";
         layout.published_time = Some(dates::rfc3339(post.published));
@@ -274,7 +296,7 @@ impl PostView {
             title: post.title.clone(),
             date: dates::long_date(post.published),
             datetime: dates::rfc3339(post.published),
-            authors: dates::author_list(&post.authors),
+            authors: author_links(&post.authors),
             categories: post.categories.iter().map(CategoryLink::from).collect(),
             tags: post.tags.clone(),
             body_html: post.body_html.clone(),
@@ -298,7 +320,7 @@ impl ErrorView {
     /// An error page.
     pub fn new(site: &SiteConfig, heading: &str, message: &str) -> Self {
         Self {
-            layout: Layout::new(site, Some(heading), None, None),
+            layout: Layout::new(site, Some(heading), &Listing::All, None),
             heading: heading.to_owned(),
             message: message.to_owned(),
         }

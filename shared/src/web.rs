@@ -26,9 +26,7 @@ use crate::config::SiteConfig;
 use crate::feed::{self, FeedInfo};
 use crate::model::{Cursor, CursorError, Listing, ListingPage, PageRequest, Slug};
 use crate::store::{self, Store, StoreError};
-use crate::views::{
-    self, ErrorView, FeedFormat, Layout, ListingView, PostView, Row, category_path, feed_path,
-};
+use crate::views::{self, ErrorView, FeedFormat, Layout, ListingView, PostView, Row, feed_path};
 
 /// How long browsers and the CDN may keep a page or a feed.
 pub const CACHE_CONTROL: &str = "public, max-age=60, s-maxage=300";
@@ -156,6 +154,7 @@ fn listing_routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/category/{category}", get(category))
+        .route("/author/{author}", get(author))
 }
 
 fn post_routes() -> Router<AppState> {
@@ -169,16 +168,25 @@ fn feed_routes() -> Router<AppState> {
     FeedFormat::ALL
         .into_iter()
         .fold(crawler_routes, |router, format| {
+            let file = format.file();
             router
                 .route(
-                    &feed_path(None, format),
+                    &feed_path(&Listing::All, format),
                     get(move |state: Ctx, headers: HeaderMap| site_feed(state, headers, format)),
                 )
                 .route(
-                    &feed_path(Some("{category}"), format),
+                    &format!("/category/{{category}}/{file}"),
                     get(
-                        move |state: Ctx, category: Path<String>, headers: HeaderMap| {
-                            category_feed(state, category, headers, format)
+                        move |state: Ctx, Path(slug): Path<String>, headers: HeaderMap| {
+                            listing_feed(state, slug, Listing::Category, headers, format)
+                        },
+                    ),
+                )
+                .route(
+                    &format!("/author/{{author}}/{file}"),
+                    get(
+                        move |state: Ctx, Path(slug): Path<String>, headers: HeaderMap| {
+                            listing_feed(state, slug, Listing::Author, headers, format)
                         },
                     ),
                 )
@@ -242,7 +250,7 @@ async fn home(
     query: Result<Query<PageQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
-    let result = listing_page(&state, None, query.map(|q| q.0)).await;
+    let result = listing_page(&state, Listing::All, query.map(|q| q.0)).await;
     respond(&state, &headers, result)
 }
 
@@ -253,7 +261,20 @@ async fn category(
     headers: HeaderMap,
 ) -> Response {
     let result = match Slug::parse(&category) {
-        Ok(slug) => listing_page(&state, Some(slug), query.map(|q| q.0)).await,
+        Ok(slug) => listing_page(&state, Listing::Category(slug), query.map(|q| q.0)).await,
+        Err(_) => Err(WebError::NotFound),
+    };
+    respond(&state, &headers, result)
+}
+
+async fn author(
+    state: Ctx,
+    Path(author): Path<String>,
+    query: Result<Query<PageQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let result = match Slug::parse(&author) {
+        Ok(slug) => listing_page(&state, Listing::Author(slug), query.map(|q| q.0)).await,
         Err(_) => Err(WebError::NotFound),
     };
     respond(&state, &headers, result)
@@ -261,32 +282,29 @@ async fn category(
 
 async fn listing_page(
     state: &Ctx,
-    category: Option<Slug>,
+    listing: Listing,
     query: Result<PageQuery, QueryRejection>,
 ) -> Result<Body, WebError> {
     let request = query.map_err(|_| WebError::BadQuery)?.request()?;
-    let listing = category.clone().map_or(Listing::All, Listing::Category);
     let page = read_page(state, &listing, &request).await?;
-    let base_path = category
-        .as_ref()
-        .map_or_else(|| "/".to_owned(), |slug| category_path(slug.as_str()));
-    let category_name = match &category {
-        // A category exists while it has a visible post; its name comes with the entries.
-        Some(slug) => Some(category_name(&page, slug).ok_or(WebError::NotFound)?),
-        None if page.entries.is_empty() && request != PageRequest::First => {
+    // A category or an author exists while they have a visible post; the name comes with it.
+    let name = match (&listing, page.entries.first()) {
+        (Listing::All, _) if page.entries.is_empty() && request != PageRequest::First => {
             return Err(WebError::NotFound);
         }
-        None => None,
+        (Listing::All, _) => None,
+        (_, Some(entry)) => Some(listing.name_in(entry).ok_or(WebError::NotFound)?),
+        (_, None) => return Err(WebError::NotFound),
     };
+    let browsing = name.as_ref().map(|name| match listing {
+        Listing::Author(_) => format!("You're browsing posts by {name}"),
+        _ => format!("You're browsing posts of the category {name}"),
+    });
+    let base_path = listing.path();
     let canonical = (request == PageRequest::First).then_some(base_path.as_str());
     let view = ListingView {
-        layout: Layout::new(
-            &state.site,
-            category_name.as_deref(),
-            category.as_ref().map(Slug::as_str),
-            canonical,
-        ),
-        category: category_name,
+        layout: Layout::new(&state.site, name.as_deref(), &listing, canonical),
+        browsing,
         rows: page.entries.iter().map(Row::from).collect(),
         older_url: page
             .older
@@ -296,15 +314,6 @@ async fn listing_page(
             .map(|c| format!("{base_path}?before={}", c.encode())),
     };
     Body::html(&view)
-}
-
-fn category_name(page: &ListingPage, slug: &Slug) -> Option<String> {
-    page.entries
-        .first()?
-        .categories
-        .iter()
-        .find(|c| &c.slug == slug)
-        .map(|c| c.name.clone())
 }
 
 async fn read_page(
@@ -342,18 +351,19 @@ async fn post_page(state: &Ctx, slug: &str) -> Result<Body, WebError> {
 }
 
 async fn site_feed(state: Ctx, headers: HeaderMap, format: FeedFormat) -> Response {
-    let result = feed_document(&state, None, format).await;
+    let result = feed_document(&state, Listing::All, format).await;
     respond(&state, &headers, result)
 }
 
-async fn category_feed(
+async fn listing_feed(
     state: Ctx,
-    Path(category): Path<String>,
+    slug: String,
+    to_listing: fn(Slug) -> Listing,
     headers: HeaderMap,
     format: FeedFormat,
 ) -> Response {
-    let result = match Slug::parse(&category) {
-        Ok(slug) => feed_document(&state, Some(slug), format).await,
+    let result = match Slug::parse(&slug) {
+        Ok(slug) => feed_document(&state, to_listing(slug), format).await,
         Err(_) => Err(WebError::NotFound),
     };
     respond(&state, &headers, result)
@@ -361,22 +371,21 @@ async fn category_feed(
 
 async fn feed_document(
     state: &Ctx,
-    category: Option<Slug>,
+    listing: Listing,
     format: FeedFormat,
 ) -> Result<Body, WebError> {
-    let listing = category.clone().map_or(Listing::All, Listing::Category);
     let page = read_page(state, &listing, &PageRequest::First).await?;
-    let (title, page_path) = match &category {
-        Some(slug) => {
-            let name = category_name(&page, slug).ok_or(WebError::NotFound)?;
-            (
-                format!("{}: {name}", state.site.title),
-                category_path(slug.as_str()),
-            )
-        }
-        None => (state.site.title.clone(), "/".to_owned()),
+    let title = match (&listing, page.entries.first()) {
+        (Listing::All, _) => state.site.title.clone(),
+        (_, Some(entry)) => format!(
+            "{}: {}",
+            state.site.title,
+            listing.name_in(entry).ok_or(WebError::NotFound)?
+        ),
+        (_, None) => return Err(WebError::NotFound),
     };
-    let feed_path = feed_path(category.as_ref().map(Slug::as_str), format);
+    let page_path = listing.path();
+    let feed_path = feed_path(&listing, format);
     let info = FeedInfo {
         title,
         page_path: &page_path,

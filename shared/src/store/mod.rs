@@ -138,7 +138,11 @@ impl Changes {
 /// The most categories a post may have: each is a row written in the same transaction, and a
 /// DynamoDB transaction holds at most 100 items.
 pub const MAX_CATEGORIES: usize = 20;
-/// The most old paths a post may redirect from, for the same reason.
+/// The most authors a post may have: each has a listing row, like a category.
+pub const MAX_AUTHORS: usize = 8;
+/// The most old paths a post may redirect from, for the same reason. An update's transaction
+/// touches at most 2 post items, the old and the new rows of 1 + 20 + 8 listings, and the old and
+/// new redirects: 2 + 58 + 40 = 100 items, DynamoDB's limit.
 pub const MAX_REDIRECTS: usize = 20;
 /// DynamoDB's limit on one item (400 KB, names and values counted), which every backend keeps
 /// so that a post accepted locally is accepted in AWS. Counted as 400,000 bytes, not 409,600:

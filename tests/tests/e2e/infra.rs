@@ -202,6 +202,7 @@ async fn each_route_is_answered_by_its_function_and_by_no_other() {
     ];
     let sample = |path: &str| {
         path.replace("{category}", "microservices")
+            .replace("{author}", "steve-conover")
             .replace("{slug}", "inside-a-soundcloud-microservice")
             .replace("{*path}", "2016/07/27/moved.html")
     };

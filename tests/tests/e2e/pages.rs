@@ -536,3 +536,62 @@ async fn pages_and_feeds_come_compressed_when_the_client_accepts_it() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_author_has_a_page_and_feeds_and_every_byline_links_to_it() {
+    let (_store, site) = seeded_site().await;
+
+    let page = site.page("/author/ben-hollis").await;
+
+    assert_eq!(
+        texts(&page, ".browsing"),
+        ["You're browsing posts by Ben Hollis"]
+    );
+    assert_eq!(
+        texts(&page, "article h2"),
+        ["Cutting CI Times in Half with Remote Caching"],
+        "co-written posts count"
+    );
+    let alternates = attrs(&page, "link[rel=alternate]", "href");
+    assert_eq!(
+        alternates,
+        [
+            "/author/ben-hollis/feed.xml",
+            "/author/ben-hollis/atom.xml",
+            "/author/ben-hollis/feed.json"
+        ]
+    );
+    for feed in &alternates {
+        assert_eq!(site.get(feed).await.status(), 200, "{feed}");
+    }
+    let rss = site
+        .get("/author/ben-hollis/feed.xml")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        rss::Channel::read_from(rss.as_bytes()).unwrap().title(),
+        "Backstage Blog: Ben Hollis"
+    );
+
+    let category = site.page("/category/developer-experience").await;
+    let authors = attrs(&category, ".byline a", "href");
+    assert!(
+        authors.contains(&"/author/yuki-tanaka".to_owned()),
+        "{authors:?}"
+    );
+    for href in authors {
+        assert_eq!(site.get(&href).await.status(), 200, "{href}");
+    }
+    let post = site.page("/posts/inside-a-soundcloud-microservice").await;
+    assert_eq!(
+        attrs(&post, ".byline a", "href"),
+        ["/author/matthias-kappler"]
+    );
+    assert_eq!(site.get("/author/nobody-at-all").await.status(), 404);
+    assert_eq!(
+        site.get("/author/nobody-at-all/feed.xml").await.status(),
+        404
+    );
+}
