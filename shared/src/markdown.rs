@@ -18,6 +18,10 @@ pub struct Rendered {
     pub excerpt_html: String,
     /// The teaser as plain text, for `<meta name="description">` and link previews.
     pub excerpt_text: String,
+    /// The headings, in order.
+    pub toc: Vec<TocEntry>,
+    /// How long the post takes to read.
+    pub reading_minutes: u32,
 }
 
 /// The longest plain-text description kept, in characters (search engines show about 155).
@@ -33,7 +37,7 @@ fn options() -> Options {
 
 /// Renders a post's Markdown body and takes its excerpt.
 pub fn render(markdown: &str) -> Rendered {
-    let body_html = to_safe_html(markdown);
+    let (body_html, toc) = to_safe_html_with_outline(markdown);
     let (excerpt_html, excerpt_text) = match split_at_more(markdown) {
         Some(teaser) => (to_safe_html(teaser), plain_text(teaser)),
         None => first_paragraph(markdown),
@@ -42,6 +46,8 @@ pub fn render(markdown: &str) -> Rendered {
         body_html,
         excerpt_html,
         excerpt_text,
+        toc,
+        reading_minutes: reading_minutes(markdown),
     }
 }
 
@@ -86,10 +92,15 @@ fn text_of<'a>(events: impl IntoIterator<Item = Event<'a>>) -> String {
 
 /// Renders Markdown to sanitised HTML, with an id on every heading.
 pub fn to_safe_html(markdown: &str) -> String {
-    let events = with_heading_ids(Parser::new_ext(markdown, options()).map(task_box).collect());
+    to_safe_html_with_outline(markdown).0
+}
+
+/// [`to_safe_html`], and the headings for a table of contents.
+fn to_safe_html_with_outline(markdown: &str) -> (String, Vec<TocEntry>) {
+    let (events, toc) = outline(Parser::new_ext(markdown, options()).map(task_box).collect());
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    sanitize(&html)
+    (sanitize(&html), toc)
 }
 
 /// A task list's box as a character, not a form control: allowing `<input>` through the
@@ -141,9 +152,20 @@ fn first_paragraph(markdown: &str) -> (String, String) {
     (sanitize(&html), text)
 }
 
-/// Gives each heading without an explicit `{#id}` an id made from its text, unique in the post,
-/// so sections can be linked to.
-fn with_heading_ids(mut events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+/// A heading of a post, for its table of contents.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TocEntry {
+    /// 1 to 6.
+    pub level: u8,
+    /// The heading's id, the target of `#id`.
+    pub id: String,
+    /// Its text.
+    pub title: String,
+}
+
+/// Gives each heading an id (its own `{#id}`, else one made from its text, unique in the post)
+/// and a `#` link to itself, so sections can be linked to; returns the headings in order.
+fn outline(mut events: Vec<Event<'_>>) -> (Vec<Event<'_>>, Vec<TocEntry>) {
     let mut taken: HashSet<String> = events
         .iter()
         .filter_map(|e| match e {
@@ -151,40 +173,75 @@ fn with_heading_ids(mut events: Vec<Event<'_>>) -> Vec<Event<'_>> {
             _ => None,
         })
         .collect();
+    let mut toc = Vec::new();
     let mut i = 0;
     while i < events.len() {
-        if let Event::Start(Tag::Heading { id: None, .. }) = &events[i] {
-            let mut text = String::new();
-            for event in &events[i + 1..] {
-                match event {
-                    Event::End(TagEnd::Heading(_)) => break,
-                    Event::Text(t) | Event::Code(t) => text.push_str(t),
-                    _ => {}
+        if let Event::Start(Tag::Heading { level, id, .. }) = &events[i] {
+            let (level, explicit) = (*level as u8, id.clone());
+            let mut title = String::new();
+            let mut end = i + 1;
+            while end < events.len() && !matches!(events[end], Event::End(TagEnd::Heading(_))) {
+                if let Event::Text(t) | Event::Code(t) = &events[end] {
+                    title.push_str(t);
                 }
+                end += 1;
             }
-            let base = match slug::slugify(&text) {
-                s if s.is_empty() => "section".to_owned(),
-                s => s,
+            let id = match explicit {
+                Some(id) => id.to_string(),
+                None => {
+                    let base = match slug::slugify(&title) {
+                        s if s.is_empty() => "section".to_owned(),
+                        s => s,
+                    };
+                    let mut id = base.clone();
+                    let mut n = 1;
+                    while !taken.insert(id.clone()) {
+                        id = format!("{base}-{n}");
+                        n += 1;
+                    }
+                    id
+                }
             };
-            let mut id = base.clone();
-            let mut n = 1;
-            while !taken.insert(id.clone()) {
-                id = format!("{base}-{n}");
-                n += 1;
-            }
             if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[i] {
-                *slot = Some(CowStr::from(id));
+                *slot = Some(CowStr::from(id.clone()));
             }
+            // The id went through slugify or is the author's `{#id}`; both are escaped here.
+            let anchor = format!(
+                " <a class=\"anchor\" href=\"#{}\" aria-label=\"Link to this section\">#</a>",
+                html_escape(&id)
+            );
+            events.insert(end, Event::InlineHtml(CowStr::from(anchor)));
+            toc.push(TocEntry { level, id, title });
+            i = end + 1;
         }
         i += 1;
     }
-    events
+    (events, toc)
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Minutes a reader takes over `markdown`, at 230 words a minute; at least one.
+fn reading_minutes(markdown: &str) -> u32 {
+    let mut words = 0usize;
+    for event in Parser::new_ext(markdown, options()) {
+        if let Event::Text(t) | Event::Code(t) = event {
+            words += t.split_whitespace().count();
+        }
+    }
+    u32::try_from(words.div_ceil(230).max(1)).unwrap_or(u32::MAX)
 }
 
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
     builder
         .add_tag_attributes("span", ["class"])
+        .add_tag_attributes("a", ["class", "aria-label"])
         .add_tag_attributes("code", ["class"])
         .add_tag_attributes("div", ["class", "id"])
         .add_tag_attributes("sup", ["class"])
@@ -197,6 +254,7 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     builder.attribute_filter(|element, attribute, value| {
         let keep = match (element, attribute) {
             ("span", "class") => value == "task" || value == "task done",
+            ("a", "class") => value == "anchor",
             // Code languages only: a class could otherwise restyle the page.
             ("code", "class") => is_language_class(value),
             ("div", "class") => value == "footnote-definition",
@@ -305,5 +363,31 @@ mod tests {
             long.ends_with('…') && long.chars().count() <= DESCRIPTION_CHARS + 1,
             "{long}"
         );
+    }
+
+    #[test]
+    fn headings_link_to_themselves_and_make_a_table_of_contents() {
+        let rendered = render("Intro.\n\n## One\n\nText.\n\n### One, deeper\n\n## Two {#custom}\n");
+        assert!(rendered.body_html.contains(r##"<a class="anchor" href="#one" aria-label="Link to this section" rel="noopener noreferrer">#</a>"##), "{}", rendered.body_html);
+        let toc: Vec<(u8, &str, &str)> = rendered
+            .toc
+            .iter()
+            .map(|h| (h.level, h.id.as_str(), h.title.as_str()))
+            .collect();
+        assert_eq!(
+            toc,
+            [
+                (2, "one", "One"),
+                (3, "one-deeper", "One, deeper"),
+                (2, "custom", "Two")
+            ]
+        );
+    }
+
+    #[test]
+    fn reading_time_is_words_over_230_a_minute() {
+        assert_eq!(render("Short.").reading_minutes, 1);
+        assert_eq!(render(&"word ".repeat(231)).reading_minutes, 2);
+        assert_eq!(render(&"word ".repeat(2300)).reading_minutes, 10);
     }
 }

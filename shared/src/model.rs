@@ -145,6 +145,12 @@ pub struct Post {
     pub source: String,
     /// The body: sanitised HTML.
     pub body_html: String,
+    /// The body's headings, for a table of contents.
+    #[serde(default)]
+    pub toc: Vec<crate::markdown::TocEntry>,
+    /// How long it takes to read, in minutes.
+    #[serde(default)]
+    pub reading_minutes: u32,
     /// A hash of `source`: uploading the same file twice changes nothing.
     pub content_hash: String,
     /// Stored but shown nowhere public.

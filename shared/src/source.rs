@@ -190,6 +190,8 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
         description,
         source: source.to_owned(),
         body_html: rendered.body_html,
+        toc: rendered.toc,
+        reading_minutes: rendered.reading_minutes,
         content_hash: content_hash(source),
         draft: meta.draft.unwrap_or(false),
         aliases,

@@ -280,7 +280,14 @@ pub struct PostView {
     pub tags: Vec<String>,
     /// Sanitised at ingest.
     pub body_html: String,
+    /// "5 min read".
+    pub reading_minutes: u32,
+    /// The sections of a long post, to jump to (empty for a short one).
+    pub toc: Vec<crate::markdown::TocEntry>,
 }
+
+/// A post with at least this many sections gets a table of contents.
+pub const TOC_MIN_SECTIONS: usize = 4;
 
 impl PostView {
     /// The page of `post`.
@@ -300,6 +307,22 @@ impl PostView {
             categories: post.categories.iter().map(CategoryLink::from).collect(),
             tags: post.tags.clone(),
             body_html: post.body_html.clone(),
+            reading_minutes: post.reading_minutes.max(1),
+            toc: if post
+                .toc
+                .iter()
+                .filter(|h| (2..=3).contains(&h.level))
+                .count()
+                >= TOC_MIN_SECTIONS
+            {
+                post.toc
+                    .iter()
+                    .filter(|h| (2..=3).contains(&h.level))
+                    .cloned()
+                    .collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 }

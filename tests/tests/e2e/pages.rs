@@ -595,3 +595,32 @@ async fn an_author_has_a_page_and_feeds_and_every_byline_links_to_it() {
         404
     );
 }
+
+#[tokio::test]
+async fn a_long_post_has_contents_that_lead_to_its_sections_and_a_reading_time() {
+    let (_store, site) = seeded_site().await;
+
+    let page = site.page("/posts/inside-a-soundcloud-microservice").await;
+
+    assert_eq!(texts(&page, ".reading-time").len(), 1);
+    assert!(texts(&page, ".reading-time")[0].ends_with("min read"));
+    let contents = attrs(&page, "nav.toc a", "href");
+    assert_eq!(contents.len(), 4, "one entry per section: {contents:?}");
+    for href in &contents {
+        let id = href.strip_prefix('#').expect("a link within the page");
+        let target = scraper::Selector::parse(&format!("h2[id='{id}'], h3[id='{id}']")).unwrap();
+        assert_eq!(
+            page.select(&target).count(),
+            1,
+            "{href} leads to its heading"
+        );
+    }
+    let anchors = attrs(&page, ".post-body h2 a.anchor", "href");
+    assert_eq!(anchors, contents, "every section links to itself");
+
+    let short = site.page("/posts/a-service-template-for-every-team").await;
+    assert!(
+        attrs(&short, "nav.toc a", "href").is_empty(),
+        "no contents for a short post"
+    );
+}
