@@ -4,7 +4,10 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
+use syntect::html::{ClassStyle, ClassedHTMLGenerator};
+use syntect::parsing::SyntaxSet;
+use syntect::util::LinesWithEndings;
 
 /// The marker an author puts after the teaser paragraphs.
 pub const MORE_MARKER: &str = "<!-- more -->";
@@ -97,10 +100,74 @@ pub fn to_safe_html(markdown: &str) -> String {
 
 /// [`to_safe_html`], and the headings for a table of contents.
 fn to_safe_html_with_outline(markdown: &str) -> (String, Vec<TocEntry>) {
-    let (events, toc) = outline(Parser::new_ext(markdown, options()).map(task_box).collect());
+    let events = highlight_code(Parser::new_ext(markdown, options()).map(task_box).collect());
+    let (events, toc) = outline(events);
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     (sanitize(&html), toc)
+}
+
+static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_newlines);
+
+/// Replaces each fenced code block in a language syntect knows with highlighted HTML: spans
+/// with `hl-` classes (coloured by the stylesheet), so a read only sends what ingest made.
+/// Other code blocks are left as they are.
+fn highlight_code(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut events = events.into_iter();
+    while let Some(event) = events.next() {
+        let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(language))) = &event else {
+            out.push(event);
+            continue;
+        };
+        let token = language
+            .split([' ', ','])
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let mut code = String::new();
+        let mut inner = Vec::new();
+        for next in events.by_ref() {
+            if matches!(next, Event::End(TagEnd::CodeBlock)) {
+                break;
+            }
+            if let Event::Text(text) = &next {
+                code.push_str(text);
+            }
+            inner.push(next);
+        }
+        match SYNTAXES
+            .find_syntax_by_token(&token)
+            .and_then(|syntax| highlighted(syntax, &code))
+        {
+            Some(html) => {
+                let class = html_escape(&token);
+                out.push(Event::Html(CowStr::from(format!(
+                    "<pre><code class=\"language-{class}\">{html}</code></pre>\n"
+                ))));
+            }
+            None => {
+                out.push(event);
+                out.extend(inner);
+                out.push(Event::End(TagEnd::CodeBlock));
+            }
+        }
+    }
+    out
+}
+
+fn highlighted(syntax: &syntect::parsing::SyntaxReference, code: &str) -> Option<String> {
+    let mut generator = ClassedHTMLGenerator::new_with_class_style(
+        syntax,
+        &SYNTAXES,
+        ClassStyle::SpacedPrefixed { prefix: "hl-" },
+    );
+    for line in LinesWithEndings::from(code) {
+        generator
+            .parse_html_for_line_which_includes_newline(line)
+            .ok()?;
+    }
+    Some(generator.finalize())
 }
 
 /// A task list's box as a character, not a form control: allowing `<input>` through the
@@ -253,7 +320,9 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     }
     builder.attribute_filter(|element, attribute, value| {
         let keep = match (element, attribute) {
-            ("span", "class") => value == "task" || value == "task done",
+            ("span", "class") => {
+                value == "task" || value == "task done" || is_highlight_class(value)
+            }
             ("a", "class") => value == "anchor",
             // Code languages only: a class could otherwise restyle the page.
             ("code", "class") => is_language_class(value),
@@ -274,6 +343,18 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     });
     builder
 });
+
+/// The classes syntax highlighting puts on spans: `hl-` and a scope name part, nothing else.
+fn is_highlight_class(value: &str) -> bool {
+    value.split_whitespace().all(|class| {
+        class.strip_prefix("hl-").is_some_and(|rest| {
+            !rest.is_empty()
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'+'))
+        })
+    }) && !value.trim().is_empty()
+}
 
 fn is_language_class(value: &str) -> bool {
     value.strip_prefix("language-").is_some_and(|lang| {
@@ -389,5 +470,29 @@ mod tests {
         assert_eq!(render("Short.").reading_minutes, 1);
         assert_eq!(render(&"word ".repeat(231)).reading_minutes, 2);
         assert_eq!(render(&"word ".repeat(2300)).reading_minutes, 10);
+    }
+
+    #[test]
+    fn fenced_code_in_a_known_language_is_highlighted_at_ingest() {
+        let html = to_safe_html("```rust\nfn main() { let x = \"<script>\"; } // hi\n```\n");
+        assert!(
+            html.starts_with(
+                r#"<pre><code class="language-rust"><span class="hl-source hl-rust">"#
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<span class="hl-storage hl-type hl-function hl-rust">fn</span>"#),
+            "{html}"
+        );
+        assert!(html.contains("&lt;script&gt;"), "code stays text: {html}");
+        assert!(!html.contains("<script"), "{html}");
+        let plain = to_safe_html("```klingon\nqaStaH nuq\n```\n");
+        assert_eq!(
+            plain,
+            "<pre><code class=\"language-klingon\">qaStaH nuq\n</code></pre>\n"
+        );
+        let forged = to_safe_html("<span class=\"hl-x evil\">x</span>");
+        assert!(!forged.contains("evil"), "{forged}");
     }
 }

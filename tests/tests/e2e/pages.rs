@@ -624,3 +624,27 @@ async fn a_long_post_has_contents_that_lead_to_its_sections_and_a_reading_time()
         "no contents for a short post"
     );
 }
+
+#[tokio::test]
+async fn code_in_a_post_is_highlighted_by_the_stylesheet_classes_made_at_ingest() {
+    let (_store, site) = seeded_site().await;
+
+    let page = site.page("/posts/inside-a-soundcloud-microservice").await;
+
+    let highlighted = attrs(
+        &page,
+        ".post-body pre code[class^='language-'] span[class^='hl-']",
+        "class",
+    );
+    assert!(
+        highlighted
+            .iter()
+            .any(|c| c.contains("hl-keyword") || c.contains("hl-storage")),
+        "{highlighted:?}"
+    );
+    let style = texts(&page, "head style").join(" ");
+    assert!(
+        style.contains(".hl-keyword") && style.contains("prefers-color-scheme: dark"),
+        "the stylesheet colours them"
+    );
+}
