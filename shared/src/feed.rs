@@ -10,6 +10,33 @@ use crate::dates;
 use crate::model::ListingEntry;
 use crate::views::{category_path, post_path};
 
+/// A post's HTML with every URL in it absolute, as feed readers need: root-relative paths get
+/// the configured origin, fragments the post's URL. (Ingest already made relative paths
+/// root-relative, and the sanitiser writes every attribute in double quotes.)
+pub fn absolute_content(site: &SiteConfig, post_url: &str, html: &str) -> String {
+    let origin = &site.base_url;
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut rest = html;
+    while let Some(at) = rest.find("=\"") {
+        let (before, after) = rest.split_at(at + 2);
+        out.push_str(before);
+        let attribute = before[..before.len() - 2]
+            .rsplit([' ', '\t', '\n'])
+            .next()
+            .unwrap_or_default();
+        if matches!(attribute, "href" | "src") {
+            if after.starts_with('/') && !after.starts_with("//") {
+                out.push_str(origin);
+            } else if after.starts_with('#') {
+                out.push_str(post_url);
+            }
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
 /// What a feed is about.
 #[derive(Debug, Clone)]
 pub struct FeedInfo<'a> {
@@ -31,10 +58,13 @@ pub fn rss(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> 
                 .title(Some(entry.title.clone()))
                 .link(Some(url.clone()))
                 .guid(Some(
-                    GuidBuilder::default().value(url).permalink(true).build(),
+                    GuidBuilder::default()
+                        .value(url.clone())
+                        .permalink(true)
+                        .build(),
                 ))
                 .pub_date(Some(dates::rfc2822(entry.published)))
-                .description(Some(entry.excerpt_html.clone()))
+                .description(Some(absolute_content(site, &url, &entry.excerpt_html)))
                 .categories(
                     entry
                         .categories
@@ -101,7 +131,7 @@ pub fn atom(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) ->
                 .id(url.clone())
                 .updated(when(entry.published))
                 .published(Some(when(entry.published)))
-                .links(vec![link(url, "alternate", Some("text/html"))])
+                .links(vec![link(url.clone(), "alternate", Some("text/html"))])
                 .authors(
                     entry
                         .authors
@@ -122,7 +152,11 @@ pub fn atom(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) ->
                         })
                         .collect::<Vec<_>>(),
                 )
-                .summary(Some(Text::html(entry.excerpt_html.clone())))
+                .summary(Some(Text::html(absolute_content(
+                    site,
+                    &url,
+                    &entry.excerpt_html,
+                ))))
                 .build()
         })
         .collect::<Vec<_>>();
@@ -221,9 +255,9 @@ pub fn json_feed(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry
                 let url = site.absolute(&post_path(entry.slug.as_str()));
                 json::Item {
                     id: url.clone(),
-                    url,
+                    url: url.clone(),
                     title: entry.title.clone(),
-                    content_html: entry.excerpt_html.clone(),
+                    content_html: absolute_content(site, &url, &entry.excerpt_html),
                     date_published: dates::rfc3339(entry.published),
                     authors: entry
                         .authors
@@ -236,4 +270,20 @@ pub fn json_feed(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry
             .collect(),
     };
     serde_json::to_string(&feed).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feed_content_gets_absolute_urls() {
+        let site = SiteConfig::new("https://blog.example.com").unwrap();
+        let html = r##"<p><a href="/posts/other">a</a> <a href="#top">b</a> <img src="/posts/pic.png" alt="x"> <a href="https://x.example/">c</a> <a href="//cdn.example/x">d</a> <a title="/not-a-url">e</a></p>"##;
+        let absolute = absolute_content(&site, "https://blog.example.com/posts/this", html);
+        assert_eq!(
+            absolute,
+            r##"<p><a href="https://blog.example.com/posts/other">a</a> <a href="https://blog.example.com/posts/this#top">b</a> <img src="https://blog.example.com/posts/pic.png" alt="x"> <a href="https://x.example/">c</a> <a href="//cdn.example/x">d</a> <a title="/not-a-url">e</a></p>"##
+        );
+    }
 }

@@ -100,11 +100,58 @@ pub fn to_safe_html(markdown: &str) -> String {
 
 /// [`to_safe_html`], and the headings for a table of contents.
 fn to_safe_html_with_outline(markdown: &str) -> (String, Vec<TocEntry>) {
-    let events = highlight_code(Parser::new_ext(markdown, options()).map(task_box).collect());
+    let events = highlight_code(
+        Parser::new_ext(markdown, options())
+            .map(task_box)
+            .map(root_relative)
+            .collect(),
+    );
     let (events, toc) = outline(events);
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     (sanitize(&html), toc)
+}
+
+/// A relative link or image (`other-post`, `diagram.png`) resolved against the post's own URL,
+/// `/posts/{slug}`, so that it means the same on a listing page and can be made absolute in a
+/// feed. Absolute URLs, root-relative paths, fragments and queries are left alone.
+fn root_relative(event: Event<'_>) -> Event<'_> {
+    fn resolve(url: CowStr<'_>) -> CowStr<'_> {
+        let has_scheme = url
+            .split(['/', '?', '#'])
+            .next()
+            .is_some_and(|first| first.contains(':'));
+        if url.is_empty() || has_scheme || url.starts_with(['/', '#', '?']) {
+            url
+        } else {
+            CowStr::from(format!("/posts/{url}"))
+        }
+    }
+    match event {
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: resolve(dest_url),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: resolve(dest_url),
+            title,
+            id,
+        }),
+        other => other,
+    }
 }
 
 static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_newlines);
@@ -200,7 +247,7 @@ fn split_at_more(markdown: &str) -> Option<&str> {
 fn first_paragraph(markdown: &str) -> (String, String) {
     let mut depth = 0usize;
     let mut paragraph = Vec::new();
-    for event in Parser::new_ext(markdown, options()) {
+    for event in Parser::new_ext(markdown, options()).map(root_relative) {
         match &event {
             Event::Start(Tag::Paragraph) if depth == 0 => paragraph.push(event),
             Event::End(TagEnd::Paragraph) if depth == 0 && !paragraph.is_empty() => {
@@ -494,5 +541,21 @@ mod tests {
         );
         let forged = to_safe_html("<span class=\"hl-x evil\">x</span>");
         assert!(!forged.contains("evil"), "{forged}");
+    }
+
+    #[test]
+    fn relative_links_resolve_against_the_post_url() {
+        let html = to_safe_html(
+            "[a](other-post) [b](/about) [c](https://x.example/y) [d](#top) ![e](pic.png)",
+        );
+        for expected in [
+            r#"href="/posts/other-post""#,
+            r#"href="/about""#,
+            r#"href="https://x.example/y""#,
+            r##"href="#top""##,
+            r#"src="/posts/pic.png""#,
+        ] {
+            assert!(html.contains(expected), "{expected} in {html}");
+        }
     }
 }

@@ -349,3 +349,53 @@ async fn crawlers_find_every_post_and_category_in_the_sitemap() {
     assert_eq!(modified.len(), locations.len());
     assert!(modified.contains(&"2017-07-28".to_owned()), "{modified:?}");
 }
+
+#[tokio::test]
+async fn every_url_inside_feed_content_is_absolute() {
+    let given = TestStore::new(Backend::Sqlite).await;
+    given
+        .publish_source("---\ntitle: Linked\ndate: 2020-01-01\ncategories: [A]\n---\nSee [the other post](other-post), [our docs](/docs), [below](#details) and ![a diagram](diagram.png).\n")
+        .await;
+    let site = TestSite::start(given.store.clone()).await;
+    let post_url = site.url("/posts/linked");
+
+    let rss = fetch_feed(&site, "/feed.xml").await;
+    let rss_html = rss::Channel::read_from(rss.as_bytes()).unwrap().items()[0]
+        .description()
+        .unwrap()
+        .to_owned();
+    let atom = site.get("/atom.xml").await.text().await.unwrap();
+    let atom_html = atom_syndication::Feed::read_from(atom.as_bytes())
+        .unwrap()
+        .entries()[0]
+        .summary()
+        .unwrap()
+        .value
+        .clone();
+    let json: serde_json::Value =
+        serde_json::from_str(&site.get("/feed.json").await.text().await.unwrap()).unwrap();
+    let json_html = json["items"][0]["content_html"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    for (format, html) in [
+        ("RSS", rss_html),
+        ("Atom", atom_html),
+        ("JSON Feed", json_html),
+    ] {
+        let fragment = scraper::Html::parse_fragment(&html);
+        let mut urls = blog_tests::attrs(&fragment, "a", "href");
+        urls.extend(blog_tests::attrs(&fragment, "img", "src"));
+        assert_eq!(
+            urls,
+            [
+                site.url("/posts/other-post"),
+                site.url("/docs"),
+                format!("{post_url}#details"),
+                site.url("/posts/diagram.png")
+            ],
+            "{format}"
+        );
+    }
+}
