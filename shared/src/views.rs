@@ -327,6 +327,27 @@ impl PostView {
     }
 }
 
+/// A category in the index, with its number of posts.
+#[derive(Debug, Clone)]
+pub struct CategorySummary {
+    /// Its name.
+    pub name: String,
+    /// Its page.
+    pub url: String,
+    /// How many posts it has.
+    pub posts: u64,
+}
+
+/// Every category, by name.
+#[derive(Debug, Template)]
+#[template(path = "categories.html")]
+pub struct CategoriesView {
+    /// The page frame.
+    pub layout: Layout,
+    /// The categories with posts, by name.
+    pub categories: Vec<CategorySummary>,
+}
+
 /// A page saying what went wrong: not found, a bad link, or the store being down.
 #[derive(Debug, Template)]
 #[template(path = "error.html")]

@@ -26,7 +26,10 @@ use crate::config::SiteConfig;
 use crate::feed::{self, FeedInfo};
 use crate::model::{Cursor, CursorError, Listing, ListingPage, PageRequest, Slug};
 use crate::store::{self, Store, StoreError};
-use crate::views::{self, ErrorView, FeedFormat, Layout, ListingView, PostView, Row, feed_path};
+use crate::views::{
+    self, CategoriesView, CategorySummary, ErrorView, FeedFormat, Layout, ListingView, PostView,
+    Row, feed_path,
+};
 
 /// How long browsers and the CDN may keep a page or a feed.
 pub const CACHE_CONTROL: &str = "public, max-age=60, s-maxage=300";
@@ -155,6 +158,7 @@ fn listing_routes() -> Router<AppState> {
         .route("/", get(home))
         .route("/category/{category}", get(category))
         .route("/author/{author}", get(author))
+        .route("/categories", get(categories))
 }
 
 fn post_routes() -> Router<AppState> {
@@ -277,6 +281,35 @@ async fn author(
         Ok(slug) => listing_page(&state, Listing::Author(slug), query.map(|q| q.0)).await,
         Err(_) => Err(WebError::NotFound),
     };
+    respond(&state, &headers, result)
+}
+
+async fn categories(state: Ctx, headers: HeaderMap) -> Response {
+    let result = async {
+        let mut listed: Vec<CategorySummary> = state
+            .store
+            .categories()
+            .await?
+            .into_iter()
+            .filter(|c| c.posts > 0)
+            .map(|c| CategorySummary {
+                url: c.category.path(),
+                name: c.category.name,
+                posts: c.posts,
+            })
+            .collect();
+        listed.sort_by_key(|c| c.name.to_lowercase());
+        Body::html(&CategoriesView {
+            layout: Layout::new(
+                &state.site,
+                Some("Categories"),
+                &Listing::All,
+                Some("/categories"),
+            ),
+            categories: listed,
+        })
+    }
+    .await;
     respond(&state, &headers, result)
 }
 

@@ -5,6 +5,7 @@
 //! | post    | `POST#<slug>`   | `POST`                            |
 //! | listing | `LIST#<key>`    | `<published, UTC>#<slug>`         |
 //! | redirect| `PATH#<path>`   | `REDIRECT`                        |
+//! | category| `CATEGORIES`    | `<category slug>` (name, posts)   |
 //!
 //! A post page is one `GetItem`; a listing page or a feed is one `Query`; a publish is one
 //! `TransactWriteItems` holding the post and all of its listing entries. Nothing scans.
@@ -16,15 +17,15 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, Delete, KeySchemaElement, KeyType, Put,
-    ScalarAttributeType, TransactWriteItem,
+    ScalarAttributeType, TransactWriteItem, Update,
 };
 use serde::{Deserialize, Serialize};
 
 use super::{
-    BoxError, Changes, ListingQuery, PublishOutcome, Store, StoreError, WriteOutcome,
-    prepare_replace, publish_onto,
+    BoxError, CategoryCount, Changes, ListingQuery, PublishOutcome, Store, StoreError,
+    WriteOutcome, prepare_replace, publish_onto,
 };
-use crate::model::{Listing, ListingEntry, Post, Slug};
+use crate::model::{Category, Listing, ListingEntry, Post, Slug};
 
 /// A store over one DynamoDB table.
 #[derive(Clone, Debug)]
@@ -77,6 +78,17 @@ fn redirect_key(path: &str) -> HashMap<String, AttributeValue> {
         ("pk".to_owned(), AttributeValue::S(format!("PATH#{path}"))),
         ("sk".to_owned(), AttributeValue::S("REDIRECT".to_owned())),
     ])
+}
+
+/// The partition holding one counter item per category.
+const CATEGORIES_PK: &str = "CATEGORIES";
+
+/// A category's counter: its name and how many listed posts it has.
+#[derive(Debug, Deserialize)]
+struct CategoryItem {
+    sk: Slug,
+    name: String,
+    posts: i64,
 }
 
 /// A redirect item: an old path and the slug it now leads to.
@@ -206,6 +218,35 @@ impl Store for DynamoStore {
             .map(from_listing_item)
             .collect::<Result<_, _>>()
             .map_err(mapping_error("decoding a listing entry"))
+    }
+
+    async fn categories(&self) -> Result<Vec<CategoryCount>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(CATEGORIES_PK.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error("reading the categories"))?;
+        output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| {
+                let item: CategoryItem = serde_dynamo::from_item(item)?;
+                Ok(CategoryCount {
+                    category: Category {
+                        name: item.name,
+                        slug: item.sk,
+                    },
+                    posts: u64::try_from(item.posts).unwrap_or(0),
+                })
+            })
+            .collect::<Result<_, serde_dynamo::Error>>()
+            .map_err(mapping_error("decoding a category"))
     }
 
     async fn redirect(&self, path: &str) -> Result<Option<Slug>, StoreError> {
@@ -353,6 +394,25 @@ impl DynamoStore {
                 redirect_key(path),
                 Condition::None,
             )?);
+        }
+        for (category, delta) in &changes.category_counts {
+            let key = HashMap::from([
+                ("pk".to_owned(), AttributeValue::S(CATEGORIES_PK.to_owned())),
+                (
+                    "sk".to_owned(),
+                    AttributeValue::S(category.slug.to_string()),
+                ),
+            ]);
+            let update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key))
+                .update_expression("SET #name = :name ADD posts :delta")
+                .expression_attribute_names("#name", "name")
+                .expression_attribute_values(":name", AttributeValue::S(category.name.clone()))
+                .expression_attribute_values(":delta", AttributeValue::N(delta.to_string()))
+                .build()
+                .map_err(build_error)?;
+            writes.push(TransactWriteItem::builder().update(update).build());
         }
         for path in &changes.put_redirects {
             let item = RedirectItem {

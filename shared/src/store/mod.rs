@@ -17,7 +17,7 @@ pub use sqlite::SqliteStore;
 
 use crate::config::ConfigError;
 use crate::model::{
-    Cursor, Listing, ListingEntry, ListingPage, PageRequest, Post, Slug, visible_until,
+    Category, Cursor, Listing, ListingEntry, ListingPage, PageRequest, Post, Slug, visible_until,
 };
 
 /// A boxed error from a backend, kept whole so its cause chain survives to the log.
@@ -107,6 +107,8 @@ pub struct Changes {
     pub put_redirects: Vec<String>,
     /// Redirect paths to remove.
     pub delete_redirects: Vec<String>,
+    /// How many listed posts each category gains or loses (never zero).
+    pub category_counts: Vec<(Category, i64)>,
 }
 
 impl Changes {
@@ -131,19 +133,53 @@ impl Changes {
                 .cloned()
                 .collect(),
             put_redirects: new_paths,
+            category_counts: category_counts(old, new),
         }
     }
 }
 
-/// The most categories a post may have: each is a row written in the same transaction, and a
-/// DynamoDB transaction holds at most 100 items.
-pub const MAX_CATEGORIES: usize = 20;
+/// +1 for each category `new` is listed in, −1 for each `old` was; drafts are listed nowhere.
+fn category_counts(old: Option<&Post>, new: Option<&Post>) -> Vec<(Category, i64)> {
+    let listed = |post: Option<&Post>| {
+        post.filter(|p| !p.draft)
+            .map(|p| p.categories.clone())
+            .unwrap_or_default()
+    };
+    let mut counts: Vec<(Category, i64)> = Vec::new();
+    for (categories, delta) in [(listed(old), -1), (listed(new), 1)] {
+        for category in categories {
+            match counts.iter_mut().find(|(c, _)| c.slug == category.slug) {
+                // The new name wins: a rename of the category's spelling shows at once.
+                Some((existing, count)) => {
+                    *count += delta;
+                    *existing = category;
+                }
+                None => counts.push((category, delta)),
+            }
+        }
+    }
+    counts.retain(|(_, delta)| *delta != 0);
+    counts
+}
+
+/// A category and how many listed posts it has (scheduled ones included).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryCount {
+    /// The category.
+    pub category: Category,
+    /// Its posts.
+    pub posts: u64,
+}
+
+/// The most categories a post may have: each is a listing row and a counter written in the same
+/// transaction, and a DynamoDB transaction holds at most 100 items.
+pub const MAX_CATEGORIES: usize = 10;
 /// The most authors a post may have: each has a listing row, like a category.
 pub const MAX_AUTHORS: usize = 8;
 /// The most old paths a post may redirect from, for the same reason. An update's transaction
-/// touches at most 2 post items, the old and the new rows of 1 + 20 + 8 listings, and the old and
-/// new redirects: 2 + 58 + 40 = 100 items, DynamoDB's limit.
-pub const MAX_REDIRECTS: usize = 20;
+/// touches at most 2 post items, the old and new rows of 1 + 10 + 8 listings (38), the old and
+/// new redirects (20) and 20 category counters: 80 items, within DynamoDB's 100.
+pub const MAX_REDIRECTS: usize = 10;
 /// DynamoDB's limit on one item (400 KB, names and values counted), which every backend keeps
 /// so that a post accepted locally is accepted in AWS. Counted as 400,000 bytes, not 409,600:
 /// AWS's documentation says "400 KB", and DynamoDB-compatible servers differ on the kilobyte.
@@ -157,6 +193,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Entries of one listing, in the query's order (one `Query`).
     async fn listing(&self, query: &ListingQuery) -> Result<Vec<ListingEntry>, StoreError>;
+
+    /// Every category with its number of listed posts, by slug (one `Query`).
+    async fn categories(&self) -> Result<Vec<CategoryCount>, StoreError>;
 
     /// Where an old path now lives: the slug of the post it redirects to (one `GetItem`).
     async fn redirect(&self, path: &str) -> Result<Option<Slug>, StoreError>;

@@ -12,10 +12,10 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{
-    Changes, ListingQuery, PublishOutcome, Store, StoreError, WriteOutcome, prepare_replace,
-    publish_onto,
+    CategoryCount, Changes, ListingQuery, PublishOutcome, Store, StoreError, WriteOutcome,
+    prepare_replace, publish_onto,
 };
-use crate::model::{ListingEntry, Post, Slug};
+use crate::model::{Category, ListingEntry, Post, Slug};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS posts (
@@ -30,6 +30,11 @@ CREATE TABLE IF NOT EXISTS listings (
     slug TEXT NOT NULL,
     entry TEXT NOT NULL,
     PRIMARY KEY (listing, sort_key)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS categories (
+    slug TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    posts INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS redirects (
     path TEXT PRIMARY KEY,
@@ -131,6 +136,34 @@ impl Store for SqliteStore {
             rows.map(|row| {
                 let json = row.map_err(sql_error("reading a listing"))?;
                 serde_json::from_str(&json).map_err(json_error("decoding a listing entry"))
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn categories(&self) -> Result<Vec<CategoryCount>, StoreError> {
+        self.with("reading the categories", move |db| {
+            let mut statement = db
+                .prepare_cached("SELECT slug, name, posts FROM categories ORDER BY slug")
+                .map_err(sql_error("reading the categories"))?;
+            let rows = statement
+                .query_map([], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, i64>(2)?,
+                    ))
+                })
+                .map_err(sql_error("reading the categories"))?;
+            rows.map(|row| {
+                let (slug, name, posts) = row.map_err(sql_error("reading the categories"))?;
+                let slug = Slug::parse(&slug)
+                    .map_err(|e| StoreError::Failed("decoding a category", Box::new(e)))?;
+                Ok(CategoryCount {
+                    category: Category { name, slug },
+                    posts: u64::try_from(posts).unwrap_or(0),
+                })
             })
             .collect()
         })
@@ -278,6 +311,14 @@ fn apply(tx: &rusqlite::Transaction<'_>, post: &Post, changes: &Changes) -> Resu
     for path in &changes.delete_redirects {
         tx.execute("DELETE FROM redirects WHERE path = ?1", [path])
             .map_err(sql_error("removing a redirect"))?;
+    }
+    for (category, delta) in &changes.category_counts {
+        tx.execute(
+            "INSERT INTO categories (slug, name, posts) VALUES (?1, ?2, ?3)
+             ON CONFLICT (slug) DO UPDATE SET name = excluded.name, posts = posts + excluded.posts",
+            params![category.slug.as_str(), category.name, delta],
+        )
+        .map_err(sql_error("counting a category's posts"))?;
     }
     for path in &changes.put_redirects {
         tx.execute(

@@ -281,10 +281,10 @@ fn cases() -> Vec<Case> {
             "too many categories",
             format!(
                 "---\ntitle: Refused\ndate: 2020-01-01\n{}\n---\n",
-                categories(21)
+                categories(11)
             ),
             S::UNPROCESSABLE_ENTITY,
-            "at most 20",
+            "at most 10",
             Some("categories"),
         ),
         case(
@@ -348,9 +348,9 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "too many aliases",
-            with(&many("aliases", 21)),
+            with(&many("aliases", 11)),
             S::UNPROCESSABLE_ENTITY,
-            "at most 20",
+            "at most 10",
             Some("aliases"),
         ),
         case(

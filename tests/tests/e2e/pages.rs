@@ -648,3 +648,26 @@ async fn code_in_a_post_is_highlighted_by_the_stylesheet_classes_made_at_ingest(
         "the stylesheet colours them"
     );
 }
+
+#[tokio::test]
+async fn the_categories_index_lists_every_category_with_its_posts() {
+    let (_store, site) = seeded_site().await;
+
+    let page = site.page("/categories").await;
+
+    assert_eq!(
+        texts(&page, ".categories-index li"),
+        [
+            "Data Engineering (3 posts)",
+            "Developer Experience (3 posts)",
+            "Microservices (7 posts)"
+        ]
+    );
+    for href in attrs(&page, ".categories-index a", "href") {
+        assert_eq!(site.get(&href).await.status(), 200, "{href}");
+    }
+    assert!(
+        attrs(&site.page("/").await, "footer a", "href").contains(&"/categories".to_owned()),
+        "every page links it"
+    );
+}

@@ -315,6 +315,51 @@ async fn posts_of_the_same_moment_keep_a_stable_order(backend: Backend) {
     assert_eq!(slugs(&second), ["alpha"]);
 }
 
+async fn categories_count_their_listed_posts_through_every_change(backend: Backend) {
+    let given = TestStore::new(backend).await;
+    let counts = || async {
+        let mut counts: Vec<(String, u64)> = given
+            .store
+            .categories()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|c| c.posts > 0)
+            .map(|c| (c.category.name, c.posts))
+            .collect();
+        counts.sort();
+        counts
+    };
+    let first = given
+        .publish_source(&post_source("First", "2020-01-01", &["Alpha", "Beta"]))
+        .await;
+    given
+        .publish_source(&post_source("Second", "2020-01-02", &["Alpha"]))
+        .await;
+    given
+        .publish_source(&post_source("Draft", "2020-01-03", &["Alpha"]).replacen(
+            "---\n",
+            "---\ndraft: true\n",
+            1,
+        ))
+        .await;
+    assert_eq!(
+        counts().await,
+        [("Alpha".to_owned(), 2), ("Beta".to_owned(), 1)],
+        "drafts do not count"
+    );
+
+    let moved = parse_post(&post_source("First", "2020-01-01", &["Gamma"]), None).unwrap();
+    given.store.replace(&first.slug, &moved, 1).await.unwrap();
+    assert_eq!(
+        counts().await,
+        [("Alpha".to_owned(), 1), ("Gamma".to_owned(), 1)]
+    );
+
+    given.store.delete(&first.slug, 2).await.unwrap();
+    assert_eq!(counts().await, [("Alpha".to_owned(), 1)]);
+}
+
 /// Runs each scenario once per backend, as its own test.
 macro_rules! conformance {
     ($($scenario:ident),* $(,)?) => {
@@ -338,6 +383,7 @@ conformance!(
     drafts_are_stored_but_listed_nowhere,
     scheduled_posts_appear_at_their_time,
     posts_of_the_same_moment_keep_a_stable_order,
+    categories_count_their_listed_posts_through_every_change,
 );
 
 /// `cargo lambda watch` runs each function as its own process over one embedded file: writers
