@@ -89,7 +89,7 @@ async fn seed_if_empty(store: &SqliteStore, dir: &Path) -> Result<()> {
         visible_until: visible_until(OffsetDateTime::now_utc() + time::Duration::days(365 * 100)),
         limit: 1,
     };
-    if !store.listing(&probe).await?.is_empty() {
+    if !store.listing(&probe).await?.entries.is_empty() {
         return Ok(());
     }
     if !dir.is_dir() {

@@ -33,6 +33,17 @@ pub struct SiteConfig {
     pub base_url: String,
     /// Posts per listing page and per feed.
     pub page_size: usize,
+    /// What feed entries carry.
+    pub feed_content: FeedContent,
+}
+
+/// What feed entries carry: `BLOG_FEED_CONTENT=full` (the default) or `excerpt`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedContent {
+    /// The whole post (a post too long for a listing row falls back to its excerpt).
+    Full,
+    /// The excerpt, with the link to read on.
+    Excerpt,
 }
 
 impl SiteConfig {
@@ -43,6 +54,7 @@ impl SiteConfig {
             description: "Stories from the engineers who build and run the platform.".to_owned(),
             base_url: normalise_base_url(base_url)?,
             page_size: 10,
+            feed_content: FeedContent::Full,
         })
     }
 
@@ -59,6 +71,16 @@ impl SiteConfig {
                 base_url: String::new(),
                 ..Self::new("https://localhost")?
             },
+        };
+        config.feed_content = match env::var("BLOG_FEED_CONTENT").ok().as_deref().map(str::trim) {
+            None | Some("" | "full") => FeedContent::Full,
+            Some("excerpt") => FeedContent::Excerpt,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "BLOG_FEED_CONTENT",
+                    problem: format!("`{other}` is neither `full` nor `excerpt`"),
+                });
+            }
         };
         if let Some(title) = env::var("BLOG_TITLE").ok().filter(|v| !v.trim().is_empty()) {
             config.title = title;

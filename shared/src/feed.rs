@@ -5,7 +5,7 @@ use rss::extension::atom::{AtomExtensionBuilder, Link};
 use rss::extension::dublincore::DublinCoreExtensionBuilder;
 use rss::{CategoryBuilder, ChannelBuilder, GuidBuilder, ItemBuilder};
 
-use crate::config::SiteConfig;
+use crate::config::{FeedContent, SiteConfig};
 use crate::dates;
 use crate::model::ListingEntry;
 use crate::views::{category_path, post_path};
@@ -37,6 +37,18 @@ pub fn absolute_content(site: &SiteConfig, post_url: &str, html: &str) -> String
     out
 }
 
+/// The full body of `entry` for a full-text feed, with absolute URLs; None for an excerpt feed
+/// or a post too long to carry in its listing row.
+fn full_text(site: &SiteConfig, url: &str, entry: &ListingEntry) -> Option<String> {
+    match site.feed_content {
+        FeedContent::Full => entry
+            .body_html
+            .as_deref()
+            .map(|body| absolute_content(site, url, body)),
+        FeedContent::Excerpt => None,
+    }
+}
+
 /// What a feed is about.
 #[derive(Debug, Clone)]
 pub struct FeedInfo<'a> {
@@ -65,6 +77,7 @@ pub fn rss(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> 
                 ))
                 .pub_date(Some(dates::rfc2822(entry.published)))
                 .description(Some(absolute_content(site, &url, &entry.excerpt_html)))
+                .content(full_text(site, &url, entry))
                 .categories(
                     entry
                         .categories
@@ -157,6 +170,12 @@ pub fn atom(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) ->
                     &url,
                     &entry.excerpt_html,
                 ))))
+                .content(full_text(site, &url, entry).map(|body| {
+                    atom_syndication::ContentBuilder::default()
+                        .value(Some(body))
+                        .content_type(Some("html".to_owned()))
+                        .build()
+                }))
                 .build()
         })
         .collect::<Vec<_>>();
@@ -257,7 +276,8 @@ pub fn json_feed(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry
                     id: url.clone(),
                     url: url.clone(),
                     title: entry.title.clone(),
-                    content_html: absolute_content(site, &url, &entry.excerpt_html),
+                    content_html: full_text(site, &url, entry)
+                        .unwrap_or_else(|| absolute_content(site, &url, &entry.excerpt_html)),
                     date_published: dates::rfc3339(entry.published),
                     authors: entry
                         .authors

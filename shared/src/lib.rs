@@ -18,7 +18,7 @@ pub mod store;
 pub mod views;
 pub mod web;
 
-pub use config::{ConfigError, SiteConfig};
+pub use config::{ConfigError, FeedContent, SiteConfig};
 pub use model::{Category, Cursor, Listing, ListingEntry, ListingPage, Post, Slug};
 pub use source::{PostError, parse_post};
 pub use store::{PublishOutcome, Store, StoreConfig, StoreError};

@@ -7,6 +7,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+/// The largest body a listing row carries for full-text feeds; longer posts appear in feeds by
+/// their excerpt and a link.
+pub const FEED_BODY_MAX_BYTES: usize = 48 * 1024;
+
 /// The longest slug accepted, in bytes; keys stay short and URLs readable.
 pub const MAX_SLUG_LEN: usize = 100;
 
@@ -175,6 +179,8 @@ impl Post {
             published: self.published,
             categories: self.categories.clone(),
             excerpt_html: self.excerpt_html.clone(),
+            body_html: (self.body_html.len() <= FEED_BODY_MAX_BYTES)
+                .then(|| self.body_html.clone()),
         }
     }
 
@@ -242,6 +248,10 @@ pub struct ListingEntry {
     pub categories: Vec<Category>,
     /// The teaser, sanitised HTML.
     pub excerpt_html: String,
+    /// The whole body, for full-text feeds, when it is at most [`FEED_BODY_MAX_BYTES`]: a page
+    /// of a listing stays one `Query` well under DynamoDB's 1 MB response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_html: Option<String>,
 }
 
 impl ListingEntry {

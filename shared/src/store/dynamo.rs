@@ -22,7 +22,7 @@ use aws_sdk_dynamodb::types::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    BoxError, CategoryCount, Changes, ListingQuery, PublishOutcome, Store, StoreError,
+    BoxError, CategoryCount, Changes, ListingQuery, ListingRows, PublishOutcome, Store, StoreError,
     WriteOutcome, prepare_replace, publish_onto,
 };
 use crate::model::{Category, Listing, ListingEntry, Post, Slug};
@@ -189,7 +189,7 @@ impl Store for DynamoStore {
             .map_err(mapping_error("decoding a post"))
     }
 
-    async fn listing(&self, query: &ListingQuery) -> Result<Vec<ListingEntry>, StoreError> {
+    async fn listing(&self, query: &ListingQuery) -> Result<ListingRows, StoreError> {
         let pk = listing_pk(&query.listing);
         let start = query.exclusive_start.as_ref().map(|sk| {
             HashMap::from([
@@ -211,13 +211,14 @@ impl Store for DynamoStore {
             .send()
             .await
             .map_err(sdk_error("reading a listing"))?;
-        output
-            .items
-            .unwrap_or_default()
+        let items = output.items.unwrap_or_default();
+        let cut_short = output.last_evaluated_key.is_some() && items.len() < query.limit;
+        let entries = items
             .into_iter()
             .map(from_listing_item)
             .collect::<Result<_, _>>()
-            .map_err(mapping_error("decoding a listing entry"))
+            .map_err(mapping_error("decoding a listing entry"))?;
+        Ok(ListingRows { entries, cut_short })
     }
 
     async fn categories(&self) -> Result<Vec<CategoryCount>, StoreError> {

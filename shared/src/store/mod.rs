@@ -54,6 +54,16 @@ pub enum PublishOutcome {
     },
 }
 
+/// What one read of a listing found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListingRows {
+    /// The entries, in the query's order.
+    pub entries: Vec<ListingEntry>,
+    /// The store stopped before the query's limit with more to read: DynamoDB ends a `Query`
+    /// response at 1 MB whatever the limit.
+    pub cut_short: bool,
+}
+
 /// One read of a listing: a contiguous run of entries in one direction from a start key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListingQuery {
@@ -192,7 +202,7 @@ pub trait Store: Send + Sync + 'static {
     async fn post(&self, slug: &Slug) -> Result<Option<Post>, StoreError>;
 
     /// Entries of one listing, in the query's order (one `Query`).
-    async fn listing(&self, query: &ListingQuery) -> Result<Vec<ListingEntry>, StoreError>;
+    async fn listing(&self, query: &ListingQuery) -> Result<ListingRows, StoreError>;
 
     /// Every category with its number of listed posts, by slug (one `Query`).
     async fn categories(&self) -> Result<Vec<CategoryCount>, StoreError>;
@@ -295,8 +305,9 @@ pub async fn listing_page(
         visible_until: visible_until(now),
         limit: page_size + 1,
     };
-    let mut entries = store.listing(&query).await?;
-    let more = entries.len() > page_size;
+    let rows = store.listing(&query).await?;
+    let mut entries = rows.entries;
+    let more = entries.len() > page_size || rows.cut_short;
     entries.truncate(page_size);
     if !newest_first {
         entries.reverse();

@@ -12,10 +12,10 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{
-    CategoryCount, Changes, ListingQuery, PublishOutcome, Store, StoreError, WriteOutcome,
-    prepare_replace, publish_onto,
+    CategoryCount, Changes, ListingQuery, ListingRows, PublishOutcome, Store, StoreError,
+    WriteOutcome, prepare_replace, publish_onto,
 };
-use crate::model::{Category, ListingEntry, Post, Slug};
+use crate::model::{Category, Post, Slug};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS posts (
@@ -116,7 +116,7 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn listing(&self, query: &ListingQuery) -> Result<Vec<ListingEntry>, StoreError> {
+    async fn listing(&self, query: &ListingQuery) -> Result<ListingRows, StoreError> {
         let query = query.clone();
         self.with("reading a listing", move |db| {
             let sql = match (query.newest_first, query.exclusive_start.is_some()) {
@@ -133,11 +133,14 @@ impl Store for SqliteStore {
             let rows = statement
                 .query_map(binds, |row| row.get::<_, String>(0))
                 .map_err(sql_error("reading a listing"))?;
-            rows.map(|row| {
-                let json = row.map_err(sql_error("reading a listing"))?;
-                serde_json::from_str(&json).map_err(json_error("decoding a listing entry"))
-            })
-            .collect()
+            let entries = rows
+                .map(|row| {
+                    let json = row.map_err(sql_error("reading a listing"))?;
+                    serde_json::from_str(&json).map_err(json_error("decoding a listing entry"))
+                })
+                .collect::<Result<_, _>>()?;
+            // SQLite returns the whole LIMIT, however large the rows.
+            Ok(ListingRows { entries, cut_short: false })
         })
         .await
     }

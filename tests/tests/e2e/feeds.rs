@@ -399,3 +399,85 @@ async fn every_url_inside_feed_content_is_absolute() {
         );
     }
 }
+
+#[tokio::test]
+async fn feeds_carry_whole_posts_by_default_and_excerpts_when_configured() {
+    let given = TestStore::new(Backend::Sqlite).await;
+    given.seed_examples().await;
+    let full = TestSite::start(given.store.clone()).await;
+    let excerpt = TestSite::start_with(given.store.clone(), |config| {
+        config.feed_content = blog_shared::FeedContent::Excerpt
+    })
+    .await;
+    let post = "Inside a SoundCloud Microservice";
+    let section = "Layers, not frameworks"; // a heading of the body, past the excerpt
+
+    let rss = fetch_feed(&full, "/category/microservices/feed.xml").await;
+    let channel = rss::Channel::read_from(rss.as_bytes()).unwrap();
+    let item = channel
+        .items()
+        .iter()
+        .find(|i| i.title() == Some(post))
+        .unwrap();
+    assert!(
+        item.content().unwrap().contains(section),
+        "content:encoded holds the whole post"
+    );
+    assert!(
+        !item.description().unwrap().contains(section),
+        "the description stays the excerpt"
+    );
+    assert_eq!(feedparser(&rss)["bozo"], 0);
+    let atom = full
+        .get("/category/microservices/atom.xml")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let feed = atom_syndication::Feed::read_from(atom.as_bytes()).unwrap();
+    let entry = feed
+        .entries()
+        .iter()
+        .find(|e| e.title().as_str() == post)
+        .unwrap();
+    assert!(entry.content().unwrap().value().unwrap().contains(section));
+    let json: serde_json::Value = serde_json::from_str(
+        &full
+            .get("/category/microservices/feed.json")
+            .await
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let item = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["title"] == post)
+        .unwrap();
+    assert!(item["content_html"].as_str().unwrap().contains(section));
+
+    let rss = fetch_feed(&excerpt, "/category/microservices/feed.xml").await;
+    let channel = rss::Channel::read_from(rss.as_bytes()).unwrap();
+    assert!(
+        channel.items().iter().all(|i| i.content().is_none()),
+        "no full text when configured so"
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        &excerpt
+            .get("/category/microservices/feed.json")
+            .await
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let item = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["title"] == post)
+        .unwrap();
+    assert!(!item["content_html"].as_str().unwrap().contains(section));
+}

@@ -62,7 +62,7 @@ impl Authoring {
             ),
             limit: 1000,
         };
-        let entries = self.store.store.listing(&query).await.unwrap();
+        let entries = self.store.store.listing(&query).await.unwrap().entries;
         let mut posts = Vec::new();
         for slug in slugs {
             posts.push(
