@@ -139,6 +139,7 @@ pub fn site_with_ingest(state: AppState, auth: crate::ingest::IngestAuth) -> Rou
         .merge(crate::ingest::ingest_routes(auth))
         .fallback(old_address)
         .with_state(state)
+        .layer(compression())
 }
 
 /// gzip or brotli, as the client accepts (`Vary: Accept-Encoding` follows). Lambda sends a

@@ -73,3 +73,18 @@ async fn a_second_start_does_not_seed_again() {
     let html = scraper::Html::parse_document(&page.text().await.unwrap());
     assert_eq!(texts(&html, "article h2"), ["Only post"]);
 }
+
+#[tokio::test]
+async fn blog_serve_compresses_what_it_sends() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let seed = examples_dir().display().to_string();
+    let blog = ServeProcess::start_with(dir.path(), &["--seed", &seed]).await;
+    let client = reqwest::Client::new();
+    let response = client
+        .get(format!("{}/feed.xml", blog.url))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+}
