@@ -261,25 +261,32 @@ async fn home(
 
 async fn category(
     state: Ctx,
-    Path(category): Path<String>,
+    Path(slug): Path<String>,
     query: Result<Query<PageQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
-    let result = match Slug::parse(&category) {
-        Ok(slug) => listing_page(&state, Listing::Category(slug), query.map(|q| q.0)).await,
-        Err(_) => Err(WebError::NotFound),
-    };
-    respond(&state, &headers, result)
+    listing_by_slug(state, &slug, Listing::Category, query, headers).await
 }
 
 async fn author(
     state: Ctx,
-    Path(author): Path<String>,
+    Path(slug): Path<String>,
     query: Result<Query<PageQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
-    let result = match Slug::parse(&author) {
-        Ok(slug) => listing_page(&state, Listing::Author(slug), query.map(|q| q.0)).await,
+    listing_by_slug(state, &slug, Listing::Author, query, headers).await
+}
+
+/// A category's or an author's page; a path that is no slug cannot be one (404).
+async fn listing_by_slug(
+    state: Ctx,
+    slug: &str,
+    to_listing: fn(Slug) -> Listing,
+    query: Result<Query<PageQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let result = match Slug::parse(slug) {
+        Ok(slug) => listing_page(&state, to_listing(slug), query.map(|q| q.0)).await,
         Err(_) => Err(WebError::NotFound),
     };
     respond(&state, &headers, result)

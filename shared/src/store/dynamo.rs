@@ -447,24 +447,39 @@ enum Condition {
     Version(u64),
 }
 
+impl Condition {
+    fn expression(&self) -> Option<String> {
+        match self {
+            Self::None => None,
+            Self::Absent => Some("attribute_not_exists(pk)".to_owned()),
+            Self::Version(_) => Some("version = :expected".to_owned()),
+        }
+    }
+
+    fn values(&self) -> Option<HashMap<String, AttributeValue>> {
+        match self {
+            Self::Version(expected) => Some(HashMap::from([(
+                ":expected".to_owned(),
+                AttributeValue::N(expected.to_string()),
+            )])),
+            Self::None | Self::Absent => None,
+        }
+    }
+}
+
 fn put_write(
     table: &str,
     item: HashMap<String, AttributeValue>,
     condition: Condition,
 ) -> Result<TransactWriteItem, StoreError> {
-    let mut put = Put::builder().table_name(table).set_item(Some(item));
-    match condition {
-        Condition::None => {}
-        Condition::Absent => put = put.condition_expression("attribute_not_exists(pk)"),
-        Condition::Version(expected) => {
-            put = put
-                .condition_expression("version = :expected")
-                .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()));
-        }
-    }
-    Ok(TransactWriteItem::builder()
-        .put(put.build().map_err(build_error)?)
-        .build())
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .set_condition_expression(condition.expression())
+        .set_expression_attribute_values(condition.values())
+        .build()
+        .map_err(build_error)?;
+    Ok(TransactWriteItem::builder().put(put).build())
 }
 
 fn delete_write(
@@ -472,19 +487,14 @@ fn delete_write(
     key: HashMap<String, AttributeValue>,
     condition: Condition,
 ) -> Result<TransactWriteItem, StoreError> {
-    let mut delete = Delete::builder().table_name(table).set_key(Some(key));
-    match condition {
-        Condition::None => {}
-        Condition::Absent => delete = delete.condition_expression("attribute_not_exists(pk)"),
-        Condition::Version(expected) => {
-            delete = delete
-                .condition_expression("version = :expected")
-                .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()));
-        }
-    }
-    Ok(TransactWriteItem::builder()
-        .delete(delete.build().map_err(build_error)?)
-        .build())
+    let delete = Delete::builder()
+        .table_name(table)
+        .set_key(Some(key))
+        .set_condition_expression(condition.expression())
+        .set_expression_attribute_values(condition.values())
+        .build()
+        .map_err(build_error)?;
+    Ok(TransactWriteItem::builder().delete(delete).build())
 }
 
 fn build_error(error: aws_sdk_dynamodb::error::BuildError) -> StoreError {
