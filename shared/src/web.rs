@@ -1,9 +1,10 @@
 //! The HTTP edge: the routes of every function, shared by the Lambda binaries and `blog serve`.
 //!
-//! Each Lambda function mounts only its own routes ([`list_posts`], [`get_post`], [`feed`]);
-//! the local site mounts them all ([`site`]). Handlers get the store and the site
-//! configuration from [`AppState`]; statuses, caching headers and error pages are decided here
-//! and nowhere else.
+//! Each Lambda function mounts only its own routes ([`list_posts`], [`get_post`], [`feed()`], and
+//! the ingest routes of [`crate::ingest`]); the local site mounts them all
+//! ([`site_with_ingest`]). Routers are built from an [`AppState`]; each handler sees it as a
+//! `Ctx`, the site's configuration as that request sees it. Statuses, caching headers,
+//! compression and error pages are decided here and nowhere else.
 
 use std::error::Error as StdError;
 use std::sync::Arc;
