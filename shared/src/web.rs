@@ -170,7 +170,8 @@ fn post_routes() -> Router<AppState> {
 fn feed_routes() -> Router<AppState> {
     let crawler_routes = Router::new()
         .route("/sitemap.xml", get(sitemap))
-        .route("/robots.txt", get(robots));
+        .route("/robots.txt", get(robots))
+        .route("/feed", get(negotiated_feed));
     FeedFormat::ALL
         .into_iter()
         .fold(crawler_routes, |router, format| {
@@ -395,6 +396,45 @@ async fn post_page(state: &Ctx, slug: &str) -> Result<Body, WebError> {
 async fn site_feed(state: Ctx, headers: HeaderMap, format: FeedFormat) -> Response {
     let result = feed_document(&state, Listing::All, format).await;
     respond(&state, &headers, result)
+}
+
+/// `/feed`: the whole blog's feed in the format the client's `Accept` prefers (RSS when it
+/// names none of them). The answer varies on `Accept`, so caches keep one per format.
+async fn negotiated_feed(state: Ctx, headers: HeaderMap) -> Response {
+    let format = preferred_format(
+        headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+    );
+    let mut response = site_feed(state, headers, format).await;
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept"));
+    response
+}
+
+/// The feed format with the highest `q` in an `Accept` header; RSS wins ties and unknowns.
+fn preferred_format(accept: &str) -> FeedFormat {
+    let mut best = (FeedFormat::Rss, 0.0_f32);
+    for range in accept.split(',') {
+        let mut parts = range.split(';').map(str::trim);
+        let media = parts.next().unwrap_or_default().to_ascii_lowercase();
+        let q = parts
+            .find_map(|p| p.strip_prefix("q="))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let format = match media.as_str() {
+            "application/atom+xml" => FeedFormat::Atom,
+            "application/feed+json" | "application/json" => FeedFormat::Json,
+            "application/rss+xml" => FeedFormat::Rss,
+            _ => continue,
+        };
+        if q > best.1 {
+            best = (format, q);
+        }
+    }
+    best.0
 }
 
 async fn listing_feed(
@@ -624,6 +664,22 @@ pub(crate) fn chain(error: &dyn StdError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_feed_format_follows_accept() {
+        assert_eq!(preferred_format(""), FeedFormat::Rss);
+        assert_eq!(preferred_format("text/html, */*"), FeedFormat::Rss);
+        assert_eq!(preferred_format("application/atom+xml"), FeedFormat::Atom);
+        assert_eq!(preferred_format("application/feed+json"), FeedFormat::Json);
+        assert_eq!(
+            preferred_format("application/rss+xml;q=0.5, application/atom+xml;q=0.9"),
+            FeedFormat::Atom
+        );
+        assert_eq!(
+            preferred_format("application/json;q=0.1, application/rss+xml"),
+            FeedFormat::Rss
+        );
+    }
 
     #[test]
     fn etags_compare_weakly_as_cloudfront_needs() {

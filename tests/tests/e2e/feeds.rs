@@ -481,3 +481,39 @@ async fn feeds_carry_whole_posts_by_default_and_excerpts_when_configured() {
         .unwrap();
     assert!(!item["content_html"].as_str().unwrap().contains(section));
 }
+
+#[tokio::test]
+async fn the_feed_answers_in_the_format_the_reader_accepts() {
+    let (_store, site) = seeded_site().await;
+    for (accept, media_type) in [
+        (None, "application/rss+xml; charset=utf-8"),
+        (
+            Some("application/atom+xml"),
+            "application/atom+xml; charset=utf-8",
+        ),
+        (
+            Some("application/feed+json"),
+            "application/feed+json; charset=utf-8",
+        ),
+        (
+            Some("application/rss+xml;q=0.4, application/atom+xml;q=0.8"),
+            "application/atom+xml; charset=utf-8",
+        ),
+    ] {
+        let mut request = site.http.get(site.url("/feed"));
+        if let Some(accept) = accept {
+            request = request.header("accept", accept);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200, "{accept:?}");
+        assert_eq!(response.headers()["content-type"], media_type, "{accept:?}");
+        assert!(
+            response.headers()["vary"]
+                .to_str()
+                .unwrap()
+                .to_lowercase()
+                .contains("accept"),
+            "{accept:?}"
+        );
+    }
+}
