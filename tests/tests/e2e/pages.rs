@@ -516,6 +516,11 @@ async fn pages_and_feeds_come_compressed_when_the_client_accepts_it() {
                 etag,
                 "{path}: one validator for every encoding"
             );
+            assert_eq!(
+                response.headers().get_all("vary").iter().count(),
+                1,
+                "{path}: one Vary header, as Lambda keeps only one"
+            );
             let compressed = response.bytes().await.unwrap();
             assert!(
                 compressed.len() < plain.len(),
