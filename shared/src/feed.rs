@@ -8,7 +8,7 @@ use rss::{CategoryBuilder, ChannelBuilder, GuidBuilder, ItemBuilder};
 use crate::config::{FeedContent, SiteConfig};
 use crate::dates;
 use crate::model::ListingEntry;
-use crate::views::{category_path, post_path};
+use crate::views::post_path;
 
 /// A post's HTML with every URL in it absolute, as feed readers need: root-relative paths get
 /// the configured origin, fragments the post's URL. (Ingest already made relative paths
@@ -85,7 +85,7 @@ pub fn rss(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> 
                         .map(|c| {
                             CategoryBuilder::default()
                                 .name(c.name.clone())
-                                .domain(Some(site.absolute(&category_path(c.slug.as_str()))))
+                                .domain(Some(site.absolute(&c.path())))
                                 .build()
                         })
                         .collect::<Vec<_>>(),

@@ -104,11 +104,6 @@ pub fn post_path(slug: &str) -> String {
     format!("/posts/{slug}")
 }
 
-/// The path of a category's page.
-pub fn category_path(slug: &str) -> String {
-    format!("/category/{slug}")
-}
-
 /// The syndication formats every listing is offered in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FeedFormat {
@@ -255,7 +250,7 @@ impl From<&Category> for CategoryLink {
     fn from(category: &Category) -> Self {
         Self {
             name: category.name.clone(),
-            url: category_path(category.slug.as_str()),
+            url: category.path(),
         }
     }
 }
