@@ -83,7 +83,7 @@ async fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", blog_shared::report::report(error.as_ref()));
             ExitCode::FAILURE
         }
     }

@@ -75,7 +75,7 @@ impl Uploader {
     pub async fn upload(&self, path: &Path) -> Outcome {
         match self.try_upload(path).await {
             Ok(outcome) => outcome,
-            Err(error) => Outcome::Failed(format!("{error:#}")),
+            Err(error) => Outcome::Failed(blog_shared::report::report(error.as_ref())),
         }
     }
 
@@ -137,10 +137,10 @@ impl Uploader {
             request = request.header(http::header::IF_MATCH, etag);
         }
         if let Some(category) = &self.default_category {
-            request = request.header(blog_shared::ingest::DEFAULT_CATEGORY_HEADER, category);
+            request = request.header(blog_shared::http::ingest::DEFAULT_CATEGORY_HEADER, category);
         }
         if let Some(format) = self.import_format {
-            request = request.header(blog_shared::ingest::IMPORT_FORMAT_HEADER, format);
+            request = request.header(blog_shared::http::ingest::IMPORT_FORMAT_HEADER, format);
         }
         let mut request = request
             .body(body.to_vec())

@@ -5,10 +5,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use blog_shared::ingest::IngestAuth;
+use blog_shared::http::{self, IngestAuth};
 use blog_shared::model::{Listing, visible_until};
 use blog_shared::store::{ListingQuery, SqliteStore, Store};
-use blog_shared::{AppState, SiteConfig, seed, web};
+use blog_shared::{AppState, SiteConfig, seed};
 use time::OffsetDateTime;
 
 #[derive(Debug, clap::Args)]
@@ -63,7 +63,7 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         args.db.display()
     );
     let auth = IngestAuth::Token(token.into());
-    let app = web::site_with_ingest(AppState::new(std::sync::Arc::new(store), site), auth);
+    let app = http::site_with_ingest(AppState::new(std::sync::Arc::new(store), site), auth);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

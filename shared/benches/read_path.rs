@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::Request;
-use blog_shared::{AppState, SiteConfig, parse_post, seed, store::SqliteStore, web};
+use blog_shared::{AppState, SiteConfig, http, parse_post, seed, store::SqliteStore};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tower::ServiceExt;
 
@@ -31,7 +31,7 @@ fn read_path(c: &mut Criterion) {
             .unwrap();
         let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/posts");
         seed::seed(&store, &examples).await.unwrap();
-        web::site(AppState::new(
+        http::site(AppState::new(
             Arc::new(store),
             SiteConfig::new("https://blog.example.com").unwrap(),
         ))

@@ -1,25 +1,38 @@
 //! The blog's common library: everything the Lambda functions and `blog serve` share.
 //!
-//! Data flows one way: a Markdown source is parsed ([`source`]), rendered ([`markdown`]) and
-//! stored once ([`store`]); a read request only looks one thing up and fills a template
-//! ([`views`], [`feed`]) through the routes in [`web`].
+//! Two flows run through it, and arrows between its modules point one way, down this list:
+//!
+//! **An upload** (`POST /posts` with a Markdown file): [`http`] routes it to
+//! `http/ingest/mod.rs`, where `ingest/auth.rs` lets the author in and `ingest/upload.rs`
+//! checks the media type, size and encoding; [`content`] turns the file into a [`Post`]
+//! (`content/frontmatter.rs` reads the front matter, `content/names.rs` the file name and old
+//! permalinks, `content/markdown.rs` renders the body with `highlight.rs`, through
+//! `sanitize.rs`); [`store`] writes it with its listing rows, counters and redirects in one
+//! transaction (`store/rules.rs` decides which rows change, `store/dynamo/` or
+//! `store/sqlite.rs` write them); `ingest/problem.rs` words any refusal.
+//!
+//! **A read** (`GET /category/microservices`): [`http`] routes it to `http/pages.rs` (or
+//! `http/feeds.rs`), which reads one page of rows from [`store`] (`store/rules.rs` pages the
+//! listing) and fills a template in [`render`] (`render/pages.rs`, `render/feeds.rs`,
+//! `render/sitemap.rs`); `http/respond.rs` adds the validators and caching headers, answers
+//! 304, and turns an error into its status and page.
+//!
+//! Beneath both: [`model`] (the vocabulary and every limit), [`paths`] (every URL the site
+//! makes), [`dates`], [`config`] and [`report`]. [`seed`] fills an empty store from a folder.
 
 pub mod config;
+pub mod content;
 pub mod dates;
-pub mod feed;
-pub mod frontmatter;
-pub mod ingest;
-pub mod markdown;
+pub mod http;
 pub mod model;
+pub mod paths;
+pub mod render;
+pub mod report;
 pub mod seed;
-pub mod sitemap;
-pub mod source;
 pub mod store;
-pub mod views;
-pub mod web;
 
 pub use config::{ConfigError, FeedContent, SiteConfig};
+pub use content::{PostError, parse_post};
+pub use http::AppState;
 pub use model::{Category, Cursor, Listing, ListingEntry, ListingPage, Post, Slug};
-pub use source::{PostError, parse_post};
-pub use store::{PublishOutcome, Store, StoreConfig, StoreError};
-pub use web::AppState;
+pub use store::{PublishOutcome, Store, StoreConfig, StoreError, WriteError, WriteOutcome};

@@ -1,6 +1,8 @@
-//! The blog's vocabulary: posts, slugs, categories, listings and their pages.
+//! The blog's vocabulary: posts, slugs, categories, listings and their pages, the feed formats,
+//! and every limit the blog keeps (each one a reason, beside it).
 
 use std::fmt;
+use std::sync::LazyLock;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -13,6 +15,37 @@ pub const FEED_BODY_MAX_BYTES: usize = 48 * 1024;
 
 /// The longest slug accepted, in bytes; keys stay short and URLs readable.
 pub const MAX_SLUG_LEN: usize = 100;
+
+/// The longest title accepted, in characters.
+pub const MAX_TITLE_CHARS: usize = 300;
+
+/// The longest old path accepted, in bytes: it becomes a store key and a `Location`.
+pub const MAX_PATH_LEN: usize = 300;
+
+/// The most categories a post may have: each is a listing row and a counter written in the same
+/// transaction, and a DynamoDB transaction holds at most 100 items.
+pub const MAX_CATEGORIES: usize = 10;
+
+/// The most authors a post may have: each has a listing row, like a category.
+pub const MAX_AUTHORS: usize = 8;
+
+/// The most old paths a post may redirect from, for the same reason. An update's transaction
+/// touches at most 2 post items, the old and new rows of 1 + 10 + 8 listings (38), the old and
+/// new redirects (20) and 20 category counters: 80 items, within DynamoDB's 100.
+pub const MAX_REDIRECTS: usize = 10;
+
+/// DynamoDB's limit on one item (400 KB, names and values counted), which every backend keeps
+/// so that a post accepted locally is accepted in AWS. Counted as 400,000 bytes, not 409,600:
+/// AWS's documentation says "400 KB", and DynamoDB-compatible servers differ on the kilobyte.
+pub const MAX_ITEM_BYTES: usize = 400_000;
+
+/// The largest upload read at all; a post's stored item must also fit [`MAX_ITEM_BYTES`].
+/// Well under Lambda's 6 MB synchronous payload.
+pub const MAX_UPLOAD_BYTES: usize = 1024 * 1024;
+
+/// The most posts one sitemap lists: the newest ones (the protocol allows 50,000 URLs; one
+/// store request reads this many).
+pub const SITEMAP_POSTS: usize = 1000;
 
 /// A URL-safe name: lowercase ASCII letters, digits and single hyphens, `[a-z0-9]+(-[a-z0-9]+)*`.
 ///
@@ -107,11 +140,6 @@ pub struct Category {
 }
 
 impl Category {
-    /// Its page.
-    pub fn path(&self) -> String {
-        Listing::Category(self.slug.clone()).path()
-    }
-
     /// A category from the name an author wrote.
     pub fn from_name(name: &str) -> Result<Self, SlugError> {
         Ok(Self {
@@ -151,7 +179,7 @@ pub struct Post {
     pub body_html: String,
     /// The body's headings, for a table of contents.
     #[serde(default)]
-    pub toc: Vec<crate::markdown::TocEntry>,
+    pub toc: Vec<TocEntry>,
     /// How long it takes to read, in minutes.
     #[serde(default)]
     pub reading_minutes: u32,
@@ -190,26 +218,7 @@ impl Post {
         if self.draft {
             return Vec::new();
         }
-        let mut listings = Vec::with_capacity(1 + self.categories.len() + self.authors.len());
-        let all = std::iter::once(Listing::All)
-            .chain(
-                self.categories
-                    .iter()
-                    .map(|c| Listing::Category(c.slug.clone())),
-            )
-            .chain(
-                self.authors
-                    .iter()
-                    .filter_map(|a| Slug::from_text(a).ok())
-                    .map(Listing::Author),
-            );
-        // Two spellings of one name are one listing: a transaction may touch a row only once.
-        for listing in all {
-            if !listings.contains(&listing) {
-                listings.push(listing);
-            }
-        }
-        listings
+        listings_of(&self.categories, &self.authors)
     }
 
     /// The listing rows this post needs: (listing, sort key).
@@ -221,14 +230,6 @@ impl Post {
             .collect()
     }
 
-    /// Every old path that redirects here: its aliases and its former `/posts/{slug}`.
-    pub fn redirect_paths(&self) -> Vec<String> {
-        let mut paths = self.aliases.clone();
-        paths.extend(self.moved_from.iter().map(|slug| format!("/posts/{slug}")));
-        paths.sort();
-        paths.dedup();
-        paths
-    }
 }
 
 /// What a listing row and a feed entry show of a post: stored with each listing, so a page of
@@ -255,10 +256,36 @@ pub struct ListingEntry {
 }
 
 impl ListingEntry {
+    /// Every listing the post of this entry appears in (it is public: it has listing rows).
+    pub fn listings(&self) -> Vec<Listing> {
+        listings_of(&self.categories, &self.authors)
+    }
+
     /// Where this entry sorts in a listing: newest first is descending order of this key.
     pub fn sort_key(&self) -> String {
         sort_key(self.published, &self.slug)
     }
+}
+
+/// The listings of a public post with these categories and authors: the whole blog, each
+/// category, each author (whose names make a slug), each once.
+fn listings_of(categories: &[Category], authors: &[String]) -> Vec<Listing> {
+    let mut listings = Vec::with_capacity(1 + categories.len() + authors.len());
+    let all = std::iter::once(Listing::All)
+        .chain(categories.iter().map(|c| Listing::Category(c.slug.clone())))
+        .chain(
+            authors
+                .iter()
+                .filter_map(|a| Slug::from_text(a).ok())
+                .map(Listing::Author),
+        );
+    // Two spellings of one name are one listing: a transaction may touch a row only once.
+    for listing in all {
+        if !listings.contains(&listing) {
+            listings.push(listing);
+        }
+    }
+    listings
 }
 
 /// Builds the key a listing is ordered by: the UTC publication time (fixed width, so text order
@@ -295,15 +322,6 @@ impl Listing {
         }
     }
 
-    /// The listing's page; its feeds live under it (`{path}/feed.xml`, `/feed.xml` for `/`).
-    pub fn path(&self) -> String {
-        match self {
-            Self::All => "/".to_owned(),
-            Self::Category(slug) => format!("/category/{slug}"),
-            Self::Author(slug) => format!("/author/{slug}"),
-        }
-    }
-
     /// What this listing is called in `entry`, which belongs to it: the category's or the
     /// author's name as written (None for the whole blog).
     pub fn name_in(&self, entry: &ListingEntry) -> Option<String> {
@@ -319,6 +337,71 @@ impl Listing {
                 .iter()
                 .find(|a| Slug::from_text(a).ok().as_ref() == Some(slug))
                 .cloned(),
+        }
+    }
+}
+
+/// A heading of a post, for its table of contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TocEntry {
+    /// 1 to 6.
+    pub level: u8,
+    /// The heading's id, the target of `#id`.
+    pub id: String,
+    /// Its text.
+    pub title: String,
+}
+
+/// The syndication formats every listing is offered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedFormat {
+    /// RSS 2.0, `feed.xml`.
+    Rss,
+    /// Atom 1.0, `atom.xml`.
+    Atom,
+    /// JSON Feed 1.1, `feed.json`.
+    Json,
+}
+
+static RSS: LazyLock<mime::Mime> = LazyLock::new(|| media_type("application/rss+xml"));
+static ATOM: LazyLock<mime::Mime> = LazyLock::new(|| media_type("application/atom+xml"));
+static JSON_FEED: LazyLock<mime::Mime> = LazyLock::new(|| media_type("application/feed+json"));
+
+fn media_type(essence: &str) -> mime::Mime {
+    format!("{essence}; charset=utf-8")
+        .parse()
+        .expect("a well-formed media type")
+}
+
+impl FeedFormat {
+    /// Every format, RSS first (the one the RSS icon links, and `/feed`'s default).
+    pub const ALL: [Self; 3] = [Self::Rss, Self::Atom, Self::Json];
+
+    /// The feed's file name under its listing's path.
+    pub fn file(self) -> &'static str {
+        match self {
+            Self::Rss => "feed.xml",
+            Self::Atom => "atom.xml",
+            Self::Json => "feed.json",
+        }
+    }
+
+    /// Its media type with its charset, for `Content-Type`; `essence_str()` is the bare type
+    /// that autodiscovery links and `Accept` name.
+    pub fn media_type(self) -> &'static mime::Mime {
+        match self {
+            Self::Rss => &RSS,
+            Self::Atom => &ATOM,
+            Self::Json => &JSON_FEED,
+        }
+    }
+
+    /// Its name, for readers.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Rss => "RSS",
+            Self::Atom => "Atom",
+            Self::Json => "JSON Feed",
         }
     }
 }

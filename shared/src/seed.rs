@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::source::{PostError, parse_post};
-use crate::store::{PublishOutcome, Store, StoreError};
+use crate::content::{PostError, parse_post};
+use crate::store::{PublishOutcome, Store, StoreError, WriteError};
 
 /// Why seeding stopped.
 #[derive(Debug, thiserror::Error)]
@@ -18,7 +18,7 @@ pub enum SeedError {
         source: std::io::Error,
     },
     /// A file is not a valid post.
-    #[error("{path}: {source}")]
+    #[error("{path} is not a valid post")]
     Post {
         /// The file.
         path: PathBuf,
@@ -71,16 +71,13 @@ pub async fn seed(store: &dyn Store, dir: &Path) -> Result<SeedReport, SeedError
             path: path.clone(),
             source,
         })?;
-        match store
-            .publish(&post)
-            .await
-            .map_err(|source| SeedError::Store {
-                path: path.clone(),
-                source,
-            })? {
-            PublishOutcome::Created { .. } => report.created += 1,
-            PublishOutcome::Unchanged { .. } => report.unchanged += 1,
-            PublishOutcome::SlugTaken { .. } => report.conflicts.push(path),
+        match store.publish(&post).await {
+            Ok(PublishOutcome::Created { .. }) => report.created += 1,
+            Ok(PublishOutcome::Unchanged { .. }) => report.unchanged += 1,
+            Err(WriteError::SlugTaken { .. }) => report.conflicts.push(path),
+            Err(WriteError::Store(source)) => return Err(SeedError::Store { path, source }),
+            // A create is refused only for its slug.
+            Err(WriteError::NotFound | WriteError::Stale { .. }) => report.conflicts.push(path),
         }
     }
     Ok(report)

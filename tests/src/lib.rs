@@ -14,7 +14,7 @@ use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterce
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use blog_shared::store::{DynamoStore, SqliteStore, create_table};
-use blog_shared::{AppState, Post, SiteConfig, Store, parse_post, web};
+use blog_shared::{AppState, Post, SiteConfig, Store, http, parse_post};
 use tempfile::TempDir;
 
 /// The folder of example posts that seeds the local site.
@@ -199,16 +199,16 @@ impl TestSite {
         store: Arc<dyn Store>,
         configure: impl FnOnce(&mut SiteConfig),
     ) -> Self {
-        Self::serve(store, configure, web::site).await
+        Self::serve(store, configure, http::site).await
     }
 
     /// Serves `store` with the ingest routes too, writable with `token`.
     pub async fn start_with_ingest(store: Arc<dyn Store>, token: &str) -> Self {
-        let auth = blog_shared::ingest::IngestAuth::Token(token.into());
+        let auth = blog_shared::http::IngestAuth::Token(token.into());
         Self::serve(
             store,
             |_| {},
-            move |state| web::site_with_ingest(state, auth),
+            move |state| http::site_with_ingest(state, auth),
         )
         .await
     }

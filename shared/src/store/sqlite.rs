@@ -11,9 +11,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use super::rules::{Changes, Replacement, check_delete, prepare_replace, publish_onto};
 use super::{
-    CategoryCount, Changes, ListingQuery, ListingRows, PublishOutcome, Store, StoreError,
-    WriteOutcome, prepare_replace, publish_onto,
+    CategoryCount, ListingQuery, ListingRows, PublishOutcome, Store, StoreError, WriteError,
+    WriteOutcome,
 };
 use crate::model::{Category, Post, Slug};
 
@@ -73,10 +74,11 @@ impl SqliteStore {
     }
 
     /// Runs `work` on the connection off the async threads.
-    async fn with<T, F>(&self, what: &'static str, work: F) -> Result<T, StoreError>
+    async fn with<T, E, F>(&self, what: &'static str, work: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
     {
         let connection = Arc::clone(&self.connection);
         tokio::task::spawn_blocking(move || {
@@ -192,14 +194,14 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn publish(&self, post: &Post) -> Result<PublishOutcome, StoreError> {
+    async fn publish(&self, post: &Post) -> Result<PublishOutcome, WriteError> {
         let mut post = post.clone();
         self.with("publishing a post", move |db| {
             let tx = db
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(sql_error("publishing a post"))?;
             if let Some(existing) = read_post(&tx, &post.slug)? {
-                return Ok(publish_onto(&existing, &post));
+                return publish_onto(&existing, &post);
             }
             post.version = 1;
             write_post(&tx, &post)?;
@@ -215,20 +217,22 @@ impl Store for SqliteStore {
         slug: &Slug,
         post: &Post,
         expected: u64,
-    ) -> Result<WriteOutcome, StoreError> {
+    ) -> Result<WriteOutcome, WriteError> {
         let (slug, post) = (slug.clone(), post.clone());
         self.with("replacing a post", move |db| {
             let tx = db
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(sql_error("replacing a post"))?;
             let stored = read_post(&tx, &slug)?;
-            let next = match prepare_replace(stored.as_ref(), &slug, &post, expected) {
-                Ok(next) => next,
-                Err(outcome) => return Ok(outcome),
+            let next = match prepare_replace(stored.as_ref(), &slug, &post, expected)? {
+                Replacement::Unchanged { version } => {
+                    return Ok(WriteOutcome::Unchanged { version });
+                }
+                Replacement::Write(next) => next,
             };
             if next.slug != slug {
                 if let Some(taken) = read_post(&tx, &next.slug)? {
-                    return Ok(WriteOutcome::SlugTaken {
+                    return Err(WriteError::SlugTaken {
                         version: taken.version,
                     });
                 }
@@ -245,25 +249,18 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn delete(&self, slug: &Slug, expected: u64) -> Result<WriteOutcome, StoreError> {
+    async fn delete(&self, slug: &Slug, expected: u64) -> Result<(), WriteError> {
         let slug = slug.clone();
         self.with("deleting a post", move |db| {
             let tx = db
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(sql_error("deleting a post"))?;
-            let Some(stored) = read_post(&tx, &slug)? else {
-                return Ok(WriteOutcome::NotFound);
-            };
-            if stored.version != expected {
-                return Ok(WriteOutcome::Stale {
-                    current: stored.version,
-                });
-            }
+            let stored = check_delete(read_post(&tx, &slug)?, expected)?;
             tx.execute("DELETE FROM posts WHERE slug = ?1", [slug.as_str()])
                 .map_err(sql_error("deleting a post"))?;
             apply(&tx, &stored, &Changes::between(Some(&stored), None))?;
             tx.commit().map_err(sql_error("deleting a post"))?;
-            Ok(WriteOutcome::Written { version: 0 })
+            Ok(())
         })
         .await
     }

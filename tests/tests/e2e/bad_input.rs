@@ -679,7 +679,8 @@ async fn no_xss_vector_survives_in_a_page_or_a_feed() {
 /// the real server, so the count is not an underestimate that would turn into a 500.
 #[tokio::test]
 async fn a_post_just_under_the_item_limit_is_stored_in_dynamodb() {
-    use blog_shared::store::{MAX_ITEM_BYTES, post_item_size};
+    use blog_shared::model::MAX_ITEM_BYTES;
+    use blog_shared::store::post_item_size;
     let given = Authoring::new(Backend::Dynamo).await;
     let source = |paragraphs: usize| {
         format!(

@@ -3,7 +3,7 @@
 //! fails closed. Replayed as API Gateway v2 events, through the router and through the binary.
 
 use axum::body::to_bytes;
-use blog_shared::ingest::{self, IngestAuth};
+use blog_shared::http::{self, IngestAuth};
 use blog_shared::{AppState, SiteConfig, Slug};
 use blog_tests::{Backend, TestStore, fixture};
 use serde_json::{Value, json};
@@ -27,7 +27,7 @@ fn unsigned_event() -> Value {
 }
 
 async fn invoke(store: &TestStore, event: &Value) -> (u16, Value) {
-    let router = ingest::ingest(
+    let router = http::ingest(
         AppState::new(
             store.store.clone(),
             SiteConfig::new("https://blog.example.com").unwrap(),

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use axum::body::Body;
 use axum::http::Request;
-use blog_shared::ingest::{self, IngestAuth};
-use blog_shared::{AppState, SiteConfig, web};
+use blog_shared::http::{self, IngestAuth};
+use blog_shared::{AppState, SiteConfig};
 use blog_tests::{Backend, TestStore};
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -195,10 +195,10 @@ async fn each_route_is_answered_by_its_function_and_by_no_other() {
         SiteConfig::new("https://blog.example.com").unwrap(),
     );
     let routers = [
-        ("list-posts", web::list_posts(state.clone())),
-        ("get-post", web::get_post(state.clone())),
-        ("feed", web::feed(state.clone())),
-        ("ingest", ingest::ingest(state.clone(), IngestAuth::Iam)),
+        ("list-posts", http::list_posts(state.clone())),
+        ("get-post", http::get_post(state.clone())),
+        ("feed", http::feed(state.clone())),
+        ("ingest", http::ingest(state.clone(), IngestAuth::Iam)),
     ];
     let sample = |path: &str| {
         path.replace("{category}", "microservices")

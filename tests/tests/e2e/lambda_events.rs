@@ -2,7 +2,7 @@
 //! function's own router: the same path the deployed functions take, minus the network.
 
 use axum::body::to_bytes;
-use blog_shared::{AppState, SiteConfig, web};
+use blog_shared::{AppState, SiteConfig, http};
 use blog_tests::{Backend, TestStore, fixture, texts};
 use tower::ServiceExt;
 
@@ -11,7 +11,7 @@ const PUBLIC_URL: &str = "https://blog.example.com";
 async fn invoke(
     router: axum::Router,
     event_file: &str,
-) -> (http::StatusCode, http::HeaderMap, String) {
+) -> (axum::http::StatusCode, axum::http::HeaderMap, String) {
     let event = std::fs::read_to_string(fixture(event_file)).unwrap();
     let request = lambda_http::request::from_str(&event).expect("a valid API Gateway v2 event");
     let response = router.oneshot(request).await.unwrap();
@@ -36,7 +36,7 @@ async fn state() -> (TestStore, AppState) {
 async fn list_posts_answers_a_category_event() {
     let (_store, state) = state().await;
 
-    let (status, headers, body) = invoke(web::list_posts(state), "apigw-v2-category.json").await;
+    let (status, headers, body) = invoke(http::list_posts(state), "apigw-v2-category.json").await;
 
     assert_eq!(status, 200);
     assert!(headers.contains_key("etag") && headers.contains_key("cache-control"));
@@ -56,7 +56,7 @@ async fn list_posts_answers_a_category_event() {
 async fn get_post_answers_a_post_event_behind_cloudfront() {
     let (_store, state) = state().await;
 
-    let (status, _headers, body) = invoke(web::get_post(state), "apigw-v2-post.json").await;
+    let (status, _headers, body) = invoke(http::get_post(state), "apigw-v2-post.json").await;
 
     assert_eq!(status, 200);
     assert!(
@@ -71,7 +71,7 @@ async fn get_post_answers_a_post_event_behind_cloudfront() {
 async fn feed_answers_a_category_feed_event_with_configured_urls() {
     let (_store, state) = state().await;
 
-    let (status, headers, body) = invoke(web::feed(state), "apigw-v2-category-feed.json").await;
+    let (status, headers, body) = invoke(http::feed(state), "apigw-v2-category-feed.json").await;
 
     assert_eq!(status, 200);
     assert_eq!(
@@ -92,7 +92,7 @@ async fn feed_answers_a_category_feed_event_with_configured_urls() {
 async fn a_function_answers_only_its_own_routes() {
     let (_store, state) = state().await;
 
-    let (status, _headers, body) = invoke(web::get_post(state), "apigw-v2-category.json").await;
+    let (status, _headers, body) = invoke(http::get_post(state), "apigw-v2-category.json").await;
 
     assert_eq!(status, 404, "get-post does not serve category pages");
     assert!(body.contains("Page not found"));

@@ -3,7 +3,7 @@
 
 use blog_shared::model::{Listing, PageRequest};
 use blog_shared::store::listing_page;
-use blog_shared::{PublishOutcome, Slug, Store, parse_post};
+use blog_shared::{PublishOutcome, Slug, Store, WriteError, parse_post};
 use blog_tests::{Backend, TestStore, post_source};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -81,9 +81,12 @@ async fn other_content_under_a_taken_slug_is_refused_and_nothing_changes(backend
         .await;
     let rival = parse_post(&post_source("Taken", "2020-01-01", &["B"]), None).unwrap();
 
-    let outcome = given.store.publish(&rival).await.unwrap();
+    let refused = given.store.publish(&rival).await.unwrap_err();
 
-    assert_eq!(outcome, PublishOutcome::SlugTaken { version: 1 });
+    assert!(
+        matches!(refused, WriteError::SlugTaken { version: 1 }),
+        "{refused:?}"
+    );
     let stored = given.store.post(&original.slug).await.unwrap().unwrap();
     assert_eq!(stored.content_hash, original.content_hash);
     let b = listing_page(

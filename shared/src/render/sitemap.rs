@@ -8,37 +8,34 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 use crate::config::SiteConfig;
 use crate::dates;
-use crate::model::{Listing, ListingEntry, Slug};
-use crate::views::post_path;
+use crate::model::{Listing, ListingEntry};
+use crate::paths;
 
-/// The most posts one sitemap lists: the newest ones (the protocol allows 50,000 URLs; one
-/// store request reads this many).
-pub const SITEMAP_POSTS: usize = 1000;
+/// The sitemap's media type.
+pub static MEDIA_TYPE: std::sync::LazyLock<mime::Mime> = std::sync::LazyLock::new(|| {
+    "application/xml; charset=utf-8"
+        .parse()
+        .expect("a well-formed media type")
+});
 
 /// The sitemap of the home page, the posts in `entries` (newest first) and their categories.
 pub fn sitemap(site: &SiteConfig, entries: &[ListingEntry]) -> String {
     let mut urls: Vec<(String, Option<String>)> = Vec::with_capacity(entries.len() + 16);
     let newest = entries.first().map(|e| date(e.published));
-    urls.push((site.absolute("/"), newest));
+    urls.push((site.absolute(&paths::listing(&Listing::All)), newest));
     // A category's or an author's page last changed when its newest post appeared.
     let mut listings: BTreeMap<String, String> = BTreeMap::new();
     for entry in entries {
         urls.push((
-            site.absolute(&post_path(entry.slug.as_str())),
+            site.absolute(&paths::post(&entry.slug)),
             Some(date(entry.published)),
         ));
-        let categories = entry
-            .categories
-            .iter()
-            .map(|c| Listing::Category(c.slug.clone()));
-        let authors = entry
-            .authors
-            .iter()
-            .filter_map(|a| Slug::from_text(a).ok())
-            .map(Listing::Author);
-        for listing in categories.chain(authors) {
+        for listing in entry.listings() {
+            if listing == Listing::All {
+                continue;
+            }
             listings
-                .entry(listing.path())
+                .entry(paths::listing(&listing))
                 .or_insert_with(|| date(entry.published));
         }
     }
@@ -94,6 +91,6 @@ fn date(when: time::OffsetDateTime) -> String {
 pub fn robots(site: &SiteConfig) -> String {
     format!(
         "User-agent: *\nAllow: /\n\nSitemap: {}\n",
-        site.absolute("/sitemap.xml")
+        site.absolute(paths::SITEMAP)
     )
 }

@@ -1,5 +1,6 @@
 //! Feeds in three formats: RSS 2.0 (`rss` crate), Atom 1.0 (`atom_syndication`) and JSON Feed
-//! 1.1 (serde). Every URL in them is absolute, from configuration.
+//! 1.1 (serde), each with its media type ([`FeedFormat::media_type`]). Every URL in them is
+//! absolute, from configuration.
 
 use rss::extension::atom::{AtomExtensionBuilder, Link};
 use rss::extension::dublincore::DublinCoreExtensionBuilder;
@@ -7,34 +8,37 @@ use rss::{CategoryBuilder, ChannelBuilder, GuidBuilder, ItemBuilder};
 
 use crate::config::{FeedContent, SiteConfig};
 use crate::dates;
-use crate::model::ListingEntry;
-use crate::views::post_path;
+use crate::model::{FeedFormat, ListingEntry};
+use crate::paths;
 
 /// A post's HTML with every URL in it absolute, as feed readers need: root-relative paths get
-/// the configured origin, fragments the post's URL. (Ingest already made relative paths
-/// root-relative, and the sanitiser writes every attribute in double quotes.)
+/// the configured origin, fragments the post's URL. Rewritten on the parsed HTML (lol_html), so
+/// text that merely looks like an attribute (inline code showing `href="/x"`) stays as written.
+/// Ingest already made relative paths root-relative.
 pub fn absolute_content(site: &SiteConfig, post_url: &str, html: &str) -> String {
-    let origin = &site.base_url;
-    let mut out = String::with_capacity(html.len() + 64);
-    let mut rest = html;
-    while let Some(at) = rest.find("=\"") {
-        let (before, after) = rest.split_at(at + 2);
-        out.push_str(before);
-        let attribute = before[..before.len() - 2]
-            .rsplit([' ', '\t', '\n'])
-            .next()
-            .unwrap_or_default();
-        if matches!(attribute, "href" | "src") {
-            if after.starts_with('/') && !after.starts_with("//") {
-                out.push_str(origin);
-            } else if after.starts_with('#') {
-                out.push_str(post_url);
-            }
+    let absolute = |value: &str| {
+        if value.starts_with('/') && !value.starts_with("//") {
+            Some(format!("{}{value}", site.base_url))
+        } else if value.starts_with('#') {
+            Some(format!("{post_url}{value}"))
+        } else {
+            None
         }
-        rest = after;
-    }
-    out.push_str(rest);
-    out
+    };
+    let rewrite = |attribute: &'static str| {
+        move |element: &mut lol_html::html_content::Element<'_, '_>| {
+            if let Some(url) = element.get_attribute(attribute).and_then(|v| absolute(&v)) {
+                element.set_attribute(attribute, &url)?;
+            }
+            Ok(())
+        }
+    };
+    let settings = lol_html::RewriteStrSettings::new()
+        .append_element_content_handler(lol_html::element!("[href]", rewrite("href")))
+        .append_element_content_handler(lol_html::element!("[src]", rewrite("src")));
+    // The stored HTML came out of the sanitiser, so it parses; should rewriting ever fail, the
+    // root-relative original is still a working document.
+    lol_html::rewrite_str(html, settings).unwrap_or_else(|_| html.to_owned())
 }
 
 /// The full body of `entry` for a full-text feed, with absolute URLs; None for an excerpt feed
@@ -60,12 +64,27 @@ pub struct FeedInfo<'a> {
     pub feed_path: &'a str,
 }
 
+/// Writes the feed of `entries` (newest first) in `format`; its `Content-Type` is
+/// `format.media_type()`.
+pub fn document(
+    format: FeedFormat,
+    site: &SiteConfig,
+    info: &FeedInfo<'_>,
+    entries: &[ListingEntry],
+) -> String {
+    match format {
+        FeedFormat::Rss => rss(site, info, entries),
+        FeedFormat::Atom => atom(site, info, entries),
+        FeedFormat::Json => json_feed(site, info, entries),
+    }
+}
+
 /// Writes an RSS 2.0 document of `entries` (newest first).
-pub fn rss(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> String {
+fn rss(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> String {
     let items = entries
         .iter()
         .map(|entry| {
-            let url = site.absolute(&post_path(entry.slug.as_str()));
+            let url = site.absolute(&paths::post(&entry.slug));
             ItemBuilder::default()
                 .title(Some(entry.title.clone()))
                 .link(Some(url.clone()))
@@ -85,7 +104,7 @@ pub fn rss(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> 
                         .map(|c| {
                             CategoryBuilder::default()
                                 .name(c.name.clone())
-                                .domain(Some(site.absolute(&c.path())))
+                                .domain(Some(site.absolute(&paths::category(c))))
                                 .build()
                         })
                         .collect::<Vec<_>>(),
@@ -101,7 +120,7 @@ pub fn rss(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> 
     let mut self_link = Link::default();
     self_link.set_href(site.absolute(info.feed_path));
     self_link.set_rel("self");
-    self_link.set_mime_type(Some("application/rss+xml".to_owned()));
+    self_link.set_mime_type(Some(FeedFormat::Rss.media_type().essence_str().to_owned()));
     ChannelBuilder::default()
         .title(info.title.clone())
         .link(site.absolute(info.page_path))
@@ -120,7 +139,7 @@ pub fn rss(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> 
 }
 
 /// Writes an Atom 1.0 document of `entries` (newest first).
-pub fn atom(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> String {
+fn atom(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> String {
     use atom_syndication::{
         CategoryBuilder as AtomCategory, EntryBuilder, FeedBuilder, FixedDateTime,
         GeneratorBuilder, LinkBuilder, PersonBuilder, Text,
@@ -138,7 +157,7 @@ pub fn atom(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) ->
     let items = entries
         .iter()
         .map(|entry| {
-            let url = site.absolute(&post_path(entry.slug.as_str()));
+            let url = site.absolute(&paths::post(&entry.slug));
             EntryBuilder::default()
                 .title(entry.title.as_str())
                 .id(url.clone())
@@ -160,7 +179,7 @@ pub fn atom(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) ->
                             AtomCategory::default()
                                 .term(c.slug.to_string())
                                 .label(Some(c.name.clone()))
-                                .scheme(Some(site.absolute("/category/")))
+                                .scheme(Some(site.absolute(paths::CATEGORY_SCHEME)))
                                 .build()
                         })
                         .collect::<Vec<_>>(),
@@ -197,7 +216,7 @@ pub fn atom(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) ->
             link(
                 site.absolute(info.feed_path),
                 "self",
-                Some("application/atom+xml"),
+                Some(FeedFormat::Atom.media_type().essence_str()),
             ),
         ])
         .generator(Some(
@@ -260,7 +279,7 @@ pub mod json {
 }
 
 /// Writes a JSON Feed 1.1 document of `entries` (newest first).
-pub fn json_feed(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> String {
+fn json_feed(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> String {
     let feed = json::Feed {
         version: "https://jsonfeed.org/version/1.1",
         title: info.title.clone(),
@@ -271,7 +290,7 @@ pub fn json_feed(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry
         items: entries
             .iter()
             .map(|entry| {
-                let url = site.absolute(&post_path(entry.slug.as_str()));
+                let url = site.absolute(&paths::post(&entry.slug));
                 json::Item {
                     id: url.clone(),
                     url: url.clone(),
@@ -304,6 +323,25 @@ mod tests {
         assert_eq!(
             absolute,
             r##"<p><a href="https://blog.example.com/posts/other">a</a> <a href="https://blog.example.com/posts/this#top">b</a> <img src="https://blog.example.com/posts/pic.png" alt="x"> <a href="https://x.example/">c</a> <a href="//cdn.example/x">d</a> <a title="/not-a-url">e</a></p>"##
+        );
+    }
+
+    #[test]
+    fn text_that_looks_like_an_attribute_is_not_rewritten() {
+        let site = SiteConfig::new("https://blog.example.com").unwrap();
+        let html = crate::content::markdown::render(
+            "Write `<a href=\"/x\">` or `src=\"#y\"`, then [link](/z).",
+        )
+        .body_html;
+        let absolute = absolute_content(&site, "https://blog.example.com/posts/this", &html);
+        assert!(
+            absolute.contains(r#"<code>&lt;a href="/x"&gt;</code>"#),
+            "{absolute}"
+        );
+        assert!(absolute.contains(r##"<code>src="#y"</code>"##), "{absolute}");
+        assert!(
+            absolute.contains(r#"<a href="https://blog.example.com/z""#),
+            "{absolute}"
         );
     }
 }

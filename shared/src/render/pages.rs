@@ -4,7 +4,8 @@ use askama::Template;
 
 use crate::config::SiteConfig;
 use crate::dates;
-use crate::model::{Category, Listing, ListingEntry, Post, Slug};
+use crate::model::{Category, FeedFormat, Listing, ListingEntry, Post, TocEntry};
+use crate::paths;
 
 /// What every page shares: the site's name, the page's title and the feed it links to.
 #[derive(Debug, Clone)]
@@ -52,14 +53,14 @@ impl Layout {
         Self {
             site_title: site.title.clone(),
             page_title,
-            feed_url: feed_path(feeds_of, FeedFormat::Rss),
+            feed_url: paths::feed(feeds_of, FeedFormat::Rss),
             feeds: FeedFormat::ALL
                 .iter()
                 .map(|&format| FeedLink {
                     name: format.name(),
-                    media_type: format.media_type(),
+                    media_type: format.media_type().essence_str(),
                     title: format!("{feed_subject} ({})", format.name()),
-                    href: feed_path(feeds_of, format),
+                    href: paths::feed(feeds_of, format),
                 })
                 .collect(),
             canonical_url: canonical_path.map(|p| site.absolute(p)),
@@ -99,63 +100,6 @@ fn blog_posting(site: &SiteConfig, post: &Post, url: &str) -> String {
         .replace('&', "\\u0026")
 }
 
-/// The path of a post's page.
-pub fn post_path(slug: &str) -> String {
-    format!("/posts/{slug}")
-}
-
-/// The syndication formats every listing is offered in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FeedFormat {
-    /// RSS 2.0, `feed.xml`.
-    Rss,
-    /// Atom 1.0, `atom.xml`.
-    Atom,
-    /// JSON Feed 1.1, `feed.json`.
-    Json,
-}
-
-impl FeedFormat {
-    /// Every format, RSS first (the one the RSS icon links).
-    pub const ALL: [Self; 3] = [Self::Rss, Self::Atom, Self::Json];
-
-    /// The feed's file name under its listing's path.
-    pub fn file(self) -> &'static str {
-        match self {
-            Self::Rss => "feed.xml",
-            Self::Atom => "atom.xml",
-            Self::Json => "feed.json",
-        }
-    }
-
-    /// Its media type, for `Content-Type` and autodiscovery.
-    pub fn media_type(self) -> &'static str {
-        match self {
-            Self::Rss => "application/rss+xml",
-            Self::Atom => "application/atom+xml",
-            Self::Json => "application/feed+json",
-        }
-    }
-
-    /// Its name, for readers.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Rss => "RSS",
-            Self::Atom => "Atom",
-            Self::Json => "JSON Feed",
-        }
-    }
-}
-
-/// The path of a listing's feed: `/feed.xml` for the whole blog, `/category/{slug}/feed.xml`,
-/// `/author/{slug}/atom.xml`…
-pub fn feed_path(listing: &Listing, format: FeedFormat) -> String {
-    match listing {
-        Listing::All => format!("/{}", format.file()),
-        other => format!("{}/{}", other.path(), format.file()),
-    }
-}
-
 /// A link to an author's page.
 #[derive(Debug, Clone)]
 pub struct AuthorLink {
@@ -171,9 +115,7 @@ pub fn author_links(authors: &[String]) -> Vec<AuthorLink> {
         .iter()
         .map(|name| AuthorLink {
             name: name.clone(),
-            url: Slug::from_text(name)
-                .ok()
-                .map(|slug| Listing::Author(slug).path()),
+            url: paths::author(name),
         })
         .collect()
 }
@@ -212,7 +154,7 @@ impl From<&ListingEntry> for Row {
     fn from(entry: &ListingEntry) -> Self {
         Self {
             title: entry.title.clone(),
-            url: post_path(entry.slug.as_str()),
+            url: paths::post(&entry.slug),
             date: dates::long_date(entry.published),
             datetime: dates::rfc3339(entry.published),
             authors: author_links(&entry.authors),
@@ -250,7 +192,7 @@ impl From<&Category> for CategoryLink {
     fn from(category: &Category) -> Self {
         Self {
             name: category.name.clone(),
-            url: category.path(),
+            url: paths::category(category),
         }
     }
 }
@@ -278,7 +220,7 @@ pub struct PostView {
     /// "5 min read".
     pub reading_minutes: u32,
     /// The sections of a long post, to jump to (empty for a short one).
-    pub toc: Vec<crate::markdown::TocEntry>,
+    pub toc: Vec<TocEntry>,
 }
 
 /// A post with at least this many sections gets a table of contents.
@@ -287,7 +229,7 @@ pub const TOC_MIN_SECTIONS: usize = 4;
 impl PostView {
     /// The page of `post`.
     pub fn new(site: &SiteConfig, post: &Post) -> Self {
-        let path = post_path(post.slug.as_str());
+        let path = paths::post(&post.slug);
         let mut layout = Layout::new(site, Some(&post.title), &Listing::All, Some(&path));
         layout.description = post.description.clone();
         layout.preview_type = "article";

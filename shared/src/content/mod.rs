@@ -1,14 +1,26 @@
-//! From a Markdown source file to a [`Post`]: front matter validated, body rendered, excerpt
-//! taken. This runs once, when a post is published; reads never render.
+//! The write path's content: a Markdown file becomes a [`Post`], once, when it is published;
+//! reads never render.
+//!
+//! - [`frontmatter`]: cut the file at `---`/`+++` and read the YAML or TOML into one shape.
+//! - [`names`]: what the file's name and the old site's permalinks tell (Jekyll, Hugo, Zola).
+//! - [`markdown`]: the body to HTML (pulldown-cmark), with [`highlight`]ed code, an outline and
+//!   the excerpt; everything through [`sanitize`], because raw HTML in Markdown is an XSS vector.
+//! - this module: validate the fields, apply the limits of [`crate::model`], build the post.
+
+pub mod frontmatter;
+pub mod highlight;
+pub mod markdown;
+pub mod names;
+pub mod sanitize;
 
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 use xxhash_rust::xxh3::xxh3_128;
 
-use crate::frontmatter::{self, FrontMatter, FrontMatterError, OneOrMany};
-use crate::markdown;
-use crate::model::{Category, Post, Slug, SlugError};
-use crate::store::{MAX_AUTHORS, MAX_CATEGORIES, MAX_REDIRECTS};
+use crate::model::{
+    Category, MAX_AUTHORS, MAX_CATEGORIES, MAX_REDIRECTS, MAX_TITLE_CHARS, Post, Slug, SlugError,
+};
+use frontmatter::{FrontMatter, FrontMatterError, OneOrMany};
 
 /// Why a source file is not a post. Each names the field or the rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -69,11 +81,6 @@ pub enum PostError {
     },
 }
 
-/// The longest title accepted, in characters.
-pub const MAX_TITLE_CHARS: usize = 300;
-/// The longest old path accepted, in bytes.
-pub const MAX_PATH_LEN: usize = 300;
-
 /// Where a source file came from, when that tells what its front matter does not.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Origin<'a> {
@@ -105,9 +112,8 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
     let file_name = origin.file_name;
     let document = frontmatter::split(source)?;
     let meta = frontmatter::parse(&document)?;
-    let stem = file_name.map(file_stem);
-    let (file_date, file_slug) = match stem {
-        Some(stem) => split_jekyll_name(stem),
+    let (file_date, file_slug) = match file_name.map(names::file_stem) {
+        Some(stem) => names::split_jekyll_name(stem),
         None => (None, None),
     };
 
@@ -157,7 +163,7 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
         );
     }
     limit("categories", categories.len(), MAX_CATEGORIES, "entries")?;
-    let aliases = aliases(&meta, origin, published, &slug)?;
+    let aliases = names::old_paths(&meta, origin, published, &slug)?;
     limit("aliases", aliases.len(), MAX_REDIRECTS, "entries")?;
     let tags = tags(&meta);
     let authors = authors(&meta);
@@ -203,24 +209,6 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
 /// The hash that tells an identical upload from a changed one.
 pub fn content_hash(source: &str) -> String {
     format!("{:032x}", xxh3_128(source.as_bytes()))
-}
-
-fn file_stem(name: &str) -> &str {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    base.rsplit_once('.').map_or(base, |(stem, _)| stem)
-}
-
-/// `2018-09-19-my-post` → (2018-09-19, `my-post`); a plain `my-post` gives only the slug.
-fn split_jekyll_name(stem: &str) -> (Option<Date>, Option<&str>) {
-    let format = format_description!("[year]-[month]-[day]");
-    // Byte 10 being an ASCII '-' makes 10 and 11 character boundaries.
-    if stem.len() > 11
-        && stem.as_bytes()[10] == b'-'
-        && let Ok(date) = Date::parse(&stem[..10], format)
-    {
-        return (Some(date), Some(&stem[11..]));
-    }
-    (None, Some(stem))
 }
 
 /// Reads the date forms real blogs hold: RFC 3339, `2018-09-19 10:00:00 +0200` (Jekyll),
@@ -290,95 +278,6 @@ fn limit(
     } else {
         Ok(())
     }
-}
-
-/// The old paths that redirect to this post: `aliases`, and for a Jekyll import its permalink.
-fn aliases(
-    meta: &FrontMatter,
-    origin: &Origin<'_>,
-    published: OffsetDateTime,
-    slug: &Slug,
-) -> Result<Vec<String>, PostError> {
-    let mut paths = Vec::new();
-    for alias in meta.aliases.iter().flatten() {
-        paths.push(check_path("aliases", alias)?);
-    }
-    if origin.jekyll {
-        let permalink = match &meta.permalink {
-            Some(pattern) => expand_permalink(pattern, published, slug, meta),
-            None => format!(
-                "/{:04}/{:02}/{:02}/{slug}.html",
-                published.year(),
-                u8::from(published.month()),
-                published.day()
-            ),
-        };
-        paths.push(check_path("permalink", &permalink)?);
-    }
-    paths.sort();
-    paths.dedup();
-    Ok(paths)
-}
-
-/// Jekyll's permalink placeholders, as its docs define them for posts.
-fn expand_permalink(
-    pattern: &str,
-    published: OffsetDateTime,
-    slug: &Slug,
-    meta: &FrontMatter,
-) -> String {
-    let categories = meta
-        .categories
-        .clone()
-        .map(OneOrMany::into_vec)
-        .or_else(|| meta.category.clone().map(|c| vec![c]))
-        .unwrap_or_default()
-        .iter()
-        .map(slug::slugify)
-        .collect::<Vec<_>>()
-        .join("/");
-    let expanded = pattern
-        .replace(":categories", &categories)
-        .replace(":year", &format!("{:04}", published.year()))
-        .replace(":i_month", &u8::from(published.month()).to_string())
-        .replace(":month", &format!("{:02}", u8::from(published.month())))
-        .replace(":i_day", &published.day().to_string())
-        .replace(":day", &format!("{:02}", published.day()))
-        .replace(":title", slug.as_str())
-        .replace(":slug", slug.as_str())
-        .replace(":output_ext", ".html");
-    // An empty `:categories` leaves a doubled slash, which Jekyll collapses too.
-    let mut path = String::with_capacity(expanded.len());
-    for c in expanded.chars() {
-        if !(c == '/' && path.ends_with('/')) {
-            path.push(c);
-        }
-    }
-    if path.starts_with('/') {
-        path
-    } else {
-        format!("/{path}")
-    }
-}
-
-/// An old path must be a plain absolute path: it becomes a store key and a `Location`.
-fn check_path(field: &'static str, path: &str) -> Result<String, PostError> {
-    let bad = || PostError::BadPath {
-        field,
-        value: path.to_owned(),
-    };
-    let path = path.trim();
-    if !path.starts_with('/')
-        || path == "/"
-        || path.starts_with("//")
-        || path.len() > MAX_PATH_LEN
-        || path
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '\\'))
-    {
-        return Err(bad());
-    }
-    Ok(path.to_owned())
 }
 
 fn authors(meta: &FrontMatter) -> Vec<String> {

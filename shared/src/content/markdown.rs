@@ -1,13 +1,14 @@
-//! Markdown to safe HTML: pulldown-cmark with the extensions engineering posts use, heading ids
-//! for anchors, then ammonia, because raw HTML in Markdown is an XSS vector.
+//! Markdown to safe HTML: pulldown-cmark with the extensions engineering posts use, code
+//! highlighted ([`super::highlight`]), heading ids for anchors and a table of contents, the
+//! excerpt and the reading time; then [`super::sanitize`].
 
 use std::collections::HashSet;
-use std::sync::LazyLock;
 
-use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
-use syntect::html::{ClassStyle, ClassedHTMLGenerator};
-use syntect::parsing::SyntaxSet;
-use syntect::util::LinesWithEndings;
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+
+use super::highlight::highlight_code;
+use super::sanitize::sanitize;
+use crate::model::TocEntry;
 
 /// The marker an author puts after the teaser paragraphs.
 pub const MORE_MARKER: &str = "<!-- more -->";
@@ -154,69 +155,6 @@ fn root_relative(event: Event<'_>) -> Event<'_> {
     }
 }
 
-static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_newlines);
-
-/// Replaces each fenced code block in a language syntect knows with highlighted HTML: spans
-/// with `hl-` classes (coloured by the stylesheet), so a read only sends what ingest made.
-/// Other code blocks are left as they are.
-fn highlight_code(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
-    let mut out = Vec::with_capacity(events.len());
-    let mut events = events.into_iter();
-    while let Some(event) = events.next() {
-        let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(language))) = &event else {
-            out.push(event);
-            continue;
-        };
-        let token = language
-            .split([' ', ','])
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        let mut code = String::new();
-        let mut inner = Vec::new();
-        for next in events.by_ref() {
-            if matches!(next, Event::End(TagEnd::CodeBlock)) {
-                break;
-            }
-            if let Event::Text(text) = &next {
-                code.push_str(text);
-            }
-            inner.push(next);
-        }
-        match SYNTAXES
-            .find_syntax_by_token(&token)
-            .and_then(|syntax| highlighted(syntax, &code))
-        {
-            Some(html) => {
-                let class = html_escape(&token);
-                out.push(Event::Html(CowStr::from(format!(
-                    "<pre><code class=\"language-{class}\">{html}</code></pre>\n"
-                ))));
-            }
-            None => {
-                out.push(event);
-                out.extend(inner);
-                out.push(Event::End(TagEnd::CodeBlock));
-            }
-        }
-    }
-    out
-}
-
-fn highlighted(syntax: &syntect::parsing::SyntaxReference, code: &str) -> Option<String> {
-    let mut generator = ClassedHTMLGenerator::new_with_class_style(
-        syntax,
-        &SYNTAXES,
-        ClassStyle::SpacedPrefixed { prefix: "hl-" },
-    );
-    for line in LinesWithEndings::from(code) {
-        generator
-            .parse_html_for_line_which_includes_newline(line)
-            .ok()?;
-    }
-    Some(generator.finalize())
-}
-
 /// A task list's box as a character, not a form control: allowing `<input>` through the
 /// sanitiser would let raw HTML put text fields and buttons on the page.
 fn task_box(event: Event<'_>) -> Event<'_> {
@@ -266,17 +204,6 @@ fn first_paragraph(markdown: &str) -> (String, String) {
     (sanitize(&html), text)
 }
 
-/// A heading of a post, for its table of contents.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct TocEntry {
-    /// 1 to 6.
-    pub level: u8,
-    /// The heading's id, the target of `#id`.
-    pub id: String,
-    /// Its text.
-    pub title: String,
-}
-
 /// Gives each heading an id (its own `{#id}`, else one made from its text, unique in the post)
 /// and a `#` link to itself, so sections can be linked to; returns the headings in order.
 fn outline(mut events: Vec<Event<'_>>) -> (Vec<Event<'_>>, Vec<TocEntry>) {
@@ -320,10 +247,9 @@ fn outline(mut events: Vec<Event<'_>>) -> (Vec<Event<'_>>, Vec<TocEntry>) {
                 *slot = Some(CowStr::from(id.clone()));
             }
             // The id went through slugify or is the author's `{#id}`; both are escaped here.
-            let anchor = format!(
-                " <a class=\"anchor\" href=\"#{}\" aria-label=\"Link to this section\">#</a>",
-                html_escape(&id)
-            );
+            let mut anchor = String::from(" <a class=\"anchor\" href=\"#");
+            escape(&mut anchor, &id);
+            anchor.push_str("\" aria-label=\"Link to this section\">#</a>");
             events.insert(end, Event::InlineHtml(CowStr::from(anchor)));
             toc.push(TocEntry { level, id, title });
             i = end + 1;
@@ -333,11 +259,10 @@ fn outline(mut events: Vec<Event<'_>>) -> (Vec<Event<'_>>, Vec<TocEntry>) {
     (events, toc)
 }
 
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+/// Appends `text` to `html`, escaped for an attribute or text.
+pub(super) fn escape(html: &mut String, text: &str) {
+    // Writing to a String cannot fail.
+    let _ = pulldown_cmark_escape::escape_html(html, text);
 }
 
 /// Minutes a reader takes over `markdown`, at 230 words a minute; at least one.
@@ -349,73 +274,6 @@ fn reading_minutes(markdown: &str) -> u32 {
         }
     }
     u32::try_from(words.div_ceil(230).max(1)).unwrap_or(u32::MAX)
-}
-
-static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
-    let mut builder = ammonia::Builder::default();
-    builder
-        .add_tag_attributes("span", ["class"])
-        .add_tag_attributes("a", ["class", "aria-label"])
-        .add_tag_attributes("code", ["class"])
-        .add_tag_attributes("div", ["class", "id"])
-        .add_tag_attributes("sup", ["class"])
-        .add_tag_attributes("th", ["style"])
-        .add_tag_attributes("td", ["style"])
-        .add_tag_attributes("ol", ["start"]);
-    for heading in ["h1", "h2", "h3", "h4", "h5", "h6"] {
-        builder.add_tag_attributes(heading, ["id"]);
-    }
-    builder.attribute_filter(|element, attribute, value| {
-        let keep = match (element, attribute) {
-            ("span", "class") => {
-                value == "task" || value == "task done" || is_highlight_class(value)
-            }
-            ("a", "class") => value == "anchor",
-            // Code languages only: a class could otherwise restyle the page.
-            ("code", "class") => is_language_class(value),
-            ("div", "class") => value == "footnote-definition",
-            ("sup", "class") => {
-                value == "footnote-definition-label" || value == "footnote-reference"
-            }
-            // Table alignment only: no other inline style survives.
-            ("th" | "td", "style") => {
-                matches!(
-                    value,
-                    "text-align: left" | "text-align: center" | "text-align: right"
-                )
-            }
-            _ => true,
-        };
-        keep.then(|| value.into())
-    });
-    builder
-});
-
-/// The classes syntax highlighting puts on spans: `hl-` and a scope name part, nothing else.
-fn is_highlight_class(value: &str) -> bool {
-    value.split_whitespace().all(|class| {
-        class.strip_prefix("hl-").is_some_and(|rest| {
-            !rest.is_empty()
-                && rest
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'+'))
-        })
-    }) && !value.trim().is_empty()
-}
-
-fn is_language_class(value: &str) -> bool {
-    value.strip_prefix("language-").is_some_and(|lang| {
-        !lang.is_empty()
-            && lang.len() <= 40
-            && lang
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'#' | b'_' | b'.'))
-    })
-}
-
-/// Removes everything that could run script or restyle the page from `html`.
-pub fn sanitize(html: &str) -> String {
-    SANITIZER.clean(html).to_string()
 }
 
 #[cfg(test)]

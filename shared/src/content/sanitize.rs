@@ -1,0 +1,72 @@
+//! The sanitiser every rendered HTML fragment goes through (ammonia): no script, no event
+//! handler, no `javascript:` URL, and of classes and styles only those the blog itself writes.
+
+use std::sync::LazyLock;
+
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .add_tag_attributes("span", ["class"])
+        .add_tag_attributes("a", ["class", "aria-label"])
+        .add_tag_attributes("code", ["class"])
+        .add_tag_attributes("div", ["class", "id"])
+        .add_tag_attributes("sup", ["class"])
+        .add_tag_attributes("th", ["style"])
+        .add_tag_attributes("td", ["style"])
+        .add_tag_attributes("ol", ["start"]);
+    for heading in ["h1", "h2", "h3", "h4", "h5", "h6"] {
+        builder.add_tag_attributes(heading, ["id"]);
+    }
+    builder.attribute_filter(|element, attribute, value| {
+        let keep = match (element, attribute) {
+            ("span", "class") => {
+                value == "task" || value == "task done" || is_highlight_class(value)
+            }
+            ("a", "class") => value == "anchor",
+            // Code languages only: a class could otherwise restyle the page.
+            ("code", "class") => is_language_class(value),
+            ("div", "class") => value == "footnote-definition",
+            ("sup", "class") => {
+                value == "footnote-definition-label" || value == "footnote-reference"
+            }
+            // Table alignment only: no other inline style survives.
+            ("th" | "td", "style") => {
+                matches!(
+                    value,
+                    "text-align: left" | "text-align: center" | "text-align: right"
+                )
+            }
+            _ => true,
+        };
+        keep.then(|| value.into())
+    });
+    builder
+});
+
+/// The classes syntax highlighting puts on spans: `hl-` and a scope name part, nothing else.
+pub(super) fn is_highlight_class(value: &str) -> bool {
+    value.split_whitespace().all(|class| {
+        class.strip_prefix("hl-").is_some_and(|rest| {
+            !rest.is_empty()
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'+'))
+        })
+    }) && !value.trim().is_empty()
+}
+
+fn is_language_class(value: &str) -> bool {
+    value.strip_prefix("language-").is_some_and(|lang| {
+        !lang.is_empty()
+            && lang.len() <= 40
+            && lang
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'#' | b'_' | b'.'))
+    })
+}
+
+/// Removes everything that could run script or restyle the page from `html`.
+pub fn sanitize(html: &str) -> String {
+    SANITIZER.clean(html).to_string()
+}
+

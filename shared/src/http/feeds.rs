@@ -1,0 +1,136 @@
+//! Feeds and crawler files: a listing's feed in each format, `/feed` in the format the reader
+//! asks for, the sitemap and `robots.txt`. A feed is one store read, like its listing's page.
+
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use time::OffsetDateTime;
+
+use super::Ctx;
+use super::pages::read_page;
+use super::respond::{Representation, WebError};
+use crate::model::{FeedFormat, Listing, PageRequest, SITEMAP_POSTS, Slug};
+use crate::paths;
+use crate::render::feeds::{self, FeedInfo};
+use crate::render::sitemap;
+use crate::store;
+
+/// A category's or an author's feed; a path that is no slug cannot be one (404).
+pub(super) async fn listing_feed(
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    to_listing: fn(Slug) -> Listing,
+    format: FeedFormat,
+) -> Result<Representation, WebError> {
+    let slug = Slug::parse(&slug).map_err(|_| WebError::NotFound)?;
+    feed(ctx, to_listing(slug), format).await
+}
+
+/// The newest posts of `listing`, as a feed in `format`.
+pub(super) async fn feed(
+    ctx: Ctx,
+    listing: Listing,
+    format: FeedFormat,
+) -> Result<Representation, WebError> {
+    let page = read_page(&ctx, &listing, &PageRequest::First).await?;
+    let title = match (&listing, page.entries.first()) {
+        (Listing::All, _) => ctx.site.title.clone(),
+        (_, Some(entry)) => format!(
+            "{}: {}",
+            ctx.site.title,
+            listing.name_in(entry).ok_or(WebError::NotFound)?
+        ),
+        (_, None) => return Err(WebError::NotFound),
+    };
+    let page_path = paths::listing(&listing);
+    let feed_path = paths::feed(&listing, format);
+    let info = FeedInfo {
+        title,
+        page_path: &page_path,
+        feed_path: &feed_path,
+    };
+    let text = feeds::document(format, &ctx.site, &info, &page.entries);
+    Ok(Representation::new(format.media_type(), text))
+}
+
+/// `/feed`: the whole blog's feed in the format the client's `Accept` prefers (RSS when it
+/// names none of them). The answer varies on `Accept`, so caches keep one per format.
+pub(super) async fn negotiated(ctx: Ctx, headers: HeaderMap) -> Result<Response, WebError> {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut response = feed(ctx, Listing::All, preferred_format(accept))
+        .await?
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept"));
+    Ok(response)
+}
+
+/// The feed format with the highest `q` in an `Accept` header; RSS wins ties and unknowns.
+fn preferred_format(accept: &str) -> FeedFormat {
+    let mut best = (FeedFormat::Rss, 0.0_f32);
+    for range in accept.split(',') {
+        let Ok(media) = range.trim().parse::<mime::Mime>() else {
+            continue;
+        };
+        let q = media
+            .get_param("q")
+            .and_then(|q| q.as_str().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let Some(format) = FeedFormat::ALL.into_iter().find(|f| {
+            f.media_type().essence_str() == media.essence_str()
+                || (*f == FeedFormat::Json && media.essence_str() == "application/json")
+        }) else {
+            continue;
+        };
+        if q > best.1 {
+            best = (format, q);
+        }
+    }
+    best.0
+}
+
+/// `/sitemap.xml`: the newest posts and their listings.
+pub(super) async fn sitemap(ctx: Ctx) -> Result<Representation, WebError> {
+    let page = store::listing_page(
+        ctx.store.as_ref(),
+        &Listing::All,
+        &PageRequest::First,
+        SITEMAP_POSTS,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(Representation::new(
+        &sitemap::MEDIA_TYPE,
+        sitemap::sitemap(&ctx.site, &page.entries),
+    ))
+}
+
+/// `/robots.txt`.
+pub(super) async fn robots(ctx: Ctx) -> Representation {
+    Representation::new(&mime::TEXT_PLAIN_UTF_8, sitemap::robots(&ctx.site))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_feed_format_follows_accept() {
+        assert_eq!(preferred_format(""), FeedFormat::Rss);
+        assert_eq!(preferred_format("text/html, */*"), FeedFormat::Rss);
+        assert_eq!(preferred_format("application/atom+xml"), FeedFormat::Atom);
+        assert_eq!(preferred_format("application/feed+json"), FeedFormat::Json);
+        assert_eq!(
+            preferred_format("application/rss+xml;q=0.5, application/atom+xml;q=0.9"),
+            FeedFormat::Atom
+        );
+        assert_eq!(
+            preferred_format("application/json;q=0.1, application/rss+xml"),
+            FeedFormat::Rss
+        );
+    }
+}

@@ -1,0 +1,185 @@
+//! The authors' write path: `POST /posts`, `PUT /posts/{slug}`, `DELETE /posts/{slug}`.
+//!
+//! Safe for a team: only an authenticated caller writes ([`auth`]: IAM in AWS, a bearer token
+//! locally, and the function fails closed); every update is conditional on the version the
+//! author last saw (`If-Match`), so no edit is lost to a race; bad input is refused before
+//! anything is written ([`upload`]), with an `application/problem+json` naming the field or
+//! the limit ([`problem`]); and sending the same content again writes nothing.
+
+mod auth;
+mod problem;
+mod upload;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{post, put};
+use axum::{Extension, Router};
+use serde::Serialize;
+
+pub use auth::IngestAuth;
+pub use upload::{DEFAULT_CATEGORY_HEADER, IMPORT_FORMAT_HEADER};
+
+use super::respond::NO_STORE;
+use super::{AppState, Ctx};
+use crate::model::{MAX_UPLOAD_BYTES, Slug};
+use crate::paths;
+use crate::store::{PublishOutcome, WriteError, WriteOutcome};
+use auth::Author;
+use problem::{Problem, version_etag};
+use upload::read_upload;
+
+/// The ingest routes, to mount alone (the `ingest` function) or beside the read routes
+/// (`blog serve`).
+pub(super) fn routes(auth: IngestAuth) -> Router<AppState> {
+    // Authentication wraps the write methods only: another method on these paths (a GET of
+    // `/posts/{slug}` is a reader's) is not the ingest function's to refuse.
+    let authenticated = middleware::from_fn_with_state(auth, auth::authenticate);
+    Router::new()
+        .route(
+            paths::POSTS,
+            post(create).route_layer(authenticated.clone()),
+        )
+        .route(
+            paths::POST_ROUTE,
+            put(replace).delete(remove).route_layer(authenticated),
+        )
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+}
+
+/// What the client gets back after a write: the post's slug, URL and version.
+#[derive(Debug, Serialize)]
+struct Written {
+    #[serde(skip)]
+    status: StatusCode,
+    slug: String,
+    url: String,
+    version: u64,
+}
+
+impl Written {
+    fn new(ctx: &Ctx, status: StatusCode, slug: &Slug, version: u64) -> Self {
+        Self {
+            status,
+            slug: slug.to_string(),
+            url: ctx.site.absolute(&paths::post(slug)),
+            version,
+        }
+    }
+}
+
+impl IntoResponse for Written {
+    fn into_response(self) -> Response {
+        let json = serde_json::to_string(&self).unwrap_or_default();
+        let mut response = (
+            self.status,
+            [(header::CONTENT_TYPE, mime::APPLICATION_JSON.as_ref())],
+            json,
+        )
+            .into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, NO_STORE);
+        if let Ok(etag) = HeaderValue::from_str(&version_etag(self.version)) {
+            headers.insert(header::ETAG, etag);
+        }
+        if self.status == StatusCode::CREATED
+            && let Ok(location) = HeaderValue::from_str(&self.url)
+        {
+            headers.insert(header::LOCATION, location);
+        }
+        response
+    }
+}
+
+/// The version `If-Match` names: required for updates and deletes.
+fn expected_version(headers: &HeaderMap) -> Result<u64, Problem> {
+    let value = headers.get(header::IF_MATCH).ok_or_else(|| {
+        Problem::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "send `If-Match` with the post's current ETag (from its last upload), so that no one else's edit is overwritten",
+        )
+    })?;
+    let stale = || {
+        Problem::new(
+            StatusCode::PRECONDITION_FAILED,
+            "`If-Match` names no version of this post",
+        )
+    };
+    let value = value.to_str().map_err(|_| stale())?.trim();
+    value
+        .strip_prefix("\"v")
+        .and_then(|v| v.strip_suffix('"'))
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(stale)
+}
+
+/// The slug in a write's URL; one that is no slug names no post.
+fn url_slug(slug: &str) -> Result<Slug, Problem> {
+    Slug::parse(slug).map_err(|e| Problem::new(StatusCode::NOT_FOUND, e.to_string()))
+}
+
+async fn create(
+    ctx: Ctx,
+    Extension(author): Extension<Author>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Written, Problem> {
+    let post = read_upload(&headers, body, None)?;
+    let outcome = ctx.store.publish(&post).await.map_err(|error| match error {
+        WriteError::SlugTaken { version } => Problem::slug_taken_on_create(&post.slug, version),
+        other => Problem::write(&post.slug, other),
+    })?;
+    Ok(match outcome {
+        PublishOutcome::Created { version } => {
+            tracing::info!(author = %author.0, slug = %post.slug, version, "post created");
+            Written::new(&ctx, StatusCode::CREATED, &post.slug, version)
+        }
+        PublishOutcome::Unchanged { version } => {
+            Written::new(&ctx, StatusCode::OK, &post.slug, version)
+        }
+    })
+}
+
+async fn replace(
+    ctx: Ctx,
+    Extension(author): Extension<Author>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Written, Problem> {
+    let slug = url_slug(&slug)?;
+    let expected = expected_version(&headers)?;
+    let post = read_upload(&headers, body, Some(&slug))?;
+    let outcome = ctx
+        .store
+        .replace(&slug, &post, expected)
+        .await
+        .map_err(|error| Problem::write(&slug, error))?;
+    let version = match outcome {
+        WriteOutcome::Written { version } => {
+            tracing::info!(author = %author.0, slug = %post.slug, version, "post updated");
+            version
+        }
+        WriteOutcome::Unchanged { version } => version,
+    };
+    Ok(Written::new(&ctx, StatusCode::OK, &post.slug, version))
+}
+
+async fn remove(
+    ctx: Ctx,
+    Extension(author): Extension<Author>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, Problem> {
+    let slug = url_slug(&slug)?;
+    let expected = expected_version(&headers)?;
+    ctx.store
+        .delete(&slug, expected)
+        .await
+        .map_err(|error| Problem::write(&slug, error))?;
+    tracing::info!(author = %author.0, slug = %slug, "post deleted");
+    Ok(StatusCode::NO_CONTENT)
+}

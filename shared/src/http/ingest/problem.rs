@@ -1,0 +1,192 @@
+//! What an author is told when a write is refused: an `application/problem+json` document
+//! (RFC 9457) naming the field or the limit, with the status decided here for every refusal.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::super::respond::{NO_STORE, RETRY_AFTER};
+use crate::content::PostError;
+use crate::content::frontmatter::FrontMatterError;
+use crate::model::Slug;
+use crate::report::report;
+use crate::store::{StoreError, WriteError};
+
+/// A problem; boxed, so that `Result<_, Problem>` stays small.
+#[derive(Debug)]
+pub(super) struct Problem(Box<ProblemDocument>);
+
+#[derive(Debug, Serialize)]
+struct ProblemDocument {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: &'static str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    limit: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    current_version: Option<u64>,
+    /// The post concerned, where the client may not know it (a 409 on create).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    slug: Option<String>,
+}
+
+impl Problem {
+    pub(super) fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+        Self(Box::new(ProblemDocument {
+            kind: "about:blank",
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: detail.into(),
+            field: None,
+            limit: None,
+            current_version: None,
+            slug: None,
+        }))
+    }
+
+    pub(super) fn field(mut self, field: &str) -> Self {
+        self.0.field = Some(field.to_owned());
+        self
+    }
+
+    pub(super) fn limit(mut self, limit: usize) -> Self {
+        self.0.limit = Some(limit);
+        self
+    }
+
+    fn slug(mut self, slug: &Slug) -> Self {
+        self.0.slug = Some(slug.to_string());
+        self
+    }
+
+    fn current(mut self, version: u64) -> Self {
+        self.0.current_version = Some(version);
+        self
+    }
+
+    /// The HTTP status.
+    pub(super) fn status(&self) -> u16 {
+        self.0.status
+    }
+
+    /// A create onto a slug another post holds.
+    pub(super) fn slug_taken_on_create(slug: &Slug, version: u64) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            format!(
+                "a post with slug `{slug}` exists with other content; update it with PUT and If-Match"
+            ),
+        )
+        .field("slug")
+        .slug(slug)
+        .current(version)
+    }
+
+    /// A write to the post at `slug` that was refused or failed.
+    pub(super) fn write(slug: &Slug, error: WriteError) -> Self {
+        match error {
+            WriteError::NotFound => {
+                Self::new(StatusCode::NOT_FOUND, format!("there is no post `{slug}`"))
+            }
+            WriteError::Stale { current } => Self::new(
+                StatusCode::PRECONDITION_FAILED,
+                format!(
+                    "post `{slug}` changed since that version (it is at version {current} now); fetch it, merge, and retry"
+                ),
+            )
+            .current(current),
+            WriteError::SlugTaken { version } => {
+                Self::new(StatusCode::CONFLICT, "the new slug belongs to another post")
+                    .field("slug")
+                    .current(version)
+            }
+            WriteError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let etag = self.0.current_version.map(version_etag);
+        let body = serde_json::to_string(&self.0).unwrap_or_default();
+        let mut response = (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, NO_STORE);
+        if let Some(etag) = etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
+            headers.insert(header::ETAG, etag);
+        }
+        match status {
+            StatusCode::UNAUTHORIZED => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"blog\""),
+                );
+            }
+            StatusCode::SERVICE_UNAVAILABLE => {
+                headers.insert(header::RETRY_AFTER, RETRY_AFTER);
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+/// The ETag of a stored version, for `If-Match`.
+pub(super) fn version_etag(version: u64) -> String {
+    format!("\"v{version}\"")
+}
+
+impl From<PostError> for Problem {
+    fn from(error: PostError) -> Self {
+        let field = match &error {
+            PostError::FrontMatter(FrontMatterError::Field { field, .. }) => Some(field.clone()),
+            PostError::MissingTitle | PostError::Empty("title") => Some("title".to_owned()),
+            PostError::MissingDate => Some("date".to_owned()),
+            PostError::BadDate { field, .. }
+            | PostError::BadName { field, .. }
+            | PostError::TooMany { field, .. }
+            | PostError::BadPath { field, .. } => Some((*field).to_owned()),
+            PostError::Empty(field) => Some((*field).to_owned()),
+            PostError::FrontMatter(_) => None,
+        };
+        let limit = match &error {
+            PostError::TooMany { limit, .. } => Some(*limit),
+            _ => None,
+        };
+        let status = match &error {
+            PostError::FrontMatter(_) => StatusCode::BAD_REQUEST,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        let mut problem = Self::new(status, error.to_string());
+        problem.0.field = field;
+        problem.0.limit = limit;
+        problem
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(error: StoreError) -> Self {
+        tracing::error!(error = %report(&error), "ingest store call failed");
+        match error {
+            StoreError::Unavailable(_) => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the store is unavailable; nothing was written, try again shortly",
+            ),
+            StoreError::Failed(..) => Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the post could not be stored; nothing was written",
+            ),
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! The HTTP edge: the one route table, and the routers every Lambda function and `blog serve`
+//! mount from it.
+//!
+//! Each Lambda function mounts only its own routes ([`list_posts`], [`get_post`], [`feed()`],
+//! [`ingest()`]); the local site mounts them all ([`site_with_ingest`]). Routers are built from
+//! an [`AppState`]; each handler sees it as a `Ctx`, the site's configuration as that request
+//! sees it. Handlers live in [`pages`] (listings, posts, old addresses), [`feeds`] (feeds and
+//! crawler files) and [`ingest`] (authors' writes); statuses, validators, caching headers and
+//! error pages are decided in [`respond`], compression here.
+
+mod feeds;
+pub mod ingest;
+mod pages;
+mod respond;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::middleware;
+use axum::routing::get;
+use lambda_http::RequestExt;
+use lambda_http::request::RequestContext;
+
+pub use ingest::IngestAuth;
+pub use respond::CACHE_CONTROL;
+
+use crate::config::SiteConfig;
+use crate::model::{FeedFormat, Listing};
+use crate::paths;
+use crate::store::{Store, StoreConfig};
+use respond::WebError;
+
+/// What the routers are built with: the store, and the site's configuration. Built once per
+/// process.
+#[derive(Clone)]
+pub struct AppState {
+    store: Arc<dyn Store>,
+    site: Arc<SiteConfig>,
+}
+
+impl AppState {
+    /// The state of a site over `store`.
+    pub fn new(store: Arc<dyn Store>, site: SiteConfig) -> Self {
+        Self {
+            store,
+            site: Arc::new(site),
+        }
+    }
+}
+
+/// What a handler works with: the store, and the site as this request sees it.
+pub(crate) struct Ctx {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) site: Arc<SiteConfig>,
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let site = if state.site.origin_from_gateway() {
+            let domain = match parts.extensions.request_context_ref() {
+                Some(RequestContext::ApiGatewayV2(context)) => context.domain_name.clone(),
+                _ => None,
+            };
+            let domain = domain
+                .ok_or_else(|| WebError::NoOrigin("no API Gateway domain in the request".into()))?;
+            let site = state
+                .site
+                .at_gateway_domain(&domain)
+                .map_err(|e| WebError::NoOrigin(e.to_string()))?;
+            Arc::new(site)
+        } else {
+            Arc::clone(&state.site)
+        };
+        Ok(Self {
+            store: Arc::clone(&state.store),
+            site,
+        })
+    }
+}
+
+/// Runs a Lambda function serving `routes`, with the store and site the environment names:
+/// tracing (honouring `AWS_LAMBDA_LOG_LEVEL` and `AWS_LAMBDA_LOG_FORMAT=JSON`), configuration
+/// and the store built once, before the first request.
+pub async fn run_function(
+    routes: impl FnOnce(AppState) -> Router,
+) -> Result<(), lambda_http::Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let site = SiteConfig::from_env()?;
+    let store = StoreConfig::from_env()?.open().await?;
+    lambda_http::run(routes(AppState::new(store, site))).await
+}
+
+/// The `list-posts` function's routes: the home page, category and author pages, and the
+/// categories index.
+pub fn list_posts(state: AppState) -> Router {
+    finish(listing_routes(), pages::not_found, state)
+}
+
+/// The `get-post` function's routes: `/posts/{slug}`, and every other GET (API Gateway's
+/// `$default` route), where old addresses redirect.
+pub fn get_post(state: AppState) -> Router {
+    finish(post_routes(), pages::old_address, state)
+}
+
+/// The `feed` function's routes: every feed, the sitemap and `robots.txt`.
+pub fn feed(state: AppState) -> Router {
+    finish(feed_routes(), pages::not_found, state)
+}
+
+/// The `ingest` function's routes: authors' writes, answered with JSON or problem documents.
+pub fn ingest(state: AppState, auth: IngestAuth) -> Router {
+    ingest::routes(auth).with_state(state)
+}
+
+/// Every read route in one router.
+pub fn site(state: AppState) -> Router {
+    finish(read_routes(), pages::old_address, state)
+}
+
+/// Every route, reads and writes, in one router, as `blog serve` runs them.
+pub fn site_with_ingest(state: AppState, auth: IngestAuth) -> Router {
+    finish(
+        read_routes().merge(ingest::routes(auth)),
+        pages::old_address,
+        state,
+    )
+}
+
+/// The layers every reader's router has, outermost first: compression (gzip or brotli as the client
+/// accepts; Lambda sends a compressed body base64-encoded and API Gateway decodes it), 304 for
+/// a fresh copy, and error pages in the site's frame.
+fn finish<T: 'static>(
+    routes: Router<AppState>,
+    fallback: impl axum::handler::Handler<T, AppState>,
+    state: AppState,
+) -> Router {
+    routes
+        .fallback(fallback)
+        .layer(middleware::map_response_with_state(
+            state.clone(),
+            respond::error_pages,
+        ))
+        .layer(middleware::from_fn(respond::not_modified))
+        .with_state(state)
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .gzip(true)
+                .br(true),
+        )
+}
+
+fn read_routes() -> Router<AppState> {
+    listing_routes().merge(post_routes()).merge(feed_routes())
+}
+
+fn listing_routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::home))
+        .route(
+            paths::CATEGORY_ROUTE,
+            get(|ctx: Ctx, slug: Path<String>, query: pages::Page| {
+                pages::listing(ctx, slug, Listing::Category, query)
+            }),
+        )
+        .route(
+            paths::AUTHOR_ROUTE,
+            get(|ctx: Ctx, slug: Path<String>, query: pages::Page| {
+                pages::listing(ctx, slug, Listing::Author, query)
+            }),
+        )
+        .route(paths::CATEGORIES, get(pages::categories))
+}
+
+fn post_routes() -> Router<AppState> {
+    Router::new().route(paths::POST_ROUTE, get(pages::post))
+}
+
+fn feed_routes() -> Router<AppState> {
+    let crawler_routes = Router::new()
+        .route(paths::SITEMAP, get(feeds::sitemap))
+        .route(paths::ROBOTS, get(feeds::robots))
+        .route(paths::NEGOTIATED_FEED, get(feeds::negotiated));
+    FeedFormat::ALL
+        .into_iter()
+        .fold(crawler_routes, |router, format| {
+            router
+                .route(
+                    &paths::feed(&Listing::All, format),
+                    get(move |ctx: Ctx| feeds::feed(ctx, Listing::All, format)),
+                )
+                .route(
+                    &paths::feed_route(paths::CATEGORY_ROUTE, format),
+                    get(move |ctx: Ctx, slug: Path<String>| {
+                        feeds::listing_feed(ctx, slug, Listing::Category, format)
+                    }),
+                )
+                .route(
+                    &paths::feed_route(paths::AUTHOR_ROUTE, format),
+                    get(move |ctx: Ctx, slug: Path<String>| {
+                        feeds::listing_feed(ctx, slug, Listing::Author, format)
+                    }),
+                )
+        })
+}

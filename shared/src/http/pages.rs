@@ -1,0 +1,171 @@
+//! The readers' pages: listings (the home page, a category's, an author's, the categories
+//! index), a post, and the old addresses that redirect to posts. Each reads the store once
+//! (a miss on a post costs one more read, to find whether it moved).
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query};
+use axum::http::{Method, Uri};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use super::Ctx;
+use super::respond::{Representation, WebError};
+use crate::model::{Cursor, Listing, ListingPage, MAX_PATH_LEN, PageRequest, Slug};
+use crate::paths;
+use crate::render::pages::{
+    CategoriesView, CategorySummary, Layout, ListingView, PostView, Row,
+};
+use crate::store;
+
+/// The query string of a listing page, as the handler receives it.
+pub(super) type Page = Result<Query<PageQuery>, QueryRejection>;
+
+/// The query string of a listing page.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct PageQuery {
+    after: Option<String>,
+    before: Option<String>,
+}
+
+impl PageQuery {
+    fn request(&self) -> Result<PageRequest, WebError> {
+        match (&self.after, &self.before) {
+            (None, None) => Ok(PageRequest::First),
+            (Some(after), None) => Ok(PageRequest::After(Cursor::decode(after)?)),
+            (None, Some(before)) => Ok(PageRequest::Before(Cursor::decode(before)?)),
+            (Some(_), Some(_)) => Err(WebError::TwoCursors),
+        }
+    }
+}
+
+/// `/`: the newest posts of every category.
+pub(super) async fn home(ctx: Ctx, query: Page) -> Result<Representation, WebError> {
+    listing_page(&ctx, Listing::All, query).await
+}
+
+/// A category's or an author's page; a path that is no slug cannot be one (404).
+pub(super) async fn listing(
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    to_listing: fn(Slug) -> Listing,
+    query: Page,
+) -> Result<Representation, WebError> {
+    let slug = Slug::parse(&slug).map_err(|_| WebError::NotFound)?;
+    listing_page(&ctx, to_listing(slug), query).await
+}
+
+/// `/categories`: every category with posts, by name.
+pub(super) async fn categories(ctx: Ctx) -> Result<Representation, WebError> {
+    let mut listed: Vec<CategorySummary> = ctx
+        .store
+        .categories()
+        .await?
+        .into_iter()
+        .filter(|c| c.posts > 0)
+        .map(|c| CategorySummary {
+            url: paths::category(&c.category),
+            name: c.category.name,
+            posts: c.posts,
+        })
+        .collect();
+    listed.sort_by_key(|c| c.name.to_lowercase());
+    Representation::html(&CategoriesView {
+        layout: Layout::new(
+            &ctx.site,
+            Some("Categories"),
+            &Listing::All,
+            Some(paths::CATEGORIES),
+        ),
+        categories: listed,
+    })
+}
+
+async fn listing_page(
+    ctx: &Ctx,
+    listing: Listing,
+    query: Page,
+) -> Result<Representation, WebError> {
+    let request = query?.request()?;
+    let page = read_page(ctx, &listing, &request).await?;
+    // A category or an author exists while they have a visible post; the name comes with it.
+    let name = match (&listing, page.entries.first()) {
+        (Listing::All, _) if page.entries.is_empty() && request != PageRequest::First => {
+            return Err(WebError::NotFound);
+        }
+        (Listing::All, _) => None,
+        (_, Some(entry)) => Some(listing.name_in(entry).ok_or(WebError::NotFound)?),
+        (_, None) => return Err(WebError::NotFound),
+    };
+    let browsing = name.as_ref().map(|name| match listing {
+        Listing::Author(_) => format!("You're browsing posts by {name}"),
+        _ => format!("You're browsing posts of the category {name}"),
+    });
+    let first_page = paths::listing(&listing);
+    let canonical = (request == PageRequest::First).then_some(first_page.as_str());
+    Representation::html(&ListingView {
+        layout: Layout::new(&ctx.site, name.as_deref(), &listing, canonical),
+        browsing,
+        rows: page.entries.iter().map(Row::from).collect(),
+        older_url: page
+            .older
+            .map(|c| paths::listing_page(&listing, &PageRequest::After(c))),
+        newer_url: page
+            .newer
+            .map(|c| paths::listing_page(&listing, &PageRequest::Before(c))),
+    })
+}
+
+/// One page of a listing as a reader sees it now: posts scheduled for later stay hidden.
+pub(super) async fn read_page(
+    ctx: &Ctx,
+    listing: &Listing,
+    request: &PageRequest,
+) -> Result<ListingPage, WebError> {
+    Ok(store::listing_page(
+        ctx.store.as_ref(),
+        listing,
+        request,
+        ctx.site.page_size,
+        OffsetDateTime::now_utc(),
+    )
+    .await?)
+}
+
+/// `/posts/{slug}`: a public post, or a redirect from a slug it had before.
+pub(super) async fn post(ctx: Ctx, Path(slug): Path<String>) -> Result<Representation, WebError> {
+    let slug = Slug::parse(&slug).map_err(|_| WebError::NotFound)?;
+    let Some(post) = ctx.store.post(&slug).await? else {
+        // A renamed post leaves its old address behind; only a miss pays for the lookup.
+        return Err(moved_or_missing(&ctx, &paths::post(&slug)).await);
+    };
+    // Drafts are never public; a scheduled post appears at its time, with no job to run.
+    if post.draft || post.published > OffsetDateTime::now_utc() {
+        return Err(WebError::NotFound);
+    }
+    Representation::html(&PostView::new(&ctx.site, &post))
+}
+
+/// A path no route of this function serves.
+pub(super) async fn not_found() -> WebError {
+    WebError::NotFound
+}
+
+/// Any other path: an old address (a Jekyll permalink, an alias) redirects, the rest is 404.
+pub(super) async fn old_address(ctx: Ctx, method: Method, uri: Uri) -> WebError {
+    if method == Method::GET || method == Method::HEAD {
+        moved_or_missing(&ctx, uri.path()).await
+    } else {
+        WebError::NotFound
+    }
+}
+
+async fn moved_or_missing(ctx: &Ctx, path: &str) -> WebError {
+    if path.len() > MAX_PATH_LEN {
+        return WebError::NotFound;
+    }
+    match ctx.store.redirect(path).await {
+        Ok(Some(slug)) => WebError::Moved(ctx.site.absolute(&paths::post(&slug))),
+        Ok(None) => WebError::NotFound,
+        Err(error) => WebError::Store(error),
+    }
+}

@@ -1,0 +1,231 @@
+//! What a reader's request gets back, decided in one place: a representation with its
+//! validators and caching headers (and 304 when the reader's copy is fresh), or an error as a
+//! status and a page. Handlers return `Result<Representation, WebError>` and use `?`.
+
+use askama::Template;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use headers::{ETag, HeaderMapExt, IfNoneMatch};
+use xxhash_rust::xxh3::xxh3_128;
+
+use super::AppState;
+use crate::model::CursorError;
+use crate::render::pages::ErrorView;
+use crate::report::report;
+use crate::store::StoreError;
+
+/// How long browsers and the CDN may keep a page or a feed.
+pub const CACHE_CONTROL: &str = "public, max-age=60, s-maxage=300";
+/// How long a 404 may be kept: short, since the post may be published any minute.
+const NOT_FOUND_CACHE_CONTROL: &str = "public, max-age=60";
+/// Seconds a client should wait before retrying when the store is unavailable (503), for
+/// readers and authors alike.
+pub(crate) const RETRY_AFTER: HeaderValue = HeaderValue::from_static("5");
+/// What must never be kept: errors, and every answer to a write.
+pub(crate) const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+
+/// A page, feed or crawler file, ready to send with its validators.
+pub(crate) struct Representation {
+    content_type: HeaderValue,
+    text: String,
+}
+
+impl Representation {
+    /// `text` of the media type `content_type` (with its charset).
+    pub(crate) fn new(content_type: &mime::Mime, text: String) -> Self {
+        Self {
+            content_type: HeaderValue::from_str(content_type.as_ref())
+                .expect("a media type is a valid header value"),
+            text,
+        }
+    }
+
+    /// A page, rendered from its template.
+    pub(crate) fn html(view: &impl Template) -> Result<Self, WebError> {
+        Ok(Self::new(&mime::TEXT_HTML_UTF_8, view.render()?))
+    }
+}
+
+impl IntoResponse for Representation {
+    fn into_response(self) -> Response {
+        // Weak: the same page gzipped, brotli-compressed or plain is one representation to a
+        // cache revalidating it, and a strong validator would have to differ between them.
+        let etag = format!("W/\"{:032x}\"", xxh3_128(self.text.as_bytes()));
+        let mut response = self.text.into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, self.content_type);
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(CACHE_CONTROL),
+        );
+        if let Ok(value) = HeaderValue::from_str(&etag) {
+            headers.insert(header::ETAG, value);
+        }
+        response
+    }
+}
+
+/// Answers 304 instead of a 200 whose `ETag` the request's `If-None-Match` holds, keeping the
+/// 200's caching headers. Compared weakly (RFC 9110 §13.1.2): CloudFront weakens a strong ETag
+/// to `W/"…"` when it compresses, and the revalidation must still match.
+pub(crate) async fn not_modified(request: Request, next: Next) -> Response {
+    let if_none_match = request.headers().typed_get::<IfNoneMatch>();
+    let response = next.run(request).await;
+    let Some(if_none_match) = if_none_match else {
+        return response;
+    };
+    if response.status() != StatusCode::OK || !is_fresh(&if_none_match, response.headers()) {
+        return response;
+    }
+    let mut fresh = StatusCode::NOT_MODIFIED.into_response();
+    for name in [header::ETAG, header::CACHE_CONTROL, header::VARY] {
+        if let Some(value) = response.headers().get(&name) {
+            fresh.headers_mut().insert(name, value.clone());
+        }
+    }
+    fresh
+}
+
+fn is_fresh(if_none_match: &IfNoneMatch, response: &HeaderMap) -> bool {
+    response
+        .typed_get::<ETag>()
+        .is_some_and(|etag| !if_none_match.precondition_passes(&etag))
+}
+
+/// Why a request got no page.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum WebError {
+    #[error("not found")]
+    NotFound,
+    /// The content lives at this absolute URL now.
+    #[error("moved to {0}")]
+    Moved(String),
+    #[error(transparent)]
+    BadCursor(#[from] CursorError),
+    #[error("both `after` and `before` were given")]
+    TwoCursors,
+    #[error("the query string does not parse")]
+    BadQuery(#[from] QueryRejection),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("rendering a page failed")]
+    Render(#[from] askama::Error),
+    #[error("BLOG_BASE_URL is unset and the origin cannot be derived: {0}")]
+    NoOrigin(String),
+}
+
+/// The page an error response shows, filled in by [`error_pages`] with the site's frame.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ErrorPage {
+    heading: &'static str,
+    message: &'static str,
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, heading, message) = match &self {
+            Self::Moved(location) => {
+                let mut response = StatusCode::MOVED_PERMANENTLY.into_response();
+                let headers = response.headers_mut();
+                if let Ok(value) = HeaderValue::from_str(location) {
+                    headers.insert(header::LOCATION, value);
+                }
+                headers.insert(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static(CACHE_CONTROL),
+                );
+                return response;
+            }
+            Self::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Page not found",
+                "There is no page at this address. The post may have moved, or the link may be mistyped.",
+            ),
+            Self::BadCursor(_) | Self::TwoCursors | Self::BadQuery(_) => (
+                StatusCode::BAD_REQUEST,
+                "This page link is not valid",
+                "The link to this page of posts is damaged. Start again from the newest posts.",
+            ),
+            Self::Store(StoreError::Unavailable(_)) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Temporarily unavailable",
+                "The blog cannot reach its storage right now. Please try again in a few seconds.",
+            ),
+            Self::Store(StoreError::Failed(..)) | Self::Render(_) | Self::NoOrigin(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "This page could not be shown. The team has been told.",
+            ),
+        };
+        if status.is_server_error() {
+            tracing::error!(status = status.as_u16(), error = %report(&self), "request failed");
+        }
+        let mut response = status.into_response();
+        let headers = response.headers_mut();
+        match status {
+            StatusCode::NOT_FOUND => {
+                headers.insert(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static(NOT_FOUND_CACHE_CONTROL),
+                );
+            }
+            StatusCode::SERVICE_UNAVAILABLE => {
+                headers.insert(header::RETRY_AFTER, RETRY_AFTER);
+                headers.insert(header::CACHE_CONTROL, NO_STORE);
+            }
+            _ => {
+                headers.insert(header::CACHE_CONTROL, NO_STORE);
+            }
+        }
+        response
+            .extensions_mut()
+            .insert(ErrorPage { heading, message });
+        response
+    }
+}
+
+/// Fills an error response's body with its page, in the site's frame.
+pub(crate) async fn error_pages(State(state): State<AppState>, response: Response) -> Response {
+    let Some(page) = response.extensions().get::<ErrorPage>().copied() else {
+        return response;
+    };
+    let html = ErrorView::new(&state.site, page.heading, page.message)
+        .render()
+        .unwrap_or_else(|_| page.heading.to_owned());
+    let (mut parts, _) = response.into_parts();
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(mime::TEXT_HTML_UTF_8.as_ref()),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, html.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fresh(if_none_match: &str, etag: &str) -> bool {
+        let mut request = HeaderMap::new();
+        request.insert(header::IF_NONE_MATCH, if_none_match.parse().unwrap());
+        let mut response = HeaderMap::new();
+        response.insert(header::ETAG, etag.parse().unwrap());
+        request
+            .typed_get::<IfNoneMatch>()
+            .is_some_and(|inm| is_fresh(&inm, &response))
+    }
+
+    #[test]
+    fn etags_compare_weakly_as_cloudfront_needs() {
+        let etag = "W/\"abc\"";
+        assert!(fresh("\"abc\"", etag));
+        assert!(fresh("W/\"abc\"", etag));
+        assert!(fresh("\"x\", W/\"abc\"", etag));
+        assert!(fresh("*", etag));
+        assert!(!fresh("\"abcd\"", etag));
+        assert!(!fresh("abc", etag));
+    }
+}

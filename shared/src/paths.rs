@@ -1,0 +1,106 @@
+//! Every URL the site makes, root-relative: a post, a listing and its pages, feeds, the crawler
+//! files, and the old addresses a renamed post leaves behind. Each route pattern stands beside
+//! the function that fills it in, so the two cannot drift apart; the route table in
+//! [`crate::http`] mounts the patterns.
+//!
+//! The configured origin is added by [`crate::SiteConfig::absolute`], never here.
+
+use crate::model::{Category, Cursor, FeedFormat, Listing, PageRequest, Slug};
+
+/// The route of a post's page.
+pub const POST_ROUTE: &str = "/posts/{slug}";
+/// The route authors create posts on.
+pub const POSTS: &str = "/posts";
+/// The route of a category's page.
+pub const CATEGORY_ROUTE: &str = "/category/{category}";
+/// The route of an author's page.
+pub const AUTHOR_ROUTE: &str = "/author/{author}";
+/// Every category, with its number of posts.
+pub const CATEGORIES: &str = "/categories";
+/// The whole blog's feed in the format the reader's `Accept` prefers.
+pub const NEGOTIATED_FEED: &str = "/feed";
+/// The sitemap.
+pub const SITEMAP: &str = "/sitemap.xml";
+/// The crawlers' rules.
+pub const ROBOTS: &str = "/robots.txt";
+/// The base Atom category schemes are named under (`/category/` + a category's slug).
+pub const CATEGORY_SCHEME: &str = "/category/";
+
+/// A post's page, `/posts/{slug}`; a former slug's page redirects to the post's new one.
+pub fn post(slug: &Slug) -> String {
+    format!("/posts/{slug}")
+}
+
+/// A listing's first page: `/`, `/category/{slug}` or `/author/{slug}`; its feeds live under it.
+pub fn listing(listing: &Listing) -> String {
+    match listing {
+        Listing::All => "/".to_owned(),
+        Listing::Category(slug) => format!("/category/{slug}"),
+        Listing::Author(slug) => format!("/author/{slug}"),
+    }
+}
+
+/// A category's page.
+pub fn category(category: &Category) -> String {
+    listing(&Listing::Category(category.slug.clone()))
+}
+
+/// An author's page, or None for a name that makes no slug.
+pub fn author(name: &str) -> Option<String> {
+    Slug::from_text(name)
+        .ok()
+        .map(|slug| listing(&Listing::Author(slug)))
+}
+
+/// The page of `listing` that `request` asks for: older posts after a cursor, newer before it.
+pub fn listing_page(of: &Listing, request: &PageRequest) -> String {
+    let base = listing(of);
+    match request {
+        PageRequest::First => base,
+        PageRequest::After(cursor) => format!("{base}?after={}", Cursor::encode(cursor)),
+        PageRequest::Before(cursor) => format!("{base}?before={}", Cursor::encode(cursor)),
+    }
+}
+
+/// A listing's feed: `/feed.xml` for the whole blog, `/category/{slug}/feed.xml`,
+/// `/author/{slug}/atom.xml`…
+pub fn feed(of: &Listing, format: FeedFormat) -> String {
+    match of {
+        Listing::All => format!("/{}", format.file()),
+        other => format!("{}/{}", listing(other), format.file()),
+    }
+}
+
+/// The route of a category's or an author's feed in `format`, under the page's own route.
+pub fn feed_route(page_route: &str, format: FeedFormat) -> String {
+    format!("{page_route}/{}", format.file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_route_pattern_matches_the_paths_it_stands_for() {
+        let slug = Slug::parse("a-b").unwrap();
+        let fill = |route: &str, name: &str| route.replace(name, "a-b");
+        assert_eq!(fill(POST_ROUTE, "{slug}"), post(&slug));
+        assert_eq!(
+            fill(CATEGORY_ROUTE, "{category}"),
+            listing(&Listing::Category(slug.clone()))
+        );
+        assert_eq!(
+            fill(AUTHOR_ROUTE, "{author}"),
+            listing(&Listing::Author(slug.clone()))
+        );
+        assert_eq!(
+            fill(&feed_route(CATEGORY_ROUTE, FeedFormat::Atom), "{category}"),
+            feed(&Listing::Category(slug.clone()), FeedFormat::Atom)
+        );
+        assert_eq!(
+            format!("{CATEGORY_SCHEME}a-b"),
+            listing(&Listing::Category(slug))
+        );
+        assert_eq!(feed(&Listing::All, FeedFormat::Json), "/feed.json");
+    }
+}

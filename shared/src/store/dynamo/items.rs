@@ -1,0 +1,292 @@
+//! The items of the single table, and the one place their keys are spelt:
+//!
+//! | item    | pk              | sk                                |
+//! |---------|-----------------|-----------------------------------|
+//! | post    | `POST#<slug>`   | `POST`                            |
+//! | listing | `LIST#<key>`    | `<published, UTC>#<slug>`         |
+//! | redirect| `PATH#<path>`   | `REDIRECT`                        |
+//! | category| `CATEGORIES`    | `<category slug>` (name, posts)   |
+//!
+//! Items map to and from the model through serde (`serde_dynamo`), with round-trip tests below.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType,
+};
+use serde::{Deserialize, Serialize};
+
+use super::sdk_error;
+use crate::model::{Category, Listing, ListingEntry, Post, Slug};
+use crate::store::{CategoryCount, StoreError};
+
+/// An item's key, `pk` and `sk`.
+pub(super) type Key = HashMap<String, AttributeValue>;
+/// A whole item.
+pub(super) type Item = HashMap<String, AttributeValue>;
+
+/// The partition holding one counter item per category.
+pub(super) const CATEGORIES_PK: &str = "CATEGORIES";
+const POST_SK: &str = "POST";
+const REDIRECT_SK: &str = "REDIRECT";
+
+fn post_pk(slug: &Slug) -> String {
+    format!("POST#{slug}")
+}
+
+/// The partition of a listing's rows.
+pub(super) fn listing_pk(listing: &Listing) -> String {
+    format!("LIST#{}", listing.key())
+}
+
+fn redirect_pk(path: &str) -> String {
+    format!("PATH#{path}")
+}
+
+fn key(pk: String, sk: &str) -> Key {
+    HashMap::from([
+        ("pk".to_owned(), AttributeValue::S(pk)),
+        ("sk".to_owned(), AttributeValue::S(sk.to_owned())),
+    ])
+}
+
+/// The key of a post's item.
+pub(super) fn post_key(slug: &Slug) -> Key {
+    key(post_pk(slug), POST_SK)
+}
+
+/// The key of a listing row.
+pub(super) fn listing_key(listing: &Listing, sort_key: &str) -> Key {
+    key(listing_pk(listing), sort_key)
+}
+
+/// The key of a redirect.
+pub(super) fn redirect_key(path: &str) -> Key {
+    key(redirect_pk(path), REDIRECT_SK)
+}
+
+/// The key of a category's counter.
+pub(super) fn category_key(category: &Category) -> Key {
+    key(CATEGORIES_PK.to_owned(), category.slug.as_str())
+}
+
+/// The post item, as stored: the post's fields beside its keys.
+#[derive(Debug, Serialize, Deserialize)]
+struct PostItem {
+    pk: String,
+    sk: String,
+    #[serde(flatten)]
+    post: Post,
+}
+
+/// A listing item: what a listing row and a feed entry show, beside its keys.
+#[derive(Debug, Serialize, Deserialize)]
+struct ListingItem {
+    pk: String,
+    sk: String,
+    #[serde(flatten)]
+    entry: ListingEntry,
+}
+
+/// A category's counter: its name and how many listed posts it has.
+#[derive(Debug, Deserialize)]
+struct CategoryItem {
+    sk: Slug,
+    name: String,
+    posts: i64,
+}
+
+/// A redirect item: an old path and the slug it now leads to.
+#[derive(Debug, Serialize, Deserialize)]
+struct RedirectItem {
+    pk: String,
+    sk: String,
+    slug: Slug,
+}
+
+fn mapping_error(what: &'static str) -> impl Fn(serde_dynamo::Error) -> StoreError {
+    move |error| StoreError::Failed(what, Box::new(error))
+}
+
+/// A post as an item.
+pub(super) fn to_post_item(post: &Post) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(PostItem {
+        pk: post_pk(&post.slug),
+        sk: POST_SK.to_owned(),
+        post: post.clone(),
+    })
+    .map_err(mapping_error("encoding a post"))
+}
+
+/// A post item as a post.
+pub(super) fn from_post_item(item: Item) -> Result<Post, StoreError> {
+    serde_dynamo::from_item::<_, PostItem>(item)
+        .map(|item| item.post)
+        .map_err(mapping_error("decoding a post"))
+}
+
+/// A listing row as an item.
+pub(super) fn to_listing_item(listing: &Listing, entry: &ListingEntry) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(ListingItem {
+        pk: listing_pk(listing),
+        sk: entry.sort_key(),
+        entry: entry.clone(),
+    })
+    .map_err(mapping_error("encoding a listing entry"))
+}
+
+/// A listing item as a row.
+pub(super) fn from_listing_item(item: Item) -> Result<ListingEntry, StoreError> {
+    serde_dynamo::from_item::<_, ListingItem>(item)
+        .map(|item| item.entry)
+        .map_err(mapping_error("decoding a listing entry"))
+}
+
+/// A redirect from `path` to `slug` as an item.
+pub(super) fn to_redirect_item(path: &str, slug: &Slug) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(RedirectItem {
+        pk: redirect_pk(path),
+        sk: REDIRECT_SK.to_owned(),
+        slug: slug.clone(),
+    })
+    .map_err(mapping_error("encoding a redirect"))
+}
+
+/// A redirect item's slug.
+pub(super) fn from_redirect_item(item: Item) -> Result<Slug, StoreError> {
+    serde_dynamo::from_item::<_, RedirectItem>(item)
+        .map(|r| r.slug)
+        .map_err(mapping_error("decoding a redirect"))
+}
+
+/// A category's counter item as a count.
+pub(super) fn from_category_item(item: Item) -> Result<CategoryCount, StoreError> {
+    let item: CategoryItem =
+        serde_dynamo::from_item(item).map_err(mapping_error("decoding a category"))?;
+    Ok(CategoryCount {
+        category: Category {
+            name: item.name,
+            slug: item.sk,
+        },
+        posts: u64::try_from(item.posts).unwrap_or(0),
+    })
+}
+
+/// The size DynamoDB counts for a post's item: the names and values of its attributes, as its
+/// documentation defines them. The item limit is 400 KB.
+pub fn post_item_size(post: &Post) -> usize {
+    to_post_item(post).map_or(usize::MAX, |item| {
+        item.iter()
+            .map(|(name, value)| name.len() + value_size(value))
+            .sum()
+    })
+}
+
+fn value_size(value: &AttributeValue) -> usize {
+    match value {
+        AttributeValue::S(s) => s.len(),
+        // Numbers take one byte per two significant digits, plus one.
+        AttributeValue::N(n) => n.len().div_ceil(2) + 1,
+        AttributeValue::B(b) => b.as_ref().len(),
+        AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
+        AttributeValue::L(items) => 3 + items.iter().map(|v| 1 + value_size(v)).sum::<usize>(),
+        AttributeValue::M(map) => {
+            3 + map
+                .iter()
+                .map(|(k, v)| 1 + k.len() + value_size(v))
+                .sum::<usize>()
+        }
+        AttributeValue::Ss(set) => set.iter().map(String::len).sum(),
+        AttributeValue::Ns(set) => set.iter().map(|n| n.len().div_ceil(2) + 1).sum(),
+        AttributeValue::Bs(set) => set.iter().map(|b| b.as_ref().len()).sum(),
+        _ => 0,
+    }
+}
+
+/// Creates the table with the blog's key schema, on-demand billing. For local use and tests:
+/// the production table comes from the infrastructure template.
+pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
+    let definition_error = |e| StoreError::Failed("building a table definition", Box::new(e));
+    let attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .map_err(definition_error)
+    };
+    let key = |name: &str, key_type| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(key_type)
+            .build()
+            .map_err(definition_error)
+    };
+    client
+        .create_table()
+        .table_name(table)
+        .attribute_definitions(attribute("pk")?)
+        .attribute_definitions(attribute("sk")?)
+        .key_schema(key("pk", KeyType::Hash)?)
+        .key_schema(key("sk", KeyType::Range)?)
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .map_err(sdk_error("creating the table"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::parse_post;
+
+    fn sample() -> Post {
+        let source = "---\ntitle: \"Inside a SoundCloud Microservice\"\ndate: 2017-07-28T09:30:00+02:00\nauthors: [Matthias Käppler, Tom Stuart]\ncategories: [Microservices, Developer Experience]\ntags: [scala]\n---\nThe teaser, with `code`.\n\n| a |\n|---|\n| 1 |\n";
+        let mut post = parse_post(source, None).unwrap();
+        post.version = 7;
+        post
+    }
+
+    #[test]
+    fn a_post_survives_the_round_trip_through_an_item() {
+        let post = sample();
+        let item = to_post_item(&post).unwrap();
+        assert_eq!(
+            item["pk"],
+            AttributeValue::S("POST#inside-a-soundcloud-microservice".into())
+        );
+        assert_eq!(item["sk"], AttributeValue::S("POST".into()));
+        // Optimistic locking compares `version` as a number, at the top level of the item.
+        assert_eq!(item["version"], AttributeValue::N("7".into()));
+        assert_eq!(from_post_item(item).unwrap(), post);
+    }
+
+    #[test]
+    fn a_listing_entry_survives_the_round_trip_and_sorts_by_utc_time() {
+        let post = sample();
+        let entry = post.listing_entry();
+        let item =
+            to_listing_item(&Listing::Category(post.categories[1].slug.clone()), &entry).unwrap();
+        assert_eq!(
+            item["pk"],
+            AttributeValue::S("LIST#developer-experience".into())
+        );
+        assert_eq!(
+            item["sk"],
+            AttributeValue::S("2017-07-28T07:30:00Z#inside-a-soundcloud-microservice".into())
+        );
+        assert_eq!(from_listing_item(item).unwrap(), entry);
+    }
+
+    #[test]
+    fn a_redirect_survives_the_round_trip_under_its_key() {
+        let slug = Slug::parse("new-name").unwrap();
+        let item = to_redirect_item("/2018/09/19/Old.html", &slug).unwrap();
+        for (name, value) in redirect_key("/2018/09/19/Old.html") {
+            assert_eq!(item[&name], value);
+        }
+        assert_eq!(from_redirect_item(item).unwrap(), slug);
+    }
+}
