@@ -87,22 +87,14 @@ mod tests {
     fn the_date_line_reads_like_the_seed() {
         // The whole line, with its linked authors, is the templates' and is checked on the
         // rendered pages (tests/tests/e2e/pages.rs, the seed golden test).
-        assert_eq!(
-            long_date(datetime!(2018-09-19 0:00 UTC)),
-            "September 19th, 2018"
-        );
-        assert_eq!(
-            long_date(datetime!(2017-12-07 0:00 UTC)),
-            "December 7th, 2017"
-        );
-        assert_eq!(
-            long_date(datetime!(2016-08-22 0:00 UTC)),
-            "August 22nd, 2016"
-        );
-        assert_eq!(
-            long_date(datetime!(2016-08-13 0:00 UTC)),
-            "August 13th, 2016"
-        );
+        for (when, line) in [
+            (datetime!(2018-09-19 0:00 UTC), "September 19th, 2018"),
+            (datetime!(2017-12-07 0:00 UTC), "December 7th, 2017"),
+            (datetime!(2016-08-22 0:00 UTC), "August 22nd, 2016"),
+            (datetime!(2016-08-13 0:00 UTC), "August 13th, 2016"),
+        ] {
+            assert_eq!(long_date(when), line);
+        }
     }
 
     #[test]

@@ -13,9 +13,12 @@ use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
-use blog_shared::store::{DynamoStore, SqliteStore, create_table};
+use blog_shared::model::{Listing, ListingPage, PageRequest, Slug, visible_until};
+use blog_shared::store::{DynamoStore, ListingQuery, SqliteStore, create_table, listing_page};
 use blog_shared::{AppState, Post, SiteConfig, Store, http, parse_post};
+use reqwest::Method;
 use tempfile::TempDir;
+use time::OffsetDateTime;
 
 /// The folder of example posts that seeds the local site.
 pub fn examples_dir() -> PathBuf {
@@ -90,6 +93,25 @@ impl TestStore {
         post
     }
 
+    /// The first page of `listing`, as a reader sees it now.
+    pub async fn first_page(&self, listing: &Listing) -> ListingPage {
+        self.page(listing, &PageRequest::First).await
+    }
+
+    /// The page of `listing` that `request` asks for, ten posts to a page, as a reader sees it
+    /// now.
+    pub async fn page(&self, listing: &Listing, request: &PageRequest) -> ListingPage {
+        listing_page(
+            self.store.as_ref(),
+            listing,
+            request,
+            10,
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .expect("a listing page")
+    }
+
     /// Publishes every example post.
     pub async fn seed_examples(&self) {
         let report = blog_shared::seed::seed(self.store.as_ref(), &examples_dir())
@@ -101,6 +123,20 @@ impl TestStore {
         );
         self.requests.clear();
     }
+}
+
+/// Runs each scenario (an `async fn(Backend)`) as a test on each backend: `sqlite::NAME` on the
+/// embedded store and `dynamo::NAME` on the DynamoDB-compatible server.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $scenario() { super::$scenario($crate::Backend::Sqlite).await })*
+        }
+        mod dynamo {
+            $(#[tokio::test] async fn $scenario() { super::$scenario($crate::Backend::Dynamo).await })*
+        }
+    };
 }
 
 /// The DynamoDB-compatible server's URL. Tests that need it fail, never skip, without it.
@@ -175,6 +211,88 @@ impl Intercept for RequestLog {
         self.0.lock().expect("log lock").push(operation);
         Ok(())
     }
+}
+
+/// The local ingest token every authoring test writes with.
+pub const TOKEN: &str = "s3cret-token-for-tests";
+/// The media type posts are uploaded as.
+pub const MARKDOWN: &str = "text/markdown; charset=utf-8";
+
+/// An author's view of a site with the ingest routes: a store, the site over HTTP, and a
+/// client that writes with the token.
+pub struct Authoring {
+    /// The store behind the site.
+    pub store: TestStore,
+    /// The site, reads and writes.
+    pub site: TestSite,
+}
+
+impl Authoring {
+    /// A new, empty site on `backend`.
+    pub async fn new(backend: Backend) -> Self {
+        let store = TestStore::new(backend).await;
+        let site = TestSite::start_with_ingest(store.store.clone(), TOKEN).await;
+        Self { store, site }
+    }
+
+    /// Sends a write (or any request) with the token and a Markdown body.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut request = self
+            .site
+            .http
+            .request(method, self.site.url(path))
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .header("content-type", MARKDOWN)
+            .body(body.to_owned());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// `POST /posts`.
+    pub async fn create(&self, body: &str) -> reqwest::Response {
+        self.send(Method::POST, "/posts", body, &[]).await
+    }
+
+    /// Everything a reader could see, plus every stored post with these slugs.
+    pub async fn snapshot(&self, slugs: &[&str]) -> String {
+        let query = ListingQuery {
+            listing: Listing::All,
+            newest_first: true,
+            exclusive_start: None,
+            visible_until: visible_until(
+                OffsetDateTime::now_utc() + time::Duration::days(365 * 1000),
+            ),
+            limit: 1000,
+        };
+        let entries = self.store.store.listing(&query).await.unwrap().entries;
+        let mut posts = Vec::new();
+        for slug in slugs {
+            posts.push(
+                self.store
+                    .store
+                    .post(&Slug::parse(slug).unwrap())
+                    .await
+                    .unwrap(),
+            );
+        }
+        format!("{entries:?}\n{posts:?}")
+    }
+}
+
+/// A store on `backend` seeded with the example posts, and the site serving it.
+pub async fn seeded_site(backend: Backend) -> (TestStore, TestSite) {
+    let given = TestStore::new(backend).await;
+    given.seed_examples().await;
+    let site = TestSite::start(given.store.clone()).await;
+    (given, site)
 }
 
 /// The whole site served over real HTTP on a loopback port.

@@ -75,4 +75,3 @@ fn highlighted(syntax: &syntect::parsing::SyntaxReference, code: &str) -> Option
     }
     Some(generator.finalize())
 }
-

@@ -9,6 +9,7 @@ use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 use super::highlight::highlight_code;
 use super::sanitize::sanitize;
 use crate::model::TocEntry;
+use crate::paths;
 
 /// The marker an author puts after the teaser paragraphs.
 pub const MORE_MARKER: &str = "<!-- more -->";
@@ -125,7 +126,7 @@ fn root_relative(event: Event<'_>) -> Event<'_> {
         if url.is_empty() || has_scheme || url.starts_with(['/', '#', '?']) {
             url
         } else {
-            CowStr::from(format!("/posts/{url}"))
+            CowStr::from(format!("{}/{url}", paths::POSTS))
         }
     }
     match event {

@@ -116,4 +116,3 @@ fn check_path(field: &'static str, path: &str) -> Result<String, PostError> {
     }
     Ok(path.to_owned())
 }
-

@@ -69,4 +69,3 @@ fn is_language_class(value: &str) -> bool {
 pub fn sanitize(html: &str) -> String {
     SANITIZER.clean(html).to_string()
 }
-

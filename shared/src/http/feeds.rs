@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
 
 use super::Ctx;
-use super::pages::read_page;
+use super::pages::{listing_at, read_page};
 use super::respond::{Representation, WebError};
 use crate::model::{FeedFormat, Listing, PageRequest, SITEMAP_POSTS, Slug};
 use crate::paths;
@@ -22,8 +22,7 @@ pub(super) async fn listing_feed(
     to_listing: fn(Slug) -> Listing,
     format: FeedFormat,
 ) -> Result<Representation, WebError> {
-    let slug = Slug::parse(&slug).map_err(|_| WebError::NotFound)?;
-    feed(ctx, to_listing(slug), format).await
+    feed(ctx, listing_at(&slug, to_listing)?, format).await
 }
 
 /// The newest posts of `listing`, as a feed in `format`.

@@ -4,9 +4,9 @@
 //! Each Lambda function mounts only its own routes ([`list_posts`], [`get_post`], [`feed()`],
 //! [`ingest()`]); the local site mounts them all ([`site_with_ingest`]). Routers are built from
 //! an [`AppState`]; each handler sees it as a `Ctx`, the site's configuration as that request
-//! sees it. Handlers live in [`pages`] (listings, posts, old addresses), [`feeds`] (feeds and
-//! crawler files) and [`ingest`] (authors' writes); statuses, validators, caching headers and
-//! error pages are decided in [`respond`], compression here.
+//! sees it. Handlers live in `pages.rs` (listings, posts, old addresses), `feeds.rs` (feeds and
+//! crawler files) and [`mod@ingest`] (authors' writes); statuses, validators, caching headers and
+//! error pages are decided in `respond.rs`, compression here.
 
 mod feeds;
 pub mod ingest;

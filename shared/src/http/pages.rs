@@ -12,9 +12,7 @@ use super::Ctx;
 use super::respond::{Representation, WebError};
 use crate::model::{Cursor, Listing, ListingPage, MAX_PATH_LEN, PageRequest, Slug};
 use crate::paths;
-use crate::render::pages::{
-    CategoriesView, CategorySummary, Layout, ListingView, PostView, Row,
-};
+use crate::render::pages::{CategoriesView, CategorySummary, Layout, ListingView, PostView, Row};
 use crate::store;
 
 /// The query string of a listing page, as the handler receives it.
@@ -50,8 +48,14 @@ pub(super) async fn listing(
     to_listing: fn(Slug) -> Listing,
     query: Page,
 ) -> Result<Representation, WebError> {
-    let slug = Slug::parse(&slug).map_err(|_| WebError::NotFound)?;
-    listing_page(&ctx, to_listing(slug), query).await
+    listing_page(&ctx, listing_at(&slug, to_listing)?, query).await
+}
+
+/// The category's or author's listing a path names; a path that is no slug names none.
+pub(super) fn listing_at(slug: &str, to_listing: fn(Slug) -> Listing) -> Result<Listing, WebError> {
+    Slug::parse(slug)
+        .map(to_listing)
+        .map_err(|_| WebError::NotFound)
 }
 
 /// `/categories`: every category with posts, by name.

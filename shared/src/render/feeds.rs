@@ -338,7 +338,10 @@ mod tests {
             absolute.contains(r#"<code>&lt;a href="/x"&gt;</code>"#),
             "{absolute}"
         );
-        assert!(absolute.contains(r##"<code>src="#y"</code>"##), "{absolute}");
+        assert!(
+            absolute.contains(r##"<code>src="#y"</code>"##),
+            "{absolute}"
+        );
         assert!(
             absolute.contains(r#"<a href="https://blog.example.com/z""#),
             "{absolute}"

@@ -6,7 +6,8 @@ use blog_tests::{Backend, fixture};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::ingest::{Authoring, post};
+use crate::ingest::post;
+use blog_tests::Authoring;
 
 /// A post with `line` added to its front matter.
 fn with(line: &str) -> String {

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use blog_tests::{Backend, TestSite, TestStore};
+use blog_tests::{Backend, TestSite, TestStore, seeded_site};
 
 /// What Python's feedparser makes of a feed. The interpreter comes from `BLOG_TEST_PYTHON`
 /// (scripts/test points it at the venv that has feedparser); without feedparser the test fails.
@@ -32,13 +32,6 @@ fn feedparser(feed: &str) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
-async fn seeded_site() -> (TestStore, TestSite) {
-    let given = TestStore::new(Backend::Sqlite).await;
-    given.seed_examples().await;
-    let site = TestSite::start(given.store.clone()).await;
-    (given, site)
-}
-
 async fn fetch_feed(site: &TestSite, path: &str) -> String {
     let response = site.get(path).await;
     assert_eq!(response.status(), 200, "{path}");
@@ -51,7 +44,7 @@ async fn fetch_feed(site: &TestSite, path: &str) -> String {
 
 #[tokio::test]
 async fn the_category_feed_is_rss_2_with_absolute_links_newest_first() {
-    let (_store, site) = seeded_site().await;
+    let (_store, site) = seeded_site(Backend::Sqlite).await;
 
     let xml = fetch_feed(&site, "/category/microservices/feed.xml").await;
 
@@ -102,7 +95,7 @@ async fn the_category_feed_is_rss_2_with_absolute_links_newest_first() {
 
 #[tokio::test]
 async fn the_site_feed_holds_the_newest_posts_of_every_category() {
-    let (_store, site) = seeded_site().await;
+    let (_store, site) = seeded_site(Backend::Sqlite).await;
 
     let parsed = feedparser(&fetch_feed(&site, "/feed.xml").await);
 
@@ -127,7 +120,7 @@ async fn the_site_feed_holds_the_newest_posts_of_every_category() {
 
 #[tokio::test]
 async fn a_forged_host_header_does_not_change_the_feeds_urls() {
-    let (_store, site) = seeded_site().await;
+    let (_store, site) = seeded_site(Backend::Sqlite).await;
 
     let response = site
         .http
@@ -200,7 +193,7 @@ fn check(program: &str, args: &[&str], input: &str) -> (bool, String) {
 
 #[tokio::test]
 async fn every_feed_in_every_format_parses_cleanly_with_the_same_posts() {
-    let (_store, site) = seeded_site().await;
+    let (_store, site) = seeded_site(Backend::Sqlite).await;
     for listing in ["", "/category/microservices"] {
         let rss = feedparser(&fetch_feed(&site, &format!("{listing}/feed.xml")).await);
         let titles = |parsed: &serde_json::Value| -> Vec<String> {
@@ -303,7 +296,7 @@ async fn the_json_feed_schema_check_catches_a_broken_feed() {
 
 #[tokio::test]
 async fn crawlers_find_every_post_and_category_in_the_sitemap() {
-    let (_store, site) = seeded_site().await;
+    let (_store, site) = seeded_site(Backend::Sqlite).await;
 
     let robots = site.get("/robots.txt").await;
     assert_eq!(
@@ -484,7 +477,7 @@ async fn feeds_carry_whole_posts_by_default_and_excerpts_when_configured() {
 
 #[tokio::test]
 async fn the_feed_answers_in_the_format_the_reader_accepts() {
-    let (_store, site) = seeded_site().await;
+    let (_store, site) = seeded_site(Backend::Sqlite).await;
     for (accept, media_type) in [
         (None, "application/rss+xml; charset=utf-8"),
         (

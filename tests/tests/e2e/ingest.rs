@@ -4,78 +4,11 @@
 use std::time::Duration;
 
 use blog_shared::Slug;
-use blog_shared::model::{Listing, visible_until};
-use blog_shared::store::ListingQuery;
 pub(crate) use blog_tests::post_with_body as post;
-use blog_tests::{Backend, TestSite, TestStore, attrs, texts};
+use blog_tests::{Authoring, Backend, MARKDOWN, TOKEN, attrs, on_every_backend, texts};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use time::OffsetDateTime;
-
-const TOKEN: &str = "s3cret-token-for-tests";
-const MARKDOWN: &str = "text/markdown; charset=utf-8";
-
-pub(crate) struct Authoring {
-    pub store: TestStore,
-    pub site: TestSite,
-}
-
-impl Authoring {
-    pub(crate) async fn new(backend: Backend) -> Self {
-        let store = TestStore::new(backend).await;
-        let site = TestSite::start_with_ingest(store.store.clone(), TOKEN).await;
-        Self { store, site }
-    }
-
-    pub(crate) async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        body: &str,
-        headers: &[(&str, &str)],
-    ) -> reqwest::Response {
-        let mut request = self
-            .site
-            .http
-            .request(method, self.site.url(path))
-            .header("authorization", format!("Bearer {TOKEN}"))
-            .header("content-type", MARKDOWN)
-            .body(body.to_owned());
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        request.send().await.unwrap()
-    }
-
-    pub(crate) async fn create(&self, body: &str) -> reqwest::Response {
-        self.send(Method::POST, "/posts", body, &[]).await
-    }
-
-    /// Everything a reader could see, plus every stored post with these slugs.
-    pub(crate) async fn snapshot(&self, slugs: &[&str]) -> String {
-        let query = ListingQuery {
-            listing: Listing::All,
-            newest_first: true,
-            exclusive_start: None,
-            visible_until: visible_until(
-                OffsetDateTime::now_utc() + time::Duration::days(365 * 1000),
-            ),
-            limit: 1000,
-        };
-        let entries = self.store.store.listing(&query).await.unwrap().entries;
-        let mut posts = Vec::new();
-        for slug in slugs {
-            posts.push(
-                self.store
-                    .store
-                    .post(&Slug::parse(slug).unwrap())
-                    .await
-                    .unwrap(),
-            );
-        }
-        format!("{entries:?}\n{posts:?}")
-    }
-}
 
 async fn problem(response: reqwest::Response) -> Value {
     assert_eq!(
@@ -93,7 +26,7 @@ async fn problem(response: reqwest::Response) -> Value {
 async fn only_a_valid_token_may_write_and_every_refusal_writes_nothing() {
     let given = Authoring::new(Backend::Sqlite).await;
     let body = post("Guarded", "2020-01-01", &["Security"], "Body.");
-    let before = given.store_snapshot().await;
+    let before = store_snapshot(&given).await;
     let url = given.site.url("/posts");
     let http = &given.site.http;
 
@@ -150,7 +83,7 @@ async fn only_a_valid_token_may_write_and_every_refusal_writes_nothing() {
             );
         }
         assert!(problem(response).await["detail"].is_string(), "{what}");
-        assert_eq!(given.store_snapshot().await, before, "{what} wrote nothing");
+        assert_eq!(store_snapshot(&given).await, before, "{what} wrote nothing");
     }
 
     let response = given.create(&body).await;
@@ -163,7 +96,7 @@ async fn updates_and_deletes_need_the_token_too() {
     given
         .create(&post("Mine", "2020-01-01", &["A"], "Body."))
         .await;
-    let before = given.store_snapshot().await;
+    let before = store_snapshot(&given).await;
 
     let put = given
         .site
@@ -189,13 +122,12 @@ async fn updates_and_deletes_need_the_token_too() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 
-    assert_eq!(given.store_snapshot().await, before);
+    assert_eq!(store_snapshot(&given).await, before);
 }
 
-impl Authoring {
-    async fn store_snapshot(&self) -> String {
-        self.snapshot(&["guarded", "mine", "refused"]).await
-    }
+/// What the authentication tests' refusals must leave as it was.
+async fn store_snapshot(given: &Authoring) -> String {
+    given.snapshot(&["guarded", "mine", "refused"]).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,29 +331,10 @@ async fn a_renamed_post_and_its_aliases_redirect_to_it(backend: Backend) {
     assert_eq!(given.site.get("/never/existed").await.status(), 404);
 }
 
-mod sqlite {
-    #[tokio::test]
-    async fn a_post_is_created_updated_and_deleted_with_versions() {
-        super::a_post_is_created_updated_and_deleted_with_versions(blog_tests::Backend::Sqlite)
-            .await
-    }
-    #[tokio::test]
-    async fn a_renamed_post_and_its_aliases_redirect_to_it() {
-        super::a_renamed_post_and_its_aliases_redirect_to_it(blog_tests::Backend::Sqlite).await
-    }
-}
-
-mod dynamo {
-    #[tokio::test]
-    async fn a_post_is_created_updated_and_deleted_with_versions() {
-        super::a_post_is_created_updated_and_deleted_with_versions(blog_tests::Backend::Dynamo)
-            .await
-    }
-    #[tokio::test]
-    async fn a_renamed_post_and_its_aliases_redirect_to_it() {
-        super::a_renamed_post_and_its_aliases_redirect_to_it(blog_tests::Backend::Dynamo).await
-    }
-}
+on_every_backend!(
+    a_post_is_created_updated_and_deleted_with_versions,
+    a_renamed_post_and_its_aliases_redirect_to_it,
+);
 
 #[tokio::test]
 async fn drafts_are_stored_but_never_public() {

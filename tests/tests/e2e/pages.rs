@@ -1,6 +1,8 @@
 //! The pages a reader sees, over real HTTP, parsed as HTML.
 
-use blog_tests::{Backend, TestSite, TestStore, attrs, fixture, post_source, texts};
+use blog_tests::{
+    Backend, TestSite, TestStore, attrs, fixture, on_every_backend, post_source, seeded_site, texts,
+};
 
 /// The seed page's posts: (title, date-and-author line), in its order.
 fn seed_listing() -> Vec<(String, String)> {
@@ -35,9 +37,7 @@ fn seed_listing() -> Vec<(String, String)> {
 }
 
 async fn the_seed_category_page_matches_the_seed(backend: Backend) {
-    let given = TestStore::new(backend).await;
-    given.seed_examples().await;
-    let site = TestSite::start(given.store.clone()).await;
+    let (_given, site) = seeded_site(backend).await;
     let seed = seed_listing();
     assert_eq!(seed.len(), 6, "the seed fixture lists six posts");
 
@@ -78,30 +78,11 @@ async fn the_seed_category_page_matches_the_seed(backend: Backend) {
     );
 }
 
-mod sqlite {
-    #[tokio::test]
-    async fn the_seed_category_page_matches_the_seed() {
-        super::the_seed_category_page_matches_the_seed(blog_tests::Backend::Sqlite).await
-    }
-}
-
-mod dynamo {
-    #[tokio::test]
-    async fn the_seed_category_page_matches_the_seed() {
-        super::the_seed_category_page_matches_the_seed(blog_tests::Backend::Dynamo).await
-    }
-}
-
-async fn seeded_site() -> (TestStore, TestSite) {
-    let given = TestStore::new(Backend::Sqlite).await;
-    given.seed_examples().await;
-    let site = TestSite::start(given.store.clone()).await;
-    (given, site)
-}
+on_every_backend!(the_seed_category_page_matches_the_seed);
 
 #[tokio::test]
 async fn a_post_page_shows_its_title_date_line_categories_and_body() {
-    let (_store, site) = seeded_site().await;
+    let (_store, site) = seeded_site(Backend::Sqlite).await;
 
     let page = site.page("/posts/a-service-template-for-every-team").await;
 
@@ -130,7 +111,7 @@ async fn a_post_page_shows_its_title_date_line_categories_and_body() {
 
 #[tokio::test]
 async fn a_post_in_two_categories_is_listed_in_both() {
-    let (_store, site) = seeded_site().await;
+    let (_store, site) = seeded_site(Backend::Sqlite).await;
     let link = "/posts/a-service-template-for-every-team";
 
     for category in ["/category/microservices", "/category/developer-experience"] {
@@ -144,7 +125,7 @@ async fn a_post_in_two_categories_is_listed_in_both() {
 
 #[tokio::test]
 async fn several_authors_read_as_a_sentence() {
-    let (_store, site) = seeded_site().await;
+    let (_store, site) = seeded_site(Backend::Sqlite).await;
     let page = site.page("/category/developer-experience").await;
     let bylines = texts(&page, ".byline");
     assert!(
@@ -162,7 +143,7 @@ async fn several_authors_read_as_a_sentence() {
 
 #[tokio::test]
 async fn every_page_links_its_own_feed() {
-    let (_store, site) = seeded_site().await;
+    let (_store, site) = seeded_site(Backend::Sqlite).await;
     let cases = [
         ("/", "/"),
         ("/category/microservices", "/category/microservices/"),
@@ -201,7 +182,7 @@ async fn every_page_links_its_own_feed() {
 
 #[tokio::test]
 async fn unknown_things_get_a_real_404_page() {
-    let (_store, site) = seeded_site().await;
+    let (_store, site) = seeded_site(Backend::Sqlite).await;
     for path in [
         "/posts/no-such-post",
         "/posts/Not-A-Slug",
@@ -231,7 +212,7 @@ async fn unknown_things_get_a_real_404_page() {
 
 #[tokio::test]
 async fn a_damaged_page_link_gets_a_400_page() {
-    let (_store, site) = seeded_site().await;
+    let (_store, site) = seeded_site(Backend::Sqlite).await;
     for query in ["?after=%%%", "?after=bm90LWEta2V5", "?before=x&after=y"] {
         let response = site.get(&format!("/category/microservices{query}")).await;
         assert_eq!(response.status(), 400, "{query}");
@@ -242,7 +223,7 @@ async fn a_damaged_page_link_gets_a_400_page() {
 
 #[tokio::test]
 async fn every_200_carries_validators_and_a_matching_if_none_match_gets_304() {
-    let (_store, site) = seeded_site().await;
+    let (_store, site) = seeded_site(Backend::Sqlite).await;
     for path in [
         "/",
         "/category/microservices",
@@ -416,7 +397,7 @@ async fn a_store_that_cannot_be_reached_gives_a_503_page_with_retry_after() {
 
 #[tokio::test]
 async fn a_post_page_tells_search_engines_and_link_previews_what_it_is() {
-    let (_store, site) = seeded_site().await;
+    let (_store, site) = seeded_site(Backend::Sqlite).await;
     let url = site.url("/posts/inside-a-soundcloud-microservice");
 
     let page = site.page("/posts/inside-a-soundcloud-microservice").await;
@@ -458,7 +439,7 @@ async fn a_post_page_tells_search_engines_and_link_previews_what_it_is() {
 
 #[tokio::test]
 async fn listing_pages_describe_themselves_as_websites() {
-    let (_store, site) = seeded_site().await;
+    let (_store, site) = seeded_site(Backend::Sqlite).await;
     let home = site.page("/").await;
     assert_eq!(
         attrs(&home, "meta[property='og:type']", "content"),
@@ -481,7 +462,7 @@ async fn listing_pages_describe_themselves_as_websites() {
 
 #[tokio::test]
 async fn pages_and_feeds_come_compressed_when_the_client_accepts_it() {
-    let (_store, site) = seeded_site().await;
+    let (_store, site) = seeded_site(Backend::Sqlite).await;
     // reqwest here decompresses nothing: the bytes are what went over the wire.
     for path in [
         "/",
@@ -544,7 +525,7 @@ async fn pages_and_feeds_come_compressed_when_the_client_accepts_it() {
 
 #[tokio::test]
 async fn an_author_has_a_page_and_feeds_and_every_byline_links_to_it() {
-    let (_store, site) = seeded_site().await;
+    let (_store, site) = seeded_site(Backend::Sqlite).await;
 
     let page = site.page("/author/ben-hollis").await;
 
@@ -603,7 +584,7 @@ async fn an_author_has_a_page_and_feeds_and_every_byline_links_to_it() {
 
 #[tokio::test]
 async fn a_long_post_has_contents_that_lead_to_its_sections_and_a_reading_time() {
-    let (_store, site) = seeded_site().await;
+    let (_store, site) = seeded_site(Backend::Sqlite).await;
 
     let page = site.page("/posts/inside-a-soundcloud-microservice").await;
 
@@ -632,7 +613,7 @@ async fn a_long_post_has_contents_that_lead_to_its_sections_and_a_reading_time()
 
 #[tokio::test]
 async fn code_in_a_post_is_highlighted_by_the_stylesheet_classes_made_at_ingest() {
-    let (_store, site) = seeded_site().await;
+    let (_store, site) = seeded_site(Backend::Sqlite).await;
 
     let page = site.page("/posts/inside-a-soundcloud-microservice").await;
 
@@ -656,7 +637,7 @@ async fn code_in_a_post_is_highlighted_by_the_stylesheet_classes_made_at_ingest(
 
 #[tokio::test]
 async fn the_categories_index_lists_every_category_with_its_posts() {
-    let (_store, site) = seeded_site().await;
+    let (_store, site) = seeded_site(Backend::Sqlite).await;
 
     let page = site.page("/categories").await;
 

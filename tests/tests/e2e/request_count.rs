@@ -2,13 +2,11 @@
 //! listing page or a feed is one `Query`, a post page one `GetItem`, and nothing scans. Only a
 //! miss on a post costs a second `GetItem`, to find whether its address moved.
 
-use blog_tests::{Backend, TestSite, TestStore, attrs};
+use blog_tests::{Backend, attrs, seeded_site};
 
 #[tokio::test]
 async fn each_read_costs_one_dynamodb_request() {
-    let given = TestStore::new(Backend::Dynamo).await;
-    given.seed_examples().await;
-    let site = TestSite::start(given.store.clone()).await;
+    let (given, site) = seeded_site(Backend::Dynamo).await;
 
     let cases = [
         ("/", "Query"),

@@ -4,7 +4,7 @@
 use blog_shared::model::{Listing, PageRequest};
 use blog_shared::store::listing_page;
 use blog_shared::{PublishOutcome, Slug, Store, WriteError, parse_post};
-use blog_tests::{Backend, TestStore, post_source};
+use blog_tests::{Backend, TestStore, on_every_backend, post_source};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -62,15 +62,7 @@ async fn publishing_the_same_content_again_changes_nothing(backend: Backend) {
     let again = given.store.publish(&post).await.unwrap();
 
     assert_eq!(again, PublishOutcome::Unchanged { version: 1 });
-    let page = listing_page(
-        given.store.as_ref(),
-        &Listing::All,
-        &PageRequest::First,
-        10,
-        now(),
-    )
-    .await
-    .unwrap();
+    let page = given.first_page(&Listing::All).await;
     assert_eq!(slugs(&page), ["once"], "still one entry");
 }
 
@@ -89,15 +81,7 @@ async fn other_content_under_a_taken_slug_is_refused_and_nothing_changes(backend
     );
     let stored = given.store.post(&original.slug).await.unwrap().unwrap();
     assert_eq!(stored.content_hash, original.content_hash);
-    let b = listing_page(
-        given.store.as_ref(),
-        &category("B"),
-        &PageRequest::First,
-        10,
-        now(),
-    )
-    .await
-    .unwrap();
+    let b = given.first_page(&category("B")).await;
     assert!(b.entries.is_empty(), "the rival's category got no entry");
 }
 
@@ -113,33 +97,9 @@ async fn listings_are_newest_first_and_per_category(backend: Backend) {
         .publish_source(&post_source("Both", "2018-01-01", &["A", "B"]))
         .await;
 
-    let all = listing_page(
-        given.store.as_ref(),
-        &Listing::All,
-        &PageRequest::First,
-        10,
-        now(),
-    )
-    .await
-    .unwrap();
-    let a = listing_page(
-        given.store.as_ref(),
-        &category("A"),
-        &PageRequest::First,
-        10,
-        now(),
-    )
-    .await
-    .unwrap();
-    let b = listing_page(
-        given.store.as_ref(),
-        &category("B"),
-        &PageRequest::First,
-        10,
-        now(),
-    )
-    .await
-    .unwrap();
+    let all = given.first_page(&Listing::All).await;
+    let a = given.first_page(&category("A")).await;
+    let b = given.first_page(&category("B")).await;
 
     assert_eq!(slugs(&all), ["newest", "both", "oldest"]);
     assert_eq!(slugs(&a), ["both", "oldest"]);
@@ -158,39 +118,21 @@ async fn pages_follow_each_other_without_gaps_or_repeats(backend: Backend) {
             ))
             .await;
     }
-    let store = given.store.as_ref();
     let listing = category("Daily");
 
-    let first = listing_page(store, &listing, &PageRequest::First, 10, now())
-        .await
-        .unwrap();
-    let second = listing_page(
-        store,
-        &listing,
-        &PageRequest::After(first.older.clone().unwrap()),
-        10,
-        now(),
-    )
-    .await
-    .unwrap();
-    let third = listing_page(
-        store,
-        &listing,
-        &PageRequest::After(second.older.clone().unwrap()),
-        10,
-        now(),
-    )
-    .await
-    .unwrap();
-    let back = listing_page(
-        store,
-        &listing,
-        &PageRequest::Before(second.newer.clone().unwrap()),
-        10,
-        now(),
-    )
-    .await
-    .unwrap();
+    let first = given.first_page(&listing).await;
+    let second = given
+        .page(&listing, &PageRequest::After(first.older.clone().unwrap()))
+        .await;
+    let third = given
+        .page(&listing, &PageRequest::After(second.older.clone().unwrap()))
+        .await;
+    let back = given
+        .page(
+            &listing,
+            &PageRequest::Before(second.newer.clone().unwrap()),
+        )
+        .await;
 
     let day = |d: u32| format!("day-{d:02}");
     assert_eq!(slugs(&first), (16..=25).rev().map(day).collect::<Vec<_>>());
@@ -220,15 +162,7 @@ async fn a_full_last_page_offers_no_empty_older_page(backend: Backend) {
             ))
             .await;
     }
-    let page = listing_page(
-        given.store.as_ref(),
-        &category("Daily"),
-        &PageRequest::First,
-        10,
-        now(),
-    )
-    .await
-    .unwrap();
+    let page = given.first_page(&category("Daily")).await;
     assert_eq!(page.entries.len(), 10);
     assert!(page.older.is_none());
 }
@@ -240,24 +174,8 @@ async fn drafts_are_stored_but_listed_nowhere(backend: Backend) {
     let draft = given.publish_source(&source).await;
 
     assert!(given.store.post(&draft.slug).await.unwrap().unwrap().draft);
-    let all = listing_page(
-        given.store.as_ref(),
-        &Listing::All,
-        &PageRequest::First,
-        10,
-        now(),
-    )
-    .await
-    .unwrap();
-    let a = listing_page(
-        given.store.as_ref(),
-        &category("A"),
-        &PageRequest::First,
-        10,
-        now(),
-    )
-    .await
-    .unwrap();
+    let all = given.first_page(&Listing::All).await;
+    let a = given.first_page(&category("A")).await;
     assert!(all.entries.is_empty() && a.entries.is_empty());
 }
 
@@ -381,9 +299,7 @@ async fn large_rows_still_page_through_every_post(backend: Backend) {
     let mut request = PageRequest::First;
     let mut pages = 0;
     loop {
-        let page = listing_page(given.store.as_ref(), &category("Big"), &request, 10, now())
-            .await
-            .unwrap();
+        let page = given.page(&category("Big"), &request).await;
         assert!(
             !page.entries.is_empty(),
             "no empty page behind an Older link"
@@ -403,19 +319,7 @@ async fn large_rows_still_page_through_every_post(backend: Backend) {
     );
 }
 
-/// Runs each scenario once per backend, as its own test.
-macro_rules! conformance {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $scenario() { super::$scenario(blog_tests::Backend::Sqlite).await })*
-        }
-        mod dynamo {
-            $(#[tokio::test] async fn $scenario() { super::$scenario(blog_tests::Backend::Dynamo).await })*
-        }
-    };
-}
-
-conformance!(
+on_every_backend!(
     a_published_post_reads_back_whole,
     an_unknown_slug_is_none,
     publishing_the_same_content_again_changes_nothing,

@@ -43,8 +43,6 @@ impl IngestAuth {
     }
 }
 
-
-
 /// The caller, as authenticated: an IAM ARN or "token".
 #[derive(Debug, Clone)]
 pub(super) struct Author(pub(super) String);
@@ -118,4 +116,3 @@ fn bearer(request: &Request, expected: &str) -> Result<Author, Problem> {
         ))
     }
 }
-

@@ -1,10 +1,10 @@
 //! The authors' write path: `POST /posts`, `PUT /posts/{slug}`, `DELETE /posts/{slug}`.
 //!
-//! Safe for a team: only an authenticated caller writes ([`auth`]: IAM in AWS, a bearer token
+//! Safe for a team: only an authenticated caller writes (`auth.rs`: IAM in AWS, a bearer token
 //! locally, and the function fails closed); every update is conditional on the version the
 //! author last saw (`If-Match`), so no edit is lost to a race; bad input is refused before
-//! anything is written ([`upload`]), with an `application/problem+json` naming the field or
-//! the limit ([`problem`]); and sending the same content again writes nothing.
+//! anything is written (`upload.rs`), with an `application/problem+json` naming the field or
+//! the limit (`problem.rs`); and sending the same content again writes nothing.
 
 mod auth;
 mod problem;
@@ -128,10 +128,14 @@ async fn create(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Written, Problem> {
     let post = read_upload(&headers, body, None)?;
-    let outcome = ctx.store.publish(&post).await.map_err(|error| match error {
-        WriteError::SlugTaken { version } => Problem::slug_taken_on_create(&post.slug, version),
-        other => Problem::write(&post.slug, other),
-    })?;
+    let outcome = ctx
+        .store
+        .publish(&post)
+        .await
+        .map_err(|error| match error {
+            WriteError::SlugTaken { version } => Problem::slug_taken_on_create(&post.slug, version),
+            other => Problem::write(&post.slug, other),
+        })?;
     Ok(match outcome {
         PublishOutcome::Created { version } => {
             tracing::info!(author = %author.0, slug = %post.slug, version, "post created");

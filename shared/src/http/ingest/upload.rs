@@ -89,9 +89,9 @@ fn check_media_type(headers: &HeaderMap) -> Result<(), Problem> {
         return Err(unsupported(&format!("`{essence}` is not Markdown")));
     }
     match media_type.get_param(mime::CHARSET) {
-        Some(charset) if charset != mime::UTF_8 => Err(unsupported(&format!(
-            "charset `{charset}` is not UTF-8"
-        ))),
+        Some(charset) if charset != mime::UTF_8 => {
+            Err(unsupported(&format!("charset `{charset}` is not UTF-8")))
+        }
         _ => Ok(()),
     }
 }
@@ -108,4 +108,3 @@ fn upload_file_name(headers: &HeaderMap) -> Option<String> {
     let base = name.rsplit(['/', '\\']).next()?;
     (!base.is_empty() && base.len() <= 200).then(|| base.to_owned())
 }
-

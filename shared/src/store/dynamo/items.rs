@@ -16,6 +16,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
     ScalarAttributeType,
 };
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::sdk_error;
@@ -106,65 +107,64 @@ struct RedirectItem {
     slug: Slug,
 }
 
-fn mapping_error(what: &'static str) -> impl Fn(serde_dynamo::Error) -> StoreError {
-    move |error| StoreError::Failed(what, Box::new(error))
+/// `value` as an item.
+fn encode(what: &'static str, value: impl Serialize) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(value).map_err(|error| StoreError::Failed(what, Box::new(error)))
+}
+
+/// An item as a `T`.
+fn decode<T: DeserializeOwned>(what: &'static str, item: Item) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(|error| StoreError::Failed(what, Box::new(error)))
 }
 
 /// A post as an item.
 pub(super) fn to_post_item(post: &Post) -> Result<Item, StoreError> {
-    serde_dynamo::to_item(PostItem {
+    let item = PostItem {
         pk: post_pk(&post.slug),
         sk: POST_SK.to_owned(),
         post: post.clone(),
-    })
-    .map_err(mapping_error("encoding a post"))
+    };
+    encode("encoding a post", item)
 }
 
 /// A post item as a post.
 pub(super) fn from_post_item(item: Item) -> Result<Post, StoreError> {
-    serde_dynamo::from_item::<_, PostItem>(item)
-        .map(|item| item.post)
-        .map_err(mapping_error("decoding a post"))
+    decode::<PostItem>("decoding a post", item).map(|item| item.post)
 }
 
 /// A listing row as an item.
 pub(super) fn to_listing_item(listing: &Listing, entry: &ListingEntry) -> Result<Item, StoreError> {
-    serde_dynamo::to_item(ListingItem {
+    let item = ListingItem {
         pk: listing_pk(listing),
         sk: entry.sort_key(),
         entry: entry.clone(),
-    })
-    .map_err(mapping_error("encoding a listing entry"))
+    };
+    encode("encoding a listing entry", item)
 }
 
 /// A listing item as a row.
 pub(super) fn from_listing_item(item: Item) -> Result<ListingEntry, StoreError> {
-    serde_dynamo::from_item::<_, ListingItem>(item)
-        .map(|item| item.entry)
-        .map_err(mapping_error("decoding a listing entry"))
+    decode::<ListingItem>("decoding a listing entry", item).map(|item| item.entry)
 }
 
 /// A redirect from `path` to `slug` as an item.
 pub(super) fn to_redirect_item(path: &str, slug: &Slug) -> Result<Item, StoreError> {
-    serde_dynamo::to_item(RedirectItem {
+    let item = RedirectItem {
         pk: redirect_pk(path),
         sk: REDIRECT_SK.to_owned(),
         slug: slug.clone(),
-    })
-    .map_err(mapping_error("encoding a redirect"))
+    };
+    encode("encoding a redirect", item)
 }
 
 /// A redirect item's slug.
 pub(super) fn from_redirect_item(item: Item) -> Result<Slug, StoreError> {
-    serde_dynamo::from_item::<_, RedirectItem>(item)
-        .map(|r| r.slug)
-        .map_err(mapping_error("decoding a redirect"))
+    decode::<RedirectItem>("decoding a redirect", item).map(|item| item.slug)
 }
 
 /// A category's counter item as a count.
 pub(super) fn from_category_item(item: Item) -> Result<CategoryCount, StoreError> {
-    let item: CategoryItem =
-        serde_dynamo::from_item(item).map_err(mapping_error("decoding a category"))?;
+    let item: CategoryItem = decode("decoding a category", item)?;
     Ok(CategoryCount {
         category: Category {
             name: item.name,

@@ -70,17 +70,8 @@ where
 #[async_trait]
 impl Store for DynamoStore {
     async fn post(&self, slug: &Slug) -> Result<Option<Post>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(items::post_key(slug)))
-            // An author expects to see a post the moment it is published.
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error("reading a post"))?;
-        output.item.map(items::from_post_item).transpose()
+        let item = self.get(items::post_key(slug), "reading a post").await?;
+        item.map(items::from_post_item).transpose()
     }
 
     async fn listing(&self, query: &ListingQuery) -> Result<ListingRows, StoreError> {
@@ -134,16 +125,10 @@ impl Store for DynamoStore {
     }
 
     async fn redirect(&self, path: &str) -> Result<Option<Slug>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(items::redirect_key(path)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error("reading a redirect"))?;
-        output.item.map(items::from_redirect_item).transpose()
+        let item = self
+            .get(items::redirect_key(path), "reading a redirect")
+            .await?;
+        item.map(items::from_redirect_item).transpose()
     }
 
     async fn publish(&self, post: &Post) -> Result<PublishOutcome, WriteError> {
@@ -224,6 +209,21 @@ impl Store for DynamoStore {
 }
 
 impl DynamoStore {
+    /// The item at `key` (one `GetItem`).
+    async fn get(&self, key: Key, what: &'static str) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            // An author expects to see a post the moment it is published.
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error(what))?;
+        Ok(output.item)
+    }
+
     /// The listing, counter and redirect writes of `changes`, with `post`'s entry.
     fn row_writes(
         &self,
@@ -330,7 +330,11 @@ impl Condition {
     }
 }
 
-fn put_write(table: &str, item: Item, condition: Condition) -> Result<TransactWriteItem, StoreError> {
+fn put_write(
+    table: &str,
+    item: Item,
+    condition: Condition,
+) -> Result<TransactWriteItem, StoreError> {
     let put = Put::builder()
         .table_name(table)
         .set_item(Some(item))

@@ -1,51 +1,20 @@
-//! The blog's vocabulary: posts, slugs, categories, listings and their pages, the feed formats,
-//! and every limit the blog keeps (each one a reason, beside it).
+//! The blog's vocabulary: posts, slugs, categories, listings and their pages (`listing.rs`), the
+//! feed formats, and every limit the blog keeps (`limits.rs`, each with its reason).
+
+mod limits;
+mod listing;
+
+pub use limits::*;
+use listing::listings_of;
+pub use listing::{
+    Cursor, CursorError, Listing, ListingEntry, ListingPage, PageRequest, sort_key, visible_until,
+};
 
 use std::fmt;
 use std::sync::LazyLock;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-
-/// The largest body a listing row carries for full-text feeds; longer posts appear in feeds by
-/// their excerpt and a link.
-pub const FEED_BODY_MAX_BYTES: usize = 48 * 1024;
-
-/// The longest slug accepted, in bytes; keys stay short and URLs readable.
-pub const MAX_SLUG_LEN: usize = 100;
-
-/// The longest title accepted, in characters.
-pub const MAX_TITLE_CHARS: usize = 300;
-
-/// The longest old path accepted, in bytes: it becomes a store key and a `Location`.
-pub const MAX_PATH_LEN: usize = 300;
-
-/// The most categories a post may have: each is a listing row and a counter written in the same
-/// transaction, and a DynamoDB transaction holds at most 100 items.
-pub const MAX_CATEGORIES: usize = 10;
-
-/// The most authors a post may have: each has a listing row, like a category.
-pub const MAX_AUTHORS: usize = 8;
-
-/// The most old paths a post may redirect from, for the same reason. An update's transaction
-/// touches at most 2 post items, the old and new rows of 1 + 10 + 8 listings (38), the old and
-/// new redirects (20) and 20 category counters: 80 items, within DynamoDB's 100.
-pub const MAX_REDIRECTS: usize = 10;
-
-/// DynamoDB's limit on one item (400 KB, names and values counted), which every backend keeps
-/// so that a post accepted locally is accepted in AWS. Counted as 400,000 bytes, not 409,600:
-/// AWS's documentation says "400 KB", and DynamoDB-compatible servers differ on the kilobyte.
-pub const MAX_ITEM_BYTES: usize = 400_000;
-
-/// The largest upload read at all; a post's stored item must also fit [`MAX_ITEM_BYTES`].
-/// Well under Lambda's 6 MB synchronous payload.
-pub const MAX_UPLOAD_BYTES: usize = 1024 * 1024;
-
-/// The most posts one sitemap lists: the newest ones (the protocol allows 50,000 URLs; one
-/// store request reads this many).
-pub const SITEMAP_POSTS: usize = 1000;
 
 /// A URL-safe name: lowercase ASCII letters, digits and single hyphens, `[a-z0-9]+(-[a-z0-9]+)*`.
 ///
@@ -229,116 +198,6 @@ impl Post {
             .map(|listing| (listing, sort_key.clone()))
             .collect()
     }
-
-}
-
-/// What a listing row and a feed entry show of a post: stored with each listing, so a page of
-/// a listing is one query.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ListingEntry {
-    /// The post's slug.
-    pub slug: Slug,
-    /// The post's title.
-    pub title: String,
-    /// The post's authors.
-    pub authors: Vec<String>,
-    /// When the post appears.
-    #[serde(with = "time::serde::rfc3339")]
-    pub published: OffsetDateTime,
-    /// All of the post's categories (a feed entry names them all).
-    pub categories: Vec<Category>,
-    /// The teaser, sanitised HTML.
-    pub excerpt_html: String,
-    /// The whole body, for full-text feeds, when it is at most [`FEED_BODY_MAX_BYTES`]: a page
-    /// of a listing stays one `Query` well under DynamoDB's 1 MB response.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body_html: Option<String>,
-}
-
-impl ListingEntry {
-    /// Every listing the post of this entry appears in (it is public: it has listing rows).
-    pub fn listings(&self) -> Vec<Listing> {
-        listings_of(&self.categories, &self.authors)
-    }
-
-    /// Where this entry sorts in a listing: newest first is descending order of this key.
-    pub fn sort_key(&self) -> String {
-        sort_key(self.published, &self.slug)
-    }
-}
-
-/// The listings of a public post with these categories and authors: the whole blog, each
-/// category, each author (whose names make a slug), each once.
-fn listings_of(categories: &[Category], authors: &[String]) -> Vec<Listing> {
-    let mut listings = Vec::with_capacity(1 + categories.len() + authors.len());
-    let all = std::iter::once(Listing::All)
-        .chain(categories.iter().map(|c| Listing::Category(c.slug.clone())))
-        .chain(
-            authors
-                .iter()
-                .filter_map(|a| Slug::from_text(a).ok())
-                .map(Listing::Author),
-        );
-    // Two spellings of one name are one listing: a transaction may touch a row only once.
-    for listing in all {
-        if !listings.contains(&listing) {
-            listings.push(listing);
-        }
-    }
-    listings
-}
-
-/// Builds the key a listing is ordered by: the UTC publication time (fixed width, so text order
-/// is time order) then the slug, which breaks ties between posts of the same second.
-pub fn sort_key(published: OffsetDateTime, slug: &Slug) -> String {
-    format!("{}#{}", crate::dates::sortable(published), slug)
-}
-
-/// The upper bound of the sort keys visible at `now`: posts scheduled later sort above it.
-pub fn visible_until(now: OffsetDateTime) -> String {
-    // '~' sorts after every slug character, so a post published exactly now is included.
-    format!("{}#~", crate::dates::sortable(now))
-}
-
-/// A list of posts, newest first: the whole blog, one category, or one author's.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Listing {
-    /// Every post.
-    All,
-    /// The posts of one category.
-    Category(Slug),
-    /// The posts one author wrote or co-wrote.
-    Author(Slug),
-}
-
-impl Listing {
-    /// The listing's name in store keys: `_all`, a category's slug, or `@` and an author's
-    /// slug. Slugs never start with `_` or `@`, so no two can collide.
-    pub fn key(&self) -> String {
-        match self {
-            Self::All => "_all".to_owned(),
-            Self::Category(slug) => slug.to_string(),
-            Self::Author(slug) => format!("@{slug}"),
-        }
-    }
-
-    /// What this listing is called in `entry`, which belongs to it: the category's or the
-    /// author's name as written (None for the whole blog).
-    pub fn name_in(&self, entry: &ListingEntry) -> Option<String> {
-        match self {
-            Self::All => None,
-            Self::Category(slug) => entry
-                .categories
-                .iter()
-                .find(|c| &c.slug == slug)
-                .map(|c| c.name.clone()),
-            Self::Author(slug) => entry
-                .authors
-                .iter()
-                .find(|a| Slug::from_text(a).ok().as_ref() == Some(slug))
-                .cloned(),
-        }
-    }
 }
 
 /// A heading of a post, for its table of contents.
@@ -406,70 +265,6 @@ impl FeedFormat {
     }
 }
 
-/// Where a page of a listing starts: an opaque token made from the last (or first) sort key
-/// shown, safe in a query string.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cursor(String);
-
-/// A cursor that this blog did not make.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("this page link is not valid: {0}")]
-pub struct CursorError(&'static str);
-
-impl Cursor {
-    /// The cursor at a sort key.
-    pub fn at(sort_key: String) -> Self {
-        Self(sort_key)
-    }
-
-    /// Reads a cursor from a link; anything that is not one of ours is refused.
-    pub fn decode(token: &str) -> Result<Self, CursorError> {
-        if token.len() > 256 {
-            return Err(CursorError("too long"));
-        }
-        let bytes = URL_SAFE_NO_PAD
-            .decode(token)
-            .map_err(|_| CursorError("not base64url"))?;
-        let key = String::from_utf8(bytes).map_err(|_| CursorError("not UTF-8"))?;
-        let (when, slug) = key.split_once('#').ok_or(CursorError("no position"))?;
-        crate::dates::parse_sortable(when).ok_or(CursorError("no date"))?;
-        Slug::parse(slug).map_err(|_| CursorError("no slug"))?;
-        Ok(Self(key))
-    }
-
-    /// The token to put in a link.
-    pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(self.0.as_bytes())
-    }
-
-    /// The sort key this cursor stands at.
-    pub fn sort_key(&self) -> &str {
-        &self.0
-    }
-}
-
-/// Which page of a listing to read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PageRequest {
-    /// The newest posts.
-    First,
-    /// The posts older than the cursor ("Older posts").
-    After(Cursor),
-    /// The posts newer than the cursor ("Newer posts").
-    Before(Cursor),
-}
-
-/// One page of a listing, newest first, with cursors to the pages beside it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ListingPage {
-    /// The posts on this page, newest first.
-    pub entries: Vec<ListingEntry>,
-    /// The page of older posts, if there is one.
-    pub older: Option<Cursor>,
-    /// The page of newer posts, if there is one.
-    pub newer: Option<Cursor>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -499,14 +294,5 @@ mod tests {
         );
         assert!(Slug::from_text("!!!").is_err());
         assert!(Slug::from_text(&"word ".repeat(60)).unwrap().as_str().len() <= MAX_SLUG_LEN);
-    }
-
-    #[test]
-    fn cursors_round_trip_and_refuse_forgeries() {
-        let cursor = Cursor::at("2018-09-19T00:00:00Z#a-post".into());
-        assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);
-        for bad in ["", "!!!", "bm90LWEta2V5", &"A".repeat(300)] {
-            assert!(Cursor::decode(bad).is_err(), "{bad:?} was accepted");
-        }
     }
 }

@@ -1,0 +1,40 @@
+//! Every limit the blog keeps, each with the reason for it. A post within them is accepted by
+//! every backend, locally and in AWS alike.
+
+/// The largest body a listing row carries for full-text feeds; longer posts appear in feeds by
+/// their excerpt and a link.
+pub const FEED_BODY_MAX_BYTES: usize = 48 * 1024;
+
+/// The longest slug accepted, in bytes; keys stay short and URLs readable.
+pub const MAX_SLUG_LEN: usize = 100;
+
+/// The longest title accepted, in characters.
+pub const MAX_TITLE_CHARS: usize = 300;
+
+/// The longest old path accepted, in bytes: it becomes a store key and a `Location`.
+pub const MAX_PATH_LEN: usize = 300;
+
+/// The most categories a post may have: each is a listing row and a counter written in the same
+/// transaction, and a DynamoDB transaction holds at most 100 items.
+pub const MAX_CATEGORIES: usize = 10;
+
+/// The most authors a post may have: each has a listing row, like a category.
+pub const MAX_AUTHORS: usize = 8;
+
+/// The most old paths a post may redirect from, for the same reason. An update's transaction
+/// touches at most 2 post items, the old and new rows of 1 + 10 + 8 listings (38), the old and
+/// new redirects (20) and 20 category counters: 80 items, within DynamoDB's 100.
+pub const MAX_REDIRECTS: usize = 10;
+
+/// DynamoDB's limit on one item (400 KB, names and values counted), which every backend keeps
+/// so that a post accepted locally is accepted in AWS. Counted as 400,000 bytes, not 409,600:
+/// AWS's documentation says "400 KB", and DynamoDB-compatible servers differ on the kilobyte.
+pub const MAX_ITEM_BYTES: usize = 400_000;
+
+/// The largest upload read at all; a post's stored item must also fit [`MAX_ITEM_BYTES`].
+/// Well under Lambda's 6 MB synchronous payload.
+pub const MAX_UPLOAD_BYTES: usize = 1024 * 1024;
+
+/// The most posts one sitemap lists: the newest ones (the protocol allows 50,000 URLs; one
+/// store request reads this many).
+pub const SITEMAP_POSTS: usize = 1000;
