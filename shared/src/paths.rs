@@ -1,7 +1,7 @@
 //! Every URL the site makes, root-relative: a post, a listing and its pages, feeds, the crawler
 //! files, and the old addresses a renamed post leaves behind. Each route pattern stands beside
-//! the function that fills it in, so the two cannot drift apart; the route table in
-//! [`crate::http`] mounts the patterns.
+//! the function that fills it in, so the two cannot drift apart; the HTTP edge's route table
+//! mounts the patterns.
 //!
 //! The configured origin is added by [`crate::SiteConfig::absolute`], never here.
 
