@@ -71,6 +71,34 @@ pub fn feed(of: &Listing, format: FeedFormat) -> String {
     }
 }
 
+/// The characters an old address keeps percent-encoded: controls, space, non-ASCII (always),
+/// and those a URL path cannot hold as they are.
+const ENCODED_IN_OLD_ADDRESSES: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// An old address in the one form it is stored and looked up in: percent-decoded, then encoded
+/// again with upper-case hex where a URL needs it. Case and punctuation stay as written, since
+/// the old server matched them so; `/Caf%c3%a9.html`, `/Café.html` and `/Caf%C3%A9.html` are
+/// one address.
+pub fn old_address(path: &str) -> String {
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    percent_encoding::utf8_percent_encode(&decoded, ENCODED_IN_OLD_ADDRESSES).to_string()
+}
+
 /// The route of a category's or an author's feed in `format`, under the page's own route.
 pub fn feed_route(page_route: &str, format: FeedFormat) -> String {
     format!("{page_route}/{}", format.file())
@@ -102,5 +130,13 @@ mod tests {
             listing(&Listing::Category(slug))
         );
         assert_eq!(feed(&Listing::All, FeedFormat::Json), "/feed.json");
+    }
+
+    #[test]
+    fn old_addresses_have_one_form_and_keep_their_case() {
+        assert_eq!(old_address("/2015/05/15/Release-2.0.html"), "/2015/05/15/Release-2.0.html");
+        assert_eq!(old_address("/Café au lait/"), "/Caf%C3%A9%20au%20lait/");
+        assert_eq!(old_address("/Caf%c3%a9%20au%20lait/"), "/Caf%C3%A9%20au%20lait/");
+        assert_ne!(old_address("/A.html"), old_address("/a.html"));
     }
 }

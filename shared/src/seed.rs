@@ -74,10 +74,9 @@ pub async fn seed(store: &dyn Store, dir: &Path) -> Result<SeedReport, SeedError
         match store.publish(&post).await {
             Ok(PublishOutcome::Created { .. }) => report.created += 1,
             Ok(PublishOutcome::Unchanged { .. }) => report.unchanged += 1,
-            Err(WriteError::SlugTaken { .. }) => report.conflicts.push(path),
             Err(WriteError::Store(source)) => return Err(SeedError::Store { path, source }),
-            // A create is refused only for its slug.
-            Err(WriteError::NotFound | WriteError::Stale { .. }) => report.conflicts.push(path),
+            // Refused for its slug or an old address another post holds: left alone.
+            Err(_) => report.conflicts.push(path),
         }
     }
     Ok(report)

@@ -70,7 +70,16 @@ pub enum FrontMatterError {
 
 /// Cuts `source` into front matter and body.
 pub fn split(source: &str) -> Result<Document<'_>, FrontMatterError> {
-    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let mut source = source.strip_prefix('\u{feff}').unwrap_or(source);
+    // Blank lines before the opening delimiter are common in files written by hand.
+    loop {
+        let (line, rest) = split_line(source);
+        if line.trim().is_empty() && !rest.is_empty() {
+            source = rest;
+        } else {
+            break;
+        }
+    }
     let (first, rest) = split_line(source);
     let format = match first.trim_end() {
         "---" => Format::Yaml,
@@ -168,6 +177,31 @@ pub struct FrontMatter {
     pub aliases: Option<Vec<String>>,
     /// Jekyll's permalink, an old path that redirects here.
     pub permalink: Option<String>,
+    /// Hugo's `url`: the post's whole old path.
+    pub url: Option<String>,
+    /// Zola's `path`: the post's whole old path.
+    pub path: Option<String>,
+    /// What makes this post the same post across uploads, whatever its file is called.
+    pub id: Option<Scalar>,
+}
+
+/// A key that may be written as text or as a number (`id: 42`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Scalar {
+    /// Text.
+    Text(String),
+    /// A whole number.
+    Number(i64),
+}
+
+impl std::fmt::Display for Scalar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Text(text) => f.write_str(text),
+            Self::Number(n) => write!(f, "{n}"),
+        }
+    }
 }
 
 /// Parses the front matter block of `document`.
@@ -258,6 +292,13 @@ mod tests {
     #[test]
     fn crlf_files_and_a_byte_order_mark_are_fine() {
         let doc = split("\u{feff}---\r\ntitle: x\r\n---\r\nBody").unwrap();
+        assert_eq!(doc.body, "Body");
+        assert_eq!(parse(&doc).unwrap().title.as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn blank_lines_before_the_front_matter_are_skipped() {
+        let doc = split("\u{feff}\r\n  \n---\r\ntitle: x\r\n---\r\nBody").unwrap();
         assert_eq!(doc.body, "Body");
         assert_eq!(parse(&doc).unwrap().title.as_deref(), Some("x"));
     }

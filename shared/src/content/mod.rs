@@ -2,7 +2,8 @@
 //! reads never render.
 //!
 //! - [`frontmatter`]: cut the file at `---`/`+++` and read the YAML or TOML into one shape.
-//! - [`names`]: what the file's name and the old site's permalinks tell (Jekyll, Hugo, Zola).
+//! - [`names`]: what the file's name and origin tell: date, slug, identity, old paths;
+//!   [`permalinks`]: the addresses an imported post had on its Jekyll, Hugo or Zola site.
 //! - [`markdown`]: the body to HTML (pulldown-cmark), with [`highlight`]ed code, an outline and
 //!   the excerpt; everything through [`sanitize`], because raw HTML in Markdown is an XSS vector.
 //! - this module: validate the fields, apply the limits of [`crate::model`], build the post.
@@ -11,6 +12,7 @@ pub mod frontmatter;
 pub mod highlight;
 pub mod markdown;
 pub mod names;
+pub mod permalinks;
 pub mod sanitize;
 
 use time::macros::format_description;
@@ -20,7 +22,9 @@ use xxhash_rust::xxh3::xxh3_128;
 use crate::model::{
     Category, MAX_AUTHORS, MAX_CATEGORIES, MAX_REDIRECTS, MAX_TITLE_CHARS, Post, Slug, SlugError,
 };
+use crate::paths;
 use frontmatter::{FrontMatter, FrontMatterError, OneOrMany};
+use permalinks::Generator;
 
 /// Why a source file is not a post. Each names the field or the rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -86,11 +90,19 @@ pub enum PostError {
 pub struct Origin<'a> {
     /// Its file name (`2018-09-19-my-post.md` gives a date and a slug).
     pub file_name: Option<&'a str>,
+    /// Its path within the folder it was published from (`_posts/2015-05-15-Release-2.0.md`):
+    /// with an `id:` in its front matter, what makes it the same post on every upload.
+    pub source_path: Option<&'a str>,
     /// The category of a post that names none.
     pub default_category: Option<&'a str>,
-    /// Imported from Jekyll: its old permalink (`/YYYY/MM/DD/slug.html`, or its `permalink`)
-    /// redirects to the new URL.
-    pub jekyll: bool,
+    /// The generator of the site it is imported from: its categories and authors are read as
+    /// that site read them, a slug not in canonical form is made canonical (its old form
+    /// redirects), and a Jekyll file with no `old_paths` gets Jekyll's default permalink.
+    pub import: Option<Generator>,
+    /// The slug the importer gave it, over any other (a collision resolved: `survey-2019`).
+    pub assigned_slug: Option<&'a Slug>,
+    /// The addresses it had on its old site, as the importer worked them out.
+    pub old_paths: &'a [String],
     /// Where the post already lives (an update): its slug unless the front matter renames it.
     pub slug: Option<&'a Slug>,
 }
@@ -140,18 +152,26 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
         Some(text) => parse_date("updated", text)?,
         None => published,
     };
-    let slug = match (&meta.slug, origin.slug, file_slug) {
-        (Some(slug), _, _) => Slug::parse(slug.trim()),
-        (None, Some(current), _) => Ok(current.clone()),
-        (None, None, Some(from_file)) => Slug::from_text(from_file),
-        (None, None, None) => Slug::from_text(&title),
+    // An imported slug in another form (`Release_2.0`) is made canonical; its old page redirects.
+    let mut renamed_from = None;
+    let slug = match (origin.assigned_slug, &meta.slug, origin.slug, file_slug) {
+        (Some(assigned), ..) => Ok(assigned.clone()),
+        (None, Some(slug), ..) => match (Slug::parse(slug.trim()), origin.import) {
+            (Err(_), Some(_)) => Slug::from_text(slug).inspect(|_| {
+                renamed_from = Some(paths::old_address(&format!("{}/{}", paths::POSTS, slug.trim())));
+            }),
+            (parsed, _) => parsed,
+        },
+        (None, None, Some(current), _) => Ok(current.clone()),
+        (None, None, None, Some(from_file)) => Slug::from_text(from_file),
+        (None, None, None, None) => Slug::from_text(&title),
     }
     .map_err(|source| PostError::BadName {
         field: "slug",
         source,
     })?;
 
-    let mut categories = categories(&meta, origin.jekyll)?;
+    let mut categories = categories(&meta, origin.import == Some(Generator::Jekyll))?;
     if categories.is_empty()
         && let Some(name) = origin.default_category
     {
@@ -163,10 +183,13 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
         );
     }
     limit("categories", categories.len(), MAX_CATEGORIES, "entries")?;
-    let aliases = names::old_paths(&meta, origin, published, &slug)?;
+    let mut aliases = names::old_paths(&meta, origin, &title, published, &slug)?;
+    aliases.extend(renamed_from);
+    aliases.sort();
+    aliases.dedup();
     limit("aliases", aliases.len(), MAX_REDIRECTS, "entries")?;
     let tags = tags(&meta);
-    let authors = authors(&meta);
+    let authors = authors(&meta, origin.import.is_some());
     limit("authors", authors.len(), MAX_AUTHORS, "entries")?;
     for author in &authors {
         Slug::from_text(author).map_err(|source| PostError::BadName {
@@ -198,17 +221,39 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
         body_html: rendered.body_html,
         toc: rendered.toc,
         reading_minutes: rendered.reading_minutes,
-        content_hash: content_hash(source),
+        content_hash: content_hash(source, origin),
         draft: meta.draft.unwrap_or(false),
+        source_path: origin.source_path.map(str::to_owned),
+        id: meta.id.as_ref().map(ToString::to_string),
         aliases,
         moved_from: Vec::new(),
         version: 0,
     })
 }
 
-/// The hash that tells an identical upload from a changed one.
-pub fn content_hash(source: &str) -> String {
-    format!("{:032x}", xxh3_128(source.as_bytes()))
+/// The hash that tells an identical upload from a changed one: of the source and of whatever
+/// else made the post (its file name and origin), so that a file imported with another
+/// default category, slug or old address is a change.
+pub fn content_hash(source: &str, origin: &Origin<'_>) -> String {
+    let mut made_of = String::with_capacity(source.len() + 256);
+    made_of.push_str(source);
+    // Each fact on a line of its own after a separator no Markdown file holds.
+    made_of.push('\0');
+    for fact in [
+        origin.file_name,
+        origin.source_path,
+        origin.default_category,
+        origin.import.map(Generator::name),
+        origin.assigned_slug.map(Slug::as_str),
+    ] {
+        made_of.push_str(fact.unwrap_or("-"));
+        made_of.push('\n');
+    }
+    for old in origin.old_paths {
+        made_of.push_str(old);
+        made_of.push('\n');
+    }
+    format!("{:032x}", xxh3_128(made_of.as_bytes()))
 }
 
 /// Reads the date forms real blogs hold: RFC 3339, `2018-09-19 10:00:00 +0200` (Jekyll),
@@ -280,16 +325,28 @@ fn limit(
     }
 }
 
-fn authors(meta: &FrontMatter) -> Vec<String> {
-    meta.authors
+/// The authors, in order; on import, `A and B` and `A, B and C` are several people.
+fn authors(meta: &FrontMatter, imported: bool) -> Vec<String> {
+    let mut authors: Vec<String> = Vec::new();
+    let written = meta
+        .authors
         .clone()
         .or_else(|| meta.author.clone())
         .map(OneOrMany::into_vec)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|a| a.trim().to_owned())
-        .filter(|a| !a.is_empty())
-        .collect()
+        .unwrap_or_default();
+    for name in written {
+        let names = if imported {
+            names::split_authors(&name)
+        } else {
+            vec![name.trim().to_owned()]
+        };
+        for name in names {
+            if !name.is_empty() && !authors.contains(&name) {
+                authors.push(name);
+            }
+        }
+    }
+    authors
 }
 
 fn categories(meta: &FrontMatter, jekyll: bool) -> Result<Vec<Category>, PostError> {
@@ -440,9 +497,15 @@ mod tests {
             parse_post(POST, None).unwrap().content_hash,
             parse_post(POST, None).unwrap().content_hash
         );
+        let plain = Origin::default();
         assert_ne!(
-            content_hash(POST),
-            content_hash(&POST.replace("teaser", "hook"))
+            content_hash(POST, &plain),
+            content_hash(&POST.replace("teaser", "hook"), &plain)
         );
+        let archived = Origin {
+            default_category: Some("Archive"),
+            ..Origin::default()
+        };
+        assert_ne!(content_hash(POST, &plain), content_hash(POST, &archived));
     }
 }

@@ -1,13 +1,16 @@
-//! What a file's name and the old site's addresses tell about a post: Jekyll's
-//! `YYYY-MM-DD-slug.md` names and permalink patterns, and the old paths (`aliases`) that keep
-//! answering with a redirect.
+//! What a file's name and origin tell about a post: the date and slug of a Jekyll-style name
+//! (`2018-09-19-my-post.md`), the post's identity across uploads, and the old paths that keep
+//! answering with a redirect (its `aliases`, and on import the addresses of
+//! [`super::permalinks`]).
 
 use time::macros::format_description;
 use time::{Date, OffsetDateTime};
 
-use super::frontmatter::{FrontMatter, OneOrMany};
+use super::frontmatter::FrontMatter;
+use super::permalinks::{Generator, OldFile, OldSite, old_urls};
 use super::{Origin, PostError};
 use crate::model::{MAX_PATH_LEN, Slug};
+use crate::paths;
 
 /// The file name without folders and extension.
 pub fn file_stem(name: &str) -> &str {
@@ -17,21 +20,46 @@ pub fn file_stem(name: &str) -> &str {
 
 /// `2018-09-19-my-post` → (2018-09-19, `my-post`); a plain `my-post` gives only the slug.
 pub fn split_jekyll_name(stem: &str) -> (Option<Date>, Option<&str>) {
-    let format = format_description!("[year]-[month]-[day]");
-    // Byte 10 being an ASCII '-' makes 10 and 11 character boundaries.
-    if stem.len() > 11
-        && stem.as_bytes()[10] == b'-'
-        && let Ok(date) = Date::parse(&stem[..10], format)
-    {
-        return (Some(date), Some(&stem[11..]));
+    match dated(stem, b"-") {
+        Some((date, rest)) => (Some(date), Some(rest)),
+        None => (None, Some(stem)),
     }
-    (None, Some(stem))
 }
 
-/// The old paths that redirect to this post: `aliases`, and for a Jekyll import its permalink.
+/// A stem that starts with a date and one of `separators` (`2021-08-09-name`): the date and the
+/// rest, which is not empty.
+pub fn dated<'a>(stem: &'a str, separators: &[u8]) -> Option<(Date, &'a str)> {
+    let format = format_description!("[year]-[month]-[day]");
+    let (date, rest) = (stem.get(..10)?, stem.get(11..)?);
+    if rest.is_empty() || !separators.contains(&stem.as_bytes()[10]) {
+        return None;
+    }
+    Date::parse(date, format).ok().map(|date| (date, rest))
+}
+
+/// Splits an imported author string that names several people: `Ann Lee and Bo Chen`,
+/// `A, B and C`, `A, B, and C`. One name is left alone.
+pub fn split_authors(text: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for part in text.split(',') {
+        for name in part.split(" and ") {
+            let name = name.trim();
+            let name = name.strip_prefix("and ").unwrap_or(name).trim();
+            if !name.is_empty() {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    names
+}
+
+/// The old paths that redirect to this post: its `aliases` and its Jekyll `permalink`, the
+/// addresses the importer worked out (`origin.old_paths`), or, for a file uploaded as Jekyll's
+/// with none given, the address Jekyll's defaults gave it. Each in its one stored form.
 pub fn old_paths(
     meta: &FrontMatter,
     origin: &Origin<'_>,
+    title: &str,
     published: OffsetDateTime,
     slug: &Slug,
 ) -> Result<Vec<String>, PostError> {
@@ -39,62 +67,31 @@ pub fn old_paths(
     for alias in meta.aliases.iter().flatten() {
         paths.push(check_path("aliases", alias)?);
     }
-    if origin.jekyll {
-        let permalink = match &meta.permalink {
-            Some(pattern) => expand_permalink(pattern, published, slug, meta),
-            None => format!(
-                "/{:04}/{:02}/{:02}/{slug}.html",
-                published.year(),
-                u8::from(published.month()),
-                published.day()
-            ),
+    for old in origin.old_paths {
+        paths.push(check_path("old paths", old)?);
+    }
+    let jekyll_default = origin.import == Some(Generator::Jekyll) && origin.old_paths.is_empty();
+    if jekyll_default {
+        let name = origin
+            .file_name
+            .map_or_else(|| format!("{slug}.md"), str::to_owned);
+        let file = OldFile {
+            path: &format!("_posts/{name}"),
+            meta,
+            title,
+            date: published,
         };
-        paths.push(check_path("permalink", &permalink)?);
+        for old in old_urls(&OldSite::new(Generator::Jekyll), &file) {
+            paths.push(check_path("permalink", &old)?);
+        }
+    } else if let Some(permalink) = &meta.permalink
+        && origin.import.is_none()
+    {
+        paths.push(check_path("permalink", permalink)?);
     }
     paths.sort();
     paths.dedup();
     Ok(paths)
-}
-
-/// Jekyll's permalink placeholders, as its docs define them for posts.
-fn expand_permalink(
-    pattern: &str,
-    published: OffsetDateTime,
-    slug: &Slug,
-    meta: &FrontMatter,
-) -> String {
-    let categories = meta
-        .categories
-        .clone()
-        .map(OneOrMany::into_vec)
-        .or_else(|| meta.category.clone().map(|c| vec![c]))
-        .unwrap_or_default()
-        .iter()
-        .map(slug::slugify)
-        .collect::<Vec<_>>()
-        .join("/");
-    let expanded = pattern
-        .replace(":categories", &categories)
-        .replace(":year", &format!("{:04}", published.year()))
-        .replace(":i_month", &u8::from(published.month()).to_string())
-        .replace(":month", &format!("{:02}", u8::from(published.month())))
-        .replace(":i_day", &published.day().to_string())
-        .replace(":day", &format!("{:02}", published.day()))
-        .replace(":title", slug.as_str())
-        .replace(":slug", slug.as_str())
-        .replace(":output_ext", ".html");
-    // An empty `:categories` leaves a doubled slash, which Jekyll collapses too.
-    let mut path = String::with_capacity(expanded.len());
-    for c in expanded.chars() {
-        if !(c == '/' && path.ends_with('/')) {
-            path.push(c);
-        }
-    }
-    if path.starts_with('/') {
-        path
-    } else {
-        format!("/{path}")
-    }
 }
 
 /// An old path must be a plain absolute path: it becomes a store key and a `Location`.
@@ -107,12 +104,36 @@ fn check_path(field: &'static str, path: &str) -> Result<String, PostError> {
     if !path.starts_with('/')
         || path == "/"
         || path.starts_with("//")
-        || path.len() > MAX_PATH_LEN
         || path
             .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '\\'))
+            .any(|c| c.is_control() || matches!(c, '?' | '#' | '\\'))
     {
         return Err(bad());
     }
-    Ok(path.to_owned())
+    let stored = paths::old_address(path);
+    if stored.len() > MAX_PATH_LEN {
+        return Err(bad());
+    }
+    Ok(stored)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn author_strings_naming_several_people_are_split() {
+        assert_eq!(split_authors("Ann Lee and Bo Chen"), ["Ann Lee", "Bo Chen"]);
+        assert_eq!(split_authors("A, B and C"), ["A", "B", "C"]);
+        assert_eq!(split_authors("A, B, and C"), ["A", "B", "C"]);
+        assert_eq!(split_authors("Alexandra Anderson"), ["Alexandra Anderson"]);
+    }
+
+    #[test]
+    fn dates_lead_names_with_a_hyphen_or_an_underscore() {
+        assert!(dated("2021-08-09_name", b"-_").is_some());
+        assert!(dated("2021-08-09_name", b"-").is_none());
+        assert!(dated("2021-08-09-", b"-").is_none());
+        assert!(dated("2021-13-09-x", b"-").is_none());
+    }
 }

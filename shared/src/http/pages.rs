@@ -163,13 +163,17 @@ pub(super) async fn old_address(ctx: Ctx, method: Method, uri: Uri) -> WebError 
     }
 }
 
+/// A redirect to the post an old address belongs to, while that post is public; else 404.
 async fn moved_or_missing(ctx: &Ctx, path: &str) -> WebError {
+    let path = paths::old_address(path);
     if path.len() > MAX_PATH_LEN {
         return WebError::NotFound;
     }
-    match ctx.store.redirect(path).await {
-        Ok(Some(slug)) => WebError::Moved(ctx.site.absolute(&paths::post(&slug))),
-        Ok(None) => WebError::NotFound,
+    match ctx.store.redirect(&path).await {
+        Ok(Some(redirect)) if redirect.is_public_at(OffsetDateTime::now_utc()) => {
+            WebError::Moved(ctx.site.absolute(&paths::post(&redirect.to)))
+        }
+        Ok(_) => WebError::NotFound,
         Err(error) => WebError::Store(error),
     }
 }

@@ -162,6 +162,13 @@ pub struct Post {
     /// Slugs this post had before it was renamed: `/posts/{old}` answers 301 to it.
     #[serde(default)]
     pub moved_from: Vec<Slug>,
+    /// The path of its source within the folder it was published from
+    /// (`_posts/2015-05-15-Release-2.0.md`), when the upload said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_path: Option<String>,
+    /// The `id` its front matter gives it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// Bumped by every write; updates are conditional on it (optimistic locking).
     pub version: u64,
 }
@@ -190,6 +197,14 @@ impl Post {
         listings_of(&self.categories, &self.authors)
     }
 
+    /// What this post is, across uploads: its `id`, else its source's path.
+    pub fn identity(&self) -> Identity {
+        Identity {
+            id: self.id.clone(),
+            source_path: self.source_path.clone(),
+        }
+    }
+
     /// The listing rows this post needs: (listing, sort key).
     pub fn listing_rows(&self) -> Vec<(Listing, String)> {
         let sort_key = sort_key(self.published, &self.slug);
@@ -198,6 +213,57 @@ impl Post {
             .map(|listing| (listing, sort_key.clone()))
             .collect()
     }
+}
+
+/// What makes a post the same post on every upload, whatever its slug: the `id` its front
+/// matter gives it, else the path of its source within the folder it was published from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    /// The front matter's `id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The source's path (`_posts/2015-05-15-Release-2.0.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_path: Option<String>,
+}
+
+impl Identity {
+    /// Whether nothing is known of it (a post stored before identities were kept).
+    pub fn is_unknown(&self) -> bool {
+        self.id.is_none() && self.source_path.is_none()
+    }
+
+    /// Whether two identities are known to name the same post (None when either says too
+    /// little to tell): the same `id`, or source paths naming the same file (one may be the
+    /// other seen from a folder further up, `2020/x.md` published alone as `x.md`).
+    pub fn same_post(&self, other: &Self) -> Option<bool> {
+        if let (Some(a), Some(b)) = (&self.id, &other.id) {
+            return Some(a == b);
+        }
+        match (&self.source_path, &other.source_path) {
+            (Some(a), Some(b)) => Some(same_source(a, b)),
+            _ => None,
+        }
+    }
+
+    /// How a reader of an error message knows it: `id 42` or its path.
+    pub fn describe(&self) -> String {
+        match (&self.id, &self.source_path) {
+            (Some(id), _) => format!("id `{id}`"),
+            (None, Some(path)) => format!("`{path}`"),
+            (None, None) => "a source not recorded".to_owned(),
+        }
+    }
+}
+
+/// Whether two uploads' source paths name the same file: the same path, or one is the other
+/// seen from a folder further up (`2020/x.md` published alone as `x.md`).
+pub fn same_source(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    long == short
+        || long
+            .strip_suffix(short)
+            .is_some_and(|head| head.ends_with('/'))
 }
 
 /// A heading of a post, for its table of contents.
@@ -278,6 +344,15 @@ mod tests {
             assert!(Slug::parse(bad).is_err(), "{bad:?} was accepted");
         }
         assert!(Slug::parse(&"a".repeat(MAX_SLUG_LEN + 1)).is_err());
+    }
+
+    #[test]
+    fn a_path_is_the_same_source_seen_from_further_up() {
+        assert!(same_source("_posts/2020/x.md", "x.md"));
+        assert!(same_source("2020/x.md", "_posts/2020/x.md"));
+        assert!(same_source("x.md", "x.md"));
+        assert!(!same_source("posts/a.md", "notes/a.md"));
+        assert!(!same_source("ba.md", "a.md"));
     }
 
     #[test]

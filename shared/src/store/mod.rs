@@ -17,8 +17,10 @@ pub use dynamo::{DynamoStore, create_table, post_item_size};
 pub use rules::listing_page;
 pub use sqlite::SqliteStore;
 
+use time::OffsetDateTime;
+
 use crate::config::ConfigError;
-use crate::model::{Category, Listing, ListingEntry, Post, Slug};
+use crate::model::{Category, Identity, Listing, ListingEntry, Post, Slug};
 
 /// A boxed error from a backend, kept whole so its cause chain survives to the log.
 pub type BoxError = Box<dyn StdError + Send + Sync>;
@@ -47,6 +49,68 @@ pub enum PublishOutcome {
         /// The stored version.
         version: u64,
     },
+}
+
+/// The post that holds a slug, as an author needs to know it to resolve a conflict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    /// Its version.
+    pub version: u64,
+    /// What it was published from.
+    pub identity: Identity,
+    /// Its title.
+    pub title: String,
+    /// When it appears.
+    pub published: OffsetDateTime,
+}
+
+impl Holder {
+    /// What an author is told of `post`.
+    pub fn of(post: &Post) -> Box<Self> {
+        Box::new(Self {
+            version: post.version,
+            identity: post.identity(),
+            title: post.title.clone(),
+            published: post.published,
+        })
+    }
+}
+
+/// Where an old address leads, and from when it answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    /// The post it belongs to and leads to.
+    pub to: Slug,
+    /// From when it answers: when its post appears; None while the post is a draft. A redirect
+    /// must not reveal a post that is not public.
+    pub public_from: Option<OffsetDateTime>,
+}
+
+impl Redirect {
+    /// A redirect as stored: its post's slug, whether that is a draft, and when it appears
+    /// (sortable UTC). One stored before redirects knew (no `published`) answers as it did.
+    pub fn as_stored(to: Slug, draft: bool, published: Option<&str>) -> Self {
+        let public_from = match (draft, published) {
+            (true, _) => None,
+            (false, None) => Some(OffsetDateTime::UNIX_EPOCH),
+            (false, Some(when)) => crate::dates::parse_sortable(when),
+        };
+        Self { to, public_from }
+    }
+
+    /// Whether it answers at `now`.
+    pub fn is_public_at(&self, now: OffsetDateTime) -> bool {
+        self.public_from.is_some_and(|from| from <= now)
+    }
+}
+
+/// One page of every stored post, drafts and scheduled ones included, in the store's order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PostsPage {
+    /// The posts.
+    pub posts: Vec<Post>,
+    /// Where the next page starts, if there is one (opaque to callers).
+    pub next: Option<String>,
 }
 
 /// What one read of a listing found.
@@ -102,10 +166,18 @@ pub enum WriteError {
         current: u64,
     },
     /// The slug belongs to another post.
-    #[error("the slug belongs to another post (at version {version})")]
-    SlugTaken {
-        /// That post's version.
-        version: u64,
+    #[error("the slug belongs to another post (at version {})", .0.version)]
+    SlugTaken(Box<Holder>),
+    /// The upload comes from another source than the post it would replace.
+    #[error("the post was published from {}, not from this file", .0.identity.describe())]
+    OtherSource(Box<Holder>),
+    /// An old address the post declares is another post's redirect.
+    #[error("the old address `{path}` redirects to post `{owner}`")]
+    RedirectTaken {
+        /// The old address.
+        path: String,
+        /// The post it belongs to.
+        owner: Slug,
     },
     /// The store could not answer.
     #[error(transparent)]
@@ -133,8 +205,12 @@ pub trait Store: Send + Sync + 'static {
     /// Every category with its number of listed posts, by slug (one `Query`).
     async fn categories(&self) -> Result<Vec<CategoryCount>, StoreError>;
 
-    /// Where an old path now lives: the slug of the post it redirects to (one `GetItem`).
-    async fn redirect(&self, path: &str) -> Result<Option<Slug>, StoreError>;
+    /// Where an old path now leads (one `GetItem`).
+    async fn redirect(&self, path: &str) -> Result<Option<Redirect>, StoreError>;
+
+    /// A page of every stored post, for an export: the one read that walks the whole store,
+    /// made only by an authenticated operator, never by a reader's request.
+    async fn posts(&self, from: Option<&str>) -> Result<PostsPage, StoreError>;
 
     /// Stores a new post with its listing rows and redirects, all or nothing, unless its slug
     /// is taken. Identical content already stored is left alone.

@@ -2,9 +2,11 @@
 //! removes, what a publish onto a taken slug means, how a replacement is checked, and how one
 //! store call makes a page of a listing.
 
+use std::collections::HashMap;
+
 use time::OffsetDateTime;
 
-use super::{ListingQuery, PublishOutcome, Store, StoreError, WriteError};
+use super::{Holder, ListingQuery, PublishOutcome, Store, StoreError, WriteError};
 use crate::model::{
     Category, Cursor, Listing, ListingPage, MAX_REDIRECTS, PageRequest, Post, Slug, visible_until,
 };
@@ -23,6 +25,11 @@ pub struct Changes {
     pub delete_redirects: Vec<String>,
     /// How many listed posts each category gains or loses (never zero).
     pub category_counts: Vec<(Category, i64)>,
+    /// The slug whose row in the index of every post to write (every write of a post writes
+    /// it, so a post stored before the index existed joins it on its next write).
+    pub index: Option<Slug>,
+    /// The slug whose index row to remove: the post's old slug on a rename or a delete.
+    pub unindex: Option<Slug>,
 }
 
 impl Changes {
@@ -48,7 +55,46 @@ impl Changes {
                 .collect(),
             put_redirects: new_paths,
             category_counts: category_counts(old, new),
+            index: new.map(|post| post.slug.clone()),
+            unindex: old
+                .map(|post| post.slug.clone())
+                .filter(|slug| new.is_none_or(|post| &post.slug != slug)),
         }
+    }
+}
+
+impl Changes {
+    /// Every old address this write puts or removes.
+    pub fn redirect_paths(&self) -> Vec<String> {
+        let mut paths: Vec<String> = self
+            .put_redirects
+            .iter()
+            .chain(&self.delete_redirects)
+            .cloned()
+            .collect();
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+
+    /// Checks this write's redirects against who owns them now (`owners`: path to slug, as
+    /// stored): an address another post owns cannot be taken, and only the writer's own are
+    /// removed. `writer` is the post's slugs before and after the write.
+    pub fn claim_redirects(
+        mut self,
+        owners: &HashMap<String, Slug>,
+        writer: &[&Slug],
+    ) -> Result<Self, WriteError> {
+        let mine = |path: &String| owners.get(path).is_none_or(|owner| writer.contains(&owner));
+        if let Some(taken) = self.put_redirects.iter().find(|path| !mine(path)) {
+            return Err(WriteError::RedirectTaken {
+                path: taken.clone(),
+                owner: owners[taken].clone(),
+            });
+        }
+        self.delete_redirects
+            .retain(|path| owners.get(path).is_some_and(|o| writer.contains(&o)));
+        Ok(self)
     }
 }
 
@@ -93,9 +139,7 @@ pub fn publish_onto(existing: &Post, post: &Post) -> Result<PublishOutcome, Writ
             version: existing.version,
         })
     } else {
-        Err(WriteError::SlugTaken {
-            version: existing.version,
-        })
+        Err(WriteError::SlugTaken(Holder::of(existing)))
     }
 }
 
@@ -115,6 +159,9 @@ pub fn prepare_replace(
             version: stored.version,
         });
     }
+    if stored.identity().same_post(&post.identity()) == Some(false) {
+        return Err(WriteError::OtherSource(Holder::of(stored)));
+    }
     if stored.version != expected {
         return Err(WriteError::Stale {
             current: stored.version,
@@ -122,6 +169,10 @@ pub fn prepare_replace(
     }
     let mut next = post.clone();
     next.version = expected + 1;
+    // An upload that does not say where it comes from keeps the source the post was known by.
+    if next.source_path.is_none() {
+        next.source_path.clone_from(&stored.source_path);
+    }
     // Oldest first; a slug renamed back to is no longer a redirect.
     let mut moved_from: Vec<Slug> = stored
         .moved_from

@@ -4,6 +4,7 @@
 //! WAL mode (readers never block the writer), every connection waits for a busy lock rather
 //! than failing, and a publish is one `BEGIN IMMEDIATE` transaction.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,8 +14,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::rules::{Changes, Replacement, check_delete, prepare_replace, publish_onto};
 use super::{
-    CategoryCount, ListingQuery, ListingRows, PublishOutcome, Store, StoreError, WriteError,
-    WriteOutcome,
+    CategoryCount, Holder, ListingQuery, ListingRows, PostsPage, PublishOutcome, Redirect, Store,
+    StoreError, WriteError, WriteOutcome,
 };
 use crate::model::{Category, Post, Slug};
 
@@ -39,9 +40,38 @@ CREATE TABLE IF NOT EXISTS categories (
 ) STRICT, WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS redirects (
     path TEXT PRIMARY KEY,
-    slug TEXT NOT NULL
+    slug TEXT NOT NULL,
+    draft INTEGER NOT NULL DEFAULT 0,
+    published TEXT
 ) STRICT, WITHOUT ROWID;
 ";
+
+/// Columns added since the first release, for databases made before them: (table, column,
+/// definition). A redirect of an older database has no `published` and answers as before.
+const ADDED_COLUMNS: [(&str, &str, &str); 2] = [
+    ("redirects", "draft", "INTEGER NOT NULL DEFAULT 0"),
+    ("redirects", "published", "TEXT"),
+];
+
+/// Brings an older database's tables up to [`SCHEMA`].
+fn migrate(connection: &Connection) -> rusqlite::Result<()> {
+    for (table, column, definition) in ADDED_COLUMNS {
+        let exists: bool = connection.query_row(
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2)",
+            [table, column],
+            |row| row.get(0),
+        )?;
+        if !exists {
+            connection.execute_batch(&format!(
+                "ALTER TABLE {table} ADD COLUMN {column} {definition}"
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+/// How many posts an export reads at a time.
+const POSTS_PAGE: usize = 25;
 
 /// A store in one SQLite file, safe to share between processes.
 #[derive(Clone)]
@@ -63,6 +93,7 @@ impl SqliteStore {
             connection.pragma_update(None, "journal_mode", "WAL")?;
             connection.pragma_update(None, "synchronous", "NORMAL")?;
             connection.execute_batch(SCHEMA)?;
+            migrate(&connection)?;
             Ok(connection)
         })
         .await
@@ -175,21 +206,49 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn redirect(&self, path: &str) -> Result<Option<Slug>, StoreError> {
+    async fn redirect(&self, path: &str) -> Result<Option<Redirect>, StoreError> {
         let path = path.to_owned();
         self.with("reading a redirect", move |db| {
-            let slug: Option<String> = db
+            let row: Option<(String, bool, Option<String>)> = db
                 .query_row(
-                    "SELECT slug FROM redirects WHERE path = ?1",
+                    "SELECT slug, draft, published FROM redirects WHERE path = ?1",
                     [path],
-                    |row| row.get(0),
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
                 )
                 .optional()
                 .map_err(sql_error("reading a redirect"))?;
-            slug.map(|s| {
-                Slug::parse(&s).map_err(|e| StoreError::Failed("decoding a redirect", Box::new(e)))
+            row.map(|(slug, draft, published)| {
+                let to = Slug::parse(&slug)
+                    .map_err(|e| StoreError::Failed("decoding a redirect", Box::new(e)))?;
+                Ok(Redirect::as_stored(to, draft, published.as_deref()))
             })
             .transpose()
+        })
+        .await
+    }
+
+    async fn posts(&self, from: Option<&str>) -> Result<PostsPage, StoreError> {
+        let after = from.unwrap_or_default().to_owned();
+        self.with("listing every post", move |db| {
+            let mut statement = db
+                .prepare_cached("SELECT item FROM posts WHERE slug > ?1 ORDER BY slug LIMIT ?2")
+                .map_err(sql_error("listing every post"))?;
+            let limit = i64::try_from(POSTS_PAGE + 1).unwrap_or(i64::MAX);
+            let rows = statement
+                .query_map(params![after, limit], |row| row.get::<_, String>(0))
+                .map_err(sql_error("listing every post"))?;
+            let mut posts: Vec<Post> = rows
+                .map(|row| {
+                    let json = row.map_err(sql_error("listing every post"))?;
+                    serde_json::from_str(&json).map_err(json_error("decoding a post"))
+                })
+                .collect::<Result<_, StoreError>>()?;
+            let more = posts.len() > POSTS_PAGE;
+            posts.truncate(POSTS_PAGE);
+            let next = more
+                .then(|| posts.last().map(|p| p.slug.to_string()))
+                .flatten();
+            Ok(PostsPage { posts, next })
         })
         .await
     }
@@ -204,8 +263,9 @@ impl Store for SqliteStore {
                 return publish_onto(&existing, &post);
             }
             post.version = 1;
+            let changes = claim(&tx, Changes::between(None, Some(&post)), &[&post.slug])?;
             write_post(&tx, &post)?;
-            apply(&tx, &post, &Changes::between(None, Some(&post)))?;
+            apply(&tx, &post, &changes)?;
             tx.commit().map_err(sql_error("publishing a post"))?;
             Ok(PublishOutcome::Created { version: 1 })
         })
@@ -232,15 +292,15 @@ impl Store for SqliteStore {
             };
             if next.slug != slug {
                 if let Some(taken) = read_post(&tx, &next.slug)? {
-                    return Err(WriteError::SlugTaken {
-                        version: taken.version,
-                    });
+                    return Err(WriteError::SlugTaken(Holder::of(&taken)));
                 }
                 tx.execute("DELETE FROM posts WHERE slug = ?1", [slug.as_str()])
                     .map_err(sql_error("replacing a post"))?;
             }
+            let changes = Changes::between(stored.as_ref(), Some(&next));
+            let changes = claim(&tx, changes, &[&slug, &next.slug])?;
             write_post(&tx, &next)?;
-            apply(&tx, &next, &Changes::between(stored.as_ref(), Some(&next)))?;
+            apply(&tx, &next, &changes)?;
             tx.commit().map_err(sql_error("replacing a post"))?;
             Ok(WriteOutcome::Written {
                 version: next.version,
@@ -258,7 +318,8 @@ impl Store for SqliteStore {
             let stored = check_delete(read_post(&tx, &slug)?, expected)?;
             tx.execute("DELETE FROM posts WHERE slug = ?1", [slug.as_str()])
                 .map_err(sql_error("deleting a post"))?;
-            apply(&tx, &stored, &Changes::between(Some(&stored), None))?;
+            let changes = claim(&tx, Changes::between(Some(&stored), None), &[&slug])?;
+            apply(&tx, &stored, &changes)?;
             tx.commit().map_err(sql_error("deleting a post"))?;
             Ok(())
         })
@@ -320,12 +381,35 @@ fn apply(tx: &rusqlite::Transaction<'_>, post: &Post, changes: &Changes) -> Resu
         )
         .map_err(sql_error("counting a category's posts"))?;
     }
+    let published = (!post.draft).then(|| crate::dates::sortable(post.published));
     for path in &changes.put_redirects {
         tx.execute(
-            "INSERT OR REPLACE INTO redirects (path, slug) VALUES (?1, ?2)",
-            params![path, post.slug.as_str()],
+            "INSERT OR REPLACE INTO redirects (path, slug, draft, published) VALUES (?1, ?2, ?3, ?4)",
+            params![path, post.slug.as_str(), post.draft, published],
         )
         .map_err(sql_error("writing a redirect"))?;
     }
     Ok(())
+}
+
+/// `changes` with its redirects checked against their owners in the database now.
+fn claim(
+    tx: &rusqlite::Transaction<'_>,
+    changes: Changes,
+    writer: &[&Slug],
+) -> Result<Changes, WriteError> {
+    let mut owners = HashMap::new();
+    let mut statement = tx
+        .prepare_cached("SELECT slug FROM redirects WHERE path = ?1")
+        .map_err(sql_error("reading a redirect"))?;
+    for path in changes.redirect_paths() {
+        let owner: Option<String> = statement
+            .query_row([&path], |row| row.get(0))
+            .optional()
+            .map_err(sql_error("reading a redirect"))?;
+        if let Some(owner) = owner.and_then(|o| Slug::parse(&o).ok()) {
+            owners.insert(path, owner);
+        }
+    }
+    changes.claim_redirects(&owners, writer)
 }

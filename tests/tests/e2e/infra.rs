@@ -58,9 +58,12 @@ fn each_function_may_do_only_what_its_routes_need_on_this_table() {
         (
             "ingest",
             vec![
+                "dynamodb:BatchGetItem",
                 "dynamodb:DeleteItem",
                 "dynamodb:GetItem",
                 "dynamodb:PutItem",
+                "dynamodb:Query",
+                "dynamodb:UpdateItem",
             ],
         ),
     ];

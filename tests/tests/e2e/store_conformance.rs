@@ -76,7 +76,7 @@ async fn other_content_under_a_taken_slug_is_refused_and_nothing_changes(backend
     let refused = given.store.publish(&rival).await.unwrap_err();
 
     assert!(
-        matches!(refused, WriteError::SlugTaken { version: 1 }),
+        matches!(&refused, WriteError::SlugTaken(holder) if holder.version == 1),
         "{refused:?}"
     );
     let stored = given.store.post(&original.slug).await.unwrap().unwrap();

@@ -1,4 +1,5 @@
-//! The authors' write path: `POST /posts`, `PUT /posts/{slug}`, `DELETE /posts/{slug}`.
+//! The authors' write path: `POST /posts`, `PUT /posts/{slug}`, `DELETE /posts/{slug}`, and
+//! `GET /posts`, the export of every post's source.
 //!
 //! Safe for a team: only an authenticated caller writes (`auth.rs`: IAM in AWS, a bearer token
 //! locally, and the function fails closed); every update is conditional on the version the
@@ -12,21 +13,25 @@ mod upload;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path};
+use axum::extract::{DefaultBodyLimit, Path, Query};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{post, put};
 use axum::{Extension, Router};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use auth::IngestAuth;
-pub use upload::{DEFAULT_CATEGORY_HEADER, IMPORT_FORMAT_HEADER};
+pub use upload::{
+    DEFAULT_CATEGORY_HEADER, IMPORT_FORMAT_HEADER, OLD_PATHS_HEADER, SLUG_HEADER, SOURCE_HEADER,
+    encode_source_path,
+};
 
 use super::respond::NO_STORE;
 use super::{AppState, Ctx};
-use crate::model::{MAX_UPLOAD_BYTES, Slug};
+use crate::model::{MAX_UPLOAD_BYTES, Post, Slug};
 use crate::paths;
+use crate::store::rules::redirect_paths;
 use crate::store::{PublishOutcome, WriteError, WriteOutcome};
 use auth::Author;
 use problem::{Problem, version_etag};
@@ -41,7 +46,9 @@ pub(super) fn routes(auth: IngestAuth) -> Router<AppState> {
     Router::new()
         .route(
             paths::POSTS,
-            post(create).route_layer(authenticated.clone()),
+            post(create)
+                .get(export)
+                .route_layer(authenticated.clone()),
         )
         .route(
             paths::POST_ROUTE,
@@ -133,7 +140,7 @@ async fn create(
         .publish(&post)
         .await
         .map_err(|error| match error {
-            WriteError::SlugTaken { version } => Problem::slug_taken_on_create(&post.slug, version),
+            WriteError::SlugTaken(holder) => Problem::slug_taken_on_create(&post.slug, &holder),
             other => Problem::write(&post.slug, other),
         })?;
     Ok(match outcome {
@@ -145,6 +152,78 @@ async fn create(
             Written::new(&ctx, StatusCode::OK, &post.slug, version)
         }
     })
+}
+
+/// `GET /posts?from=…`: a page of every stored post with its source, drafts and scheduled
+/// posts included, for `blog export`. Authenticated like a write: sources of drafts are not
+/// public.
+async fn export(
+    ctx: Ctx,
+    Extension(author): Extension<Author>,
+    Query(query): Query<ExportQuery>,
+) -> Result<Response, Problem> {
+    let page = ctx.store.posts(query.from.as_deref()).await?;
+    tracing::info!(author = %author.0, posts = page.posts.len(), "posts exported");
+    let document = ExportPage {
+        posts: page.posts.iter().map(ExportedPost::from).collect(),
+        next: page.next,
+    };
+    let json = serde_json::to_string(&document).unwrap_or_default();
+    let mut response = (
+        [(header::CONTENT_TYPE, mime::APPLICATION_JSON.as_ref())],
+        json,
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, NO_STORE);
+    Ok(response)
+}
+
+/// The query of an export page.
+#[derive(Debug, Deserialize)]
+struct ExportQuery {
+    from: Option<String>,
+}
+
+/// A page of an export.
+#[derive(Debug, Serialize)]
+struct ExportPage {
+    posts: Vec<ExportedPost>,
+    next: Option<String>,
+}
+
+/// A post as an export carries it: the Markdown as uploaded, and what it has become since.
+#[derive(Debug, Serialize)]
+struct ExportedPost {
+    slug: String,
+    version: u64,
+    title: String,
+    published: String,
+    draft: bool,
+    categories: Vec<String>,
+    authors: Vec<String>,
+    source_path: Option<String>,
+    /// Every old address that leads here: aliases, old permalinks, former slugs' pages.
+    old_paths: Vec<String>,
+    source: String,
+}
+
+impl From<&Post> for ExportedPost {
+    fn from(post: &Post) -> Self {
+        Self {
+            slug: post.slug.to_string(),
+            version: post.version,
+            title: post.title.clone(),
+            published: crate::dates::rfc3339(post.published),
+            draft: post.draft,
+            categories: post.categories.iter().map(|c| c.name.clone()).collect(),
+            authors: post.authors.clone(),
+            source_path: post.source_path.clone(),
+            old_paths: redirect_paths(post),
+            source: post.source.clone(),
+        }
+    }
 }
 
 async fn replace(

@@ -10,7 +10,7 @@ use crate::content::PostError;
 use crate::content::frontmatter::FrontMatterError;
 use crate::model::Slug;
 use crate::report::report;
-use crate::store::{StoreError, WriteError};
+use crate::store::{Holder, StoreError, WriteError};
 
 /// A problem; boxed, so that `Result<_, Problem>` stays small.
 #[derive(Debug)]
@@ -32,6 +32,32 @@ struct ProblemDocument {
     /// The post concerned, where the client may not know it (a 409 on create).
     #[serde(skip_serializing_if = "Option::is_none")]
     slug: Option<String>,
+    /// The post that holds what the write wanted (a slug), so that the client can tell
+    /// whether it is the same post.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    holder: Option<HolderDocument>,
+}
+
+/// What an author is told of the post holding a slug.
+#[derive(Debug, Serialize)]
+struct HolderDocument {
+    title: String,
+    published: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+}
+
+impl From<&Holder> for HolderDocument {
+    fn from(holder: &Holder) -> Self {
+        Self {
+            title: holder.title.clone(),
+            published: crate::dates::rfc3339(holder.published),
+            source_path: holder.identity.source_path.clone(),
+            id: holder.identity.id.clone(),
+        }
+    }
 }
 
 impl Problem {
@@ -45,6 +71,7 @@ impl Problem {
             limit: None,
             current_version: None,
             slug: None,
+            holder: None,
         }))
     }
 
@@ -73,17 +100,25 @@ impl Problem {
         self.0.status
     }
 
+    fn holder(mut self, holder: &Holder) -> Self {
+        self.0.holder = Some(holder.into());
+        self
+    }
+
     /// A create onto a slug another post holds.
-    pub(super) fn slug_taken_on_create(slug: &Slug, version: u64) -> Self {
+    pub(super) fn slug_taken_on_create(slug: &Slug, holder: &Holder) -> Self {
         Self::new(
             StatusCode::CONFLICT,
             format!(
-                "a post with slug `{slug}` exists with other content; update it with PUT and If-Match"
+                "a post with slug `{slug}` exists with other content (\"{}\", published from {}); if this file is that post, update it with PUT and If-Match, otherwise give this file another `slug:`",
+                holder.title,
+                holder.identity.describe()
             ),
         )
         .field("slug")
         .slug(slug)
-        .current(version)
+        .current(holder.version)
+        .holder(holder)
     }
 
     /// A write to the post at `slug` that was refused or failed.
@@ -99,11 +134,36 @@ impl Problem {
                 ),
             )
             .current(current),
-            WriteError::SlugTaken { version } => {
-                Self::new(StatusCode::CONFLICT, "the new slug belongs to another post")
-                    .field("slug")
-                    .current(version)
-            }
+            WriteError::SlugTaken(holder) => Self::new(
+                StatusCode::CONFLICT,
+                format!(
+                    "the new slug belongs to another post (\"{}\", published from {})",
+                    holder.title,
+                    holder.identity.describe()
+                ),
+            )
+            .field("slug")
+            .current(holder.version)
+            .holder(&holder),
+            WriteError::OtherSource(holder) => Self::new(
+                StatusCode::CONFLICT,
+                format!(
+                    "post `{slug}` (\"{}\") was published from {}, not from this file; give this file another `slug:`, or an `id:` if it is that post moved",
+                    holder.title,
+                    holder.identity.describe()
+                ),
+            )
+            .field("slug")
+            .slug(slug)
+            .current(holder.version)
+            .holder(&holder),
+            WriteError::RedirectTaken { path, owner } => Self::new(
+                StatusCode::CONFLICT,
+                format!(
+                    "the old address `{path}` already redirects to post `{owner}`; remove it from this post's aliases, or from `{owner}`'s first"
+                ),
+            )
+            .field("aliases"),
             WriteError::Store(error) => error.into(),
         }
     }

@@ -6,14 +6,31 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 
 use super::problem::Problem;
+use crate::content::permalinks::Generator;
 use crate::content::{Origin, parse_post_from};
-use crate::model::{MAX_ITEM_BYTES, MAX_UPLOAD_BYTES, Post, Slug};
+use crate::model::{MAX_ITEM_BYTES, MAX_REDIRECTS, MAX_UPLOAD_BYTES, Post, Slug};
 use crate::store::post_item_size;
 
 /// The request header naming the category of posts that name none (`blog import --category`).
 pub const DEFAULT_CATEGORY_HEADER: &str = "blog-default-category";
 /// The request header saying where an imported file comes from (`jekyll`, `hugo`, `zola`).
 pub const IMPORT_FORMAT_HEADER: &str = "blog-import-format";
+/// The request header giving the file's path within the folder it is published from,
+/// percent-encoded ([`encode_source_path`]): with an `id:`, what makes it the same post.
+pub const SOURCE_HEADER: &str = "blog-source";
+/// The request header giving the slug the importer chose (a collision resolved).
+pub const SLUG_HEADER: &str = "blog-slug";
+/// The request header listing the post's addresses on its old site, space-separated, each in
+/// the form [`crate::paths::old_address`] gives.
+pub const OLD_PATHS_HEADER: &str = "blog-old-paths";
+
+/// A source path as the [`SOURCE_HEADER`] carries it (a header holds visible ASCII only).
+pub fn encode_source_path(path: &str) -> String {
+    percent_encoding::utf8_percent_encode(path, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// The longest source path kept, in bytes.
+const MAX_SOURCE_PATH: usize = 500;
 
 /// Checks the media type, size and encoding of an upload, then parses, validates and renders it.
 pub(super) fn read_upload(
@@ -46,14 +63,50 @@ pub(super) fn read_upload(
     let default_category = headers
         .get(DEFAULT_CATEGORY_HEADER)
         .and_then(|v| v.to_str().ok());
-    let jekyll = headers
-        .get(IMPORT_FORMAT_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("jekyll"));
+    let import = match header_text(headers, IMPORT_FORMAT_HEADER)? {
+        None => None,
+        Some(name) => Some(Generator::from_name(name).ok_or_else(|| {
+            bad_header(IMPORT_FORMAT_HEADER, "is not `jekyll`, `hugo` or `zola`")
+        })?),
+    };
+    let source_path = match header_text(headers, SOURCE_HEADER)? {
+        None => None,
+        Some(encoded) => {
+            let path = percent_encoding::percent_decode_str(encoded)
+                .decode_utf8()
+                .map_err(|_| bad_header(SOURCE_HEADER, "is not percent-encoded UTF-8"))?
+                .into_owned();
+            if path.is_empty() || path.len() > MAX_SOURCE_PATH || path.chars().any(char::is_control)
+            {
+                return Err(bad_header(
+                    SOURCE_HEADER,
+                    &format!("must be a file's path of at most {MAX_SOURCE_PATH} bytes"),
+                ));
+            }
+            Some(path)
+        }
+    };
+    let assigned_slug = header_text(headers, SLUG_HEADER)?
+        .map(Slug::parse)
+        .transpose()
+        .map_err(|e| bad_header(SLUG_HEADER, &e.to_string()))?;
+    let old_paths: Vec<String> = header_text(headers, OLD_PATHS_HEADER)?
+        .map(|v| v.split_ascii_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
+    if old_paths.len() > MAX_REDIRECTS {
+        return Err(bad_header(
+            OLD_PATHS_HEADER,
+            &format!("names more than {MAX_REDIRECTS} addresses"),
+        )
+        .limit(MAX_REDIRECTS));
+    }
     let origin = Origin {
         file_name: file_name.as_deref(),
+        source_path: source_path.as_deref(),
         default_category,
-        jekyll,
+        import,
+        assigned_slug: assigned_slug.as_ref(),
+        old_paths: &old_paths,
         slug: url_slug,
     };
     let post = parse_post_from(text, &origin)?;
@@ -68,6 +121,23 @@ pub(super) fn read_upload(
         .limit(MAX_ITEM_BYTES));
     }
     Ok(post)
+}
+
+/// A header's value as text, if it was sent.
+fn header_text<'h>(headers: &'h HeaderMap, name: &'static str) -> Result<Option<&'h str>, Problem> {
+    headers
+        .get(name)
+        .map(|value| {
+            value
+                .to_str()
+                .map(str::trim)
+                .map_err(|_| bad_header(name, "is not ASCII text"))
+        })
+        .transpose()
+}
+
+fn bad_header(name: &str, problem: &str) -> Problem {
+    Problem::new(StatusCode::BAD_REQUEST, format!("header `{name}` {problem}")).field(name)
 }
 
 fn check_media_type(headers: &HeaderMap) -> Result<(), Problem> {

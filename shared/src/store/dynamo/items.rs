@@ -6,6 +6,7 @@
 //! | listing | `LIST#<key>`    | `<published, UTC>#<slug>`         |
 //! | redirect| `PATH#<path>`   | `REDIRECT`                        |
 //! | category| `CATEGORIES`    | `<category slug>` (name, posts)   |
+//! | index   | `POSTS`         | `<slug>` (every post, drafts too) |
 //!
 //! Items map to and from the model through serde (`serde_dynamo`), with round-trip tests below.
 
@@ -21,12 +22,15 @@ use serde::{Deserialize, Serialize};
 
 use super::sdk_error;
 use crate::model::{Category, Listing, ListingEntry, Post, Slug};
-use crate::store::{CategoryCount, StoreError};
+use crate::store::{CategoryCount, Redirect, StoreError};
 
 /// An item's key, `pk` and `sk`.
 pub(super) type Key = HashMap<String, AttributeValue>;
 /// A whole item.
 pub(super) type Item = HashMap<String, AttributeValue>;
+
+/// The partition holding one item per post, drafts included, by slug: what an export walks.
+pub(super) const POSTS_PK: &str = "POSTS";
 
 /// The partition holding one counter item per category.
 pub(super) const CATEGORIES_PK: &str = "CATEGORIES";
@@ -68,6 +72,32 @@ pub(super) fn redirect_key(path: &str) -> Key {
     key(redirect_pk(path), REDIRECT_SK)
 }
 
+/// The key of a post's row in the index of every post.
+pub(super) fn index_key(slug: &Slug) -> Key {
+    index_key_at(slug.as_str())
+}
+
+/// The key of the index row at `slug` (where an export's page starts after).
+pub(super) fn index_key_at(slug: &str) -> Key {
+    key(POSTS_PK.to_owned(), slug)
+}
+
+/// A post's row in the index of every post.
+pub(super) fn to_index_item(slug: &Slug) -> Result<Item, StoreError> {
+    encode(
+        "encoding a post's index row",
+        IndexItem {
+            pk: POSTS_PK.to_owned(),
+            sk: slug.clone(),
+        },
+    )
+}
+
+/// The slug an index row names.
+pub(super) fn from_index_item(item: Item) -> Result<Slug, StoreError> {
+    decode::<IndexItem>("decoding a post's index row", item).map(|item| item.sk)
+}
+
 /// The key of a category's counter.
 pub(super) fn category_key(category: &Category) -> Key {
     key(CATEGORIES_PK.to_owned(), category.slug.as_str())
@@ -91,6 +121,13 @@ struct ListingItem {
     entry: ListingEntry,
 }
 
+/// A post's row in the index of every post.
+#[derive(Debug, Serialize, Deserialize)]
+struct IndexItem {
+    pk: String,
+    sk: Slug,
+}
+
 /// A category's counter: its name and how many listed posts it has.
 #[derive(Debug, Deserialize)]
 struct CategoryItem {
@@ -99,12 +136,17 @@ struct CategoryItem {
     posts: i64,
 }
 
-/// A redirect item: an old path and the slug it now leads to.
+/// A redirect item: an old path, the post it belongs and leads to, and whether that post is
+/// public (items written before this knew have neither `draft` nor `published`).
 #[derive(Debug, Serialize, Deserialize)]
 struct RedirectItem {
     pk: String,
     sk: String,
     slug: Slug,
+    #[serde(default)]
+    draft: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    published: Option<String>,
 }
 
 /// `value` as an item.
@@ -147,19 +189,37 @@ pub(super) fn from_listing_item(item: Item) -> Result<ListingEntry, StoreError> 
     decode::<ListingItem>("decoding a listing entry", item).map(|item| item.entry)
 }
 
-/// A redirect from `path` to `slug` as an item.
-pub(super) fn to_redirect_item(path: &str, slug: &Slug) -> Result<Item, StoreError> {
+/// A redirect from `path` to `post` as an item.
+pub(super) fn to_redirect_item(path: &str, post: &Post) -> Result<Item, StoreError> {
     let item = RedirectItem {
         pk: redirect_pk(path),
         sk: REDIRECT_SK.to_owned(),
-        slug: slug.clone(),
+        slug: post.slug.clone(),
+        draft: post.draft,
+        published: (!post.draft).then(|| crate::dates::sortable(post.published)),
     };
     encode("encoding a redirect", item)
 }
 
-/// A redirect item's slug.
-pub(super) fn from_redirect_item(item: Item) -> Result<Slug, StoreError> {
-    decode::<RedirectItem>("decoding a redirect", item).map(|item| item.slug)
+/// A redirect item as the redirect it is.
+pub(super) fn from_redirect_item(item: Item) -> Result<Redirect, StoreError> {
+    let item = decode::<RedirectItem>("decoding a redirect", item)?;
+    Ok(Redirect::as_stored(
+        item.slug,
+        item.draft,
+        item.published.as_deref(),
+    ))
+}
+
+/// A redirect item's path and owner, read back for a write's check.
+pub(super) fn redirect_owner(item: Item) -> Result<(String, Slug), StoreError> {
+    let item = decode::<RedirectItem>("decoding a redirect", item)?;
+    let path = item
+        .pk
+        .strip_prefix("PATH#")
+        .unwrap_or(&item.pk)
+        .to_owned();
+    Ok((path, item.slug))
 }
 
 /// A category's counter item as a count.
@@ -282,11 +342,17 @@ mod tests {
 
     #[test]
     fn a_redirect_survives_the_round_trip_under_its_key() {
-        let slug = Slug::parse("new-name").unwrap();
-        let item = to_redirect_item("/2018/09/19/Old.html", &slug).unwrap();
+        let post = sample();
+        let item = to_redirect_item("/2018/09/19/Old.html", &post).unwrap();
         for (name, value) in redirect_key("/2018/09/19/Old.html") {
             assert_eq!(item[&name], value);
         }
-        assert_eq!(from_redirect_item(item).unwrap(), slug);
+        assert_eq!(
+            redirect_owner(item.clone()).unwrap(),
+            ("/2018/09/19/Old.html".to_owned(), post.slug.clone())
+        );
+        let redirect = from_redirect_item(item).unwrap();
+        assert_eq!(redirect.to, post.slug);
+        assert_eq!(redirect.public_from, Some(post.published));
     }
 }

@@ -8,17 +8,25 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
+};
 
 pub use items::{create_table, post_item_size};
 
 use super::rules::{Changes, Replacement, check_delete, prepare_replace, publish_onto};
 use super::{
-    BoxError, CategoryCount, ListingQuery, ListingRows, PublishOutcome, Store, StoreError,
-    WriteError, WriteOutcome,
+    BoxError, CategoryCount, Holder, ListingQuery, ListingRows, PostsPage, PublishOutcome,
+    Redirect, Store, StoreError, WriteError, WriteOutcome,
 };
 use crate::model::{Post, Slug};
 use items::{Item, Key};
+
+/// How many posts an export reads at a time: a `BatchGetItem` of that many posts stays under
+/// its 16 MB (25 items of at most 400 KB).
+const POSTS_PAGE: usize = 25;
 
 /// A store over one DynamoDB table.
 #[derive(Clone, Debug)]
@@ -124,30 +132,70 @@ impl Store for DynamoStore {
             .collect()
     }
 
-    async fn redirect(&self, path: &str) -> Result<Option<Slug>, StoreError> {
+    async fn redirect(&self, path: &str) -> Result<Option<Redirect>, StoreError> {
         let item = self
             .get(items::redirect_key(path), "reading a redirect")
             .await?;
         item.map(items::from_redirect_item).transpose()
     }
 
+    async fn posts(&self, from: Option<&str>) -> Result<PostsPage, StoreError> {
+        let start = from.map(|slug| items::index_key_at(slug));
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(items::POSTS_PK.to_owned()))
+            .set_exclusive_start_key(start)
+            .limit(i32::try_from(POSTS_PAGE).unwrap_or(i32::MAX))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error("listing every post"))?;
+        let slugs: Vec<Slug> = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(items::from_index_item)
+            .collect::<Result<_, _>>()?;
+        let next = output
+            .last_evaluated_key
+            .is_some()
+            .then(|| slugs.last().map(ToString::to_string))
+            .flatten();
+        let keys = slugs.iter().map(items::post_key).collect();
+        let mut posts: Vec<Post> = self
+            .batch_get(keys, "reading posts")
+            .await?
+            .into_iter()
+            .map(items::from_post_item)
+            .collect::<Result<_, _>>()?;
+        posts.sort_by(|a, b| a.slug.cmp(&b.slug));
+        Ok(PostsPage { posts, next })
+    }
+
     async fn publish(&self, post: &Post) -> Result<PublishOutcome, WriteError> {
         let mut post = post.clone();
         post.version = 1;
+        let writer = [&post.slug];
+        let changes = self
+            .claim(Changes::between(None, Some(&post)), &writer)
+            .await?;
         let mut writes = vec![put_write(
             &self.table,
             items::to_post_item(&post)?,
             Condition::Absent,
         )?];
-        writes.extend(self.row_writes(&post, &Changes::between(None, Some(&post)))?);
+        writes.extend(self.row_writes(&post, &changes, &writer)?);
         if self.transact(writes, "publishing a post").await? {
             return Ok(PublishOutcome::Created { version: 1 });
         }
         // The slug is taken: the same content is a harmless retry, other content a conflict.
-        let existing = self.post(&post.slug).await?.ok_or_else(|| {
-            StoreError::Unavailable("the post changed while it was being published".into())
-        })?;
-        publish_onto(&existing, &post)
+        match self.post(&post.slug).await? {
+            Some(existing) => publish_onto(&existing, &post),
+            None => Err(self.lost_race(&changes, &writer).await),
+        }
     }
 
     async fn replace(
@@ -164,6 +212,10 @@ impl Store for DynamoStore {
         let item = items::to_post_item(&next)?;
         // The version condition is what makes the read above safe: a writer who got in between
         // bumped the version, and this whole transaction is refused.
+        let writer = [slug, &next.slug];
+        let changes = self
+            .claim(Changes::between(stored.as_ref(), Some(&next)), &writer)
+            .await?;
         let mut writes = if &next.slug == slug {
             vec![put_write(&self.table, item, Condition::Version(expected))?]
         } else {
@@ -176,7 +228,7 @@ impl Store for DynamoStore {
                 put_write(&self.table, item, Condition::Absent)?,
             ]
         };
-        writes.extend(self.row_writes(&next, &Changes::between(stored.as_ref(), Some(&next)))?);
+        writes.extend(self.row_writes(&next, &changes, &writer)?);
         if self.transact(writes, "replacing a post").await? {
             return Ok(WriteOutcome::Written {
                 version: next.version,
@@ -185,25 +237,36 @@ impl Store for DynamoStore {
         if &next.slug != slug
             && let Some(taken) = self.post(&next.slug).await?
         {
-            return Err(WriteError::SlugTaken {
-                version: taken.version,
-            });
+            return Err(WriteError::SlugTaken(Holder::of(&taken)));
         }
-        Err(self.refused(slug).await)
+        match self.refused(slug).await {
+            WriteError::Stale { current } if current == expected => {
+                Err(self.lost_race(&changes, &writer).await)
+            }
+            other => Err(other),
+        }
     }
 
     async fn delete(&self, slug: &Slug, expected: u64) -> Result<(), WriteError> {
         let stored = check_delete(self.post(slug).await?, expected)?;
+        let writer = [slug];
+        let changes = self
+            .claim(Changes::between(Some(&stored), None), &writer)
+            .await?;
         let mut writes = vec![delete_write(
             &self.table,
             items::post_key(slug),
             Condition::Version(expected),
         )?];
-        writes.extend(self.row_writes(&stored, &Changes::between(Some(&stored), None))?);
+        writes.extend(self.row_writes(&stored, &changes, &writer)?);
         if self.transact(writes, "deleting a post").await? {
-            Ok(())
-        } else {
-            Err(self.refused(slug).await)
+            return Ok(());
+        }
+        match self.refused(slug).await {
+            WriteError::Stale { current } if current == expected => {
+                Err(self.lost_race(&changes, &writer).await)
+            }
+            other => Err(other),
         }
     }
 }
@@ -224,11 +287,72 @@ impl DynamoStore {
         Ok(output.item)
     }
 
-    /// The listing, counter and redirect writes of `changes`, with `post`'s entry.
+    /// `changes` with its redirects checked against their owners now (one `BatchGetItem`).
+    async fn claim(&self, changes: Changes, writer: &[&Slug]) -> Result<Changes, WriteError> {
+        let paths = changes.redirect_paths();
+        if paths.is_empty() {
+            return Ok(changes);
+        }
+        let keys = paths.iter().map(|p| items::redirect_key(p)).collect();
+        let mut owners = HashMap::new();
+        for item in self.batch_get(keys, "reading redirects").await? {
+            let (path, owner) = items::redirect_owner(item)?;
+            owners.insert(path, owner);
+        }
+        changes.claim_redirects(&owners, writer)
+    }
+
+    /// The items at `keys` that exist, in no particular order (`BatchGetItem`, at most 100 keys).
+    async fn batch_get(&self, keys: Vec<Key>, what: &'static str) -> Result<Vec<Item>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys = KeysAndAttributes::builder()
+            .set_keys(Some(keys))
+            .consistent_read(true)
+            .build()
+            .map_err(build_error)?;
+        let mut found = Vec::new();
+        let mut request = Some(HashMap::from([(self.table.clone(), keys)]));
+        // A batch may come back in parts (over 16 MB, or throttled): ask again for the rest.
+        while let Some(batch) = request.take().filter(|b| !b.is_empty()) {
+            let output = self
+                .client
+                .batch_get_item()
+                .set_request_items(Some(batch))
+                .send()
+                .await
+                .map_err(sdk_error(what))?;
+            found.extend(
+                output
+                    .responses
+                    .unwrap_or_default()
+                    .remove(&self.table)
+                    .unwrap_or_default(),
+            );
+            request = output.unprocessed_keys;
+        }
+        Ok(found)
+    }
+
+    /// Why a write whose post's condition held was still refused: a redirect it claims was
+    /// taken in the meantime, or the store is busy.
+    async fn lost_race(&self, changes: &Changes, writer: &[&Slug]) -> WriteError {
+        match self.claim(changes.clone(), writer).await {
+            Err(error) => error,
+            Ok(_) => WriteError::Store(StoreError::Unavailable(
+                "the store changed while the post was being written; nothing was written".into(),
+            )),
+        }
+    }
+
+    /// The listing, counter and redirect writes of `changes`, with `post`'s entry; each
+    /// redirect written or removed only while it is free or `writer`'s.
     fn row_writes(
         &self,
         post: &Post,
         changes: &Changes,
+        writer: &[&Slug],
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let mut writes = Vec::new();
         for (listing, sort_key) in &changes.delete_listings {
@@ -243,11 +367,12 @@ impl DynamoStore {
             let item = items::to_listing_item(listing, &entry)?;
             writes.push(put_write(&self.table, item, Condition::None)?);
         }
+        let owners: Vec<Slug> = writer.iter().map(|s| (*s).clone()).collect();
         for path in &changes.delete_redirects {
             writes.push(delete_write(
                 &self.table,
                 items::redirect_key(path),
-                Condition::None,
+                Condition::OwnedBy(owners.clone()),
             )?);
         }
         for (category, delta) in &changes.category_counts {
@@ -262,9 +387,23 @@ impl DynamoStore {
                 .map_err(build_error)?;
             writes.push(TransactWriteItem::builder().update(update).build());
         }
+        if let Some(gone) = &changes.unindex {
+            writes.push(delete_write(
+                &self.table,
+                items::index_key(gone),
+                Condition::None,
+            )?);
+        }
+        if let Some(slug) = &changes.index {
+            writes.push(put_write(&self.table, items::to_index_item(slug)?, Condition::None)?);
+        }
         for path in &changes.put_redirects {
-            let item = items::to_redirect_item(path, &post.slug)?;
-            writes.push(put_write(&self.table, item, Condition::None)?);
+            let item = items::to_redirect_item(path, post)?;
+            writes.push(put_write(
+                &self.table,
+                item,
+                Condition::FreeOrOwnedBy(owners.clone()),
+            )?);
         }
         Ok(writes)
     }
@@ -308,14 +447,26 @@ enum Condition {
     Absent,
     /// The item must still be at this version.
     Version(u64),
+    /// The item (a redirect) must belong to one of these posts.
+    OwnedBy(Vec<Slug>),
+    /// The item (a redirect) must not exist, or belong to one of these posts.
+    FreeOrOwnedBy(Vec<Slug>),
 }
 
 impl Condition {
     fn expression(&self) -> Option<String> {
+        let owned = |owners: &[Slug]| {
+            let names: Vec<String> = (0..owners.len()).map(|i| format!(":owner{i}")).collect();
+            format!("slug IN ({})", names.join(", "))
+        };
         match self {
             Self::None => None,
             Self::Absent => Some("attribute_not_exists(pk)".to_owned()),
             Self::Version(_) => Some("version = :expected".to_owned()),
+            Self::OwnedBy(owners) => Some(owned(owners)),
+            Self::FreeOrOwnedBy(owners) => {
+                Some(format!("attribute_not_exists(pk) OR {}", owned(owners)))
+            }
         }
     }
 
@@ -325,6 +476,13 @@ impl Condition {
                 ":expected".to_owned(),
                 AttributeValue::N(expected.to_string()),
             )])),
+            Self::OwnedBy(owners) | Self::FreeOrOwnedBy(owners) => Some(
+                owners
+                    .iter()
+                    .enumerate()
+                    .map(|(i, slug)| (format!(":owner{i}"), AttributeValue::S(slug.to_string())))
+                    .collect(),
+            ),
             Self::None | Self::Absent => None,
         }
     }
