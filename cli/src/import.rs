@@ -1,10 +1,25 @@
-//! `blog import`: reads an existing blog's content folder as Jekyll, Hugo or Zola lay it out,
-//! and decides for every Markdown file whether it is a post to publish or something else
-//! (a page, a section index, a draft without a date), which is listed, never silently dropped.
+//! `blog import`: reads an existing blog as Jekyll, Hugo or Zola lay it out and plans every
+//! Markdown file before anything is uploaded:
+//!
+//! - what is not a post (a page, a section index, a draft with no date) is listed with the
+//!   reason, never silently dropped;
+//! - every post is parsed here as the server will parse it, so its slug is known: files that
+//!   share one get distinct slugs by a fixed rule (the earliest keeps it, later ones take their
+//!   year, then their date), so that the same site always maps each file to the same post;
+//! - the addresses each post had on the old site are worked out from the site's configuration
+//!   and the file's place, and sent along, so each answers 301 to the post's new page.
+//!
+//! `--dry-run` prints the plan and writes nothing.
 
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use blog_shared::content::frontmatter;
+use blog_shared::content::permalinks::{Generator, OldFile, OldSite, old_urls};
+use blog_shared::model::{Post, Slug};
+
+use crate::publish::{Upload, Uploader, markdown_files, relative};
 
 /// The static site generator a folder was written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -18,13 +33,18 @@ pub enum Layout {
 }
 
 impl Layout {
-    /// What the ingest API is told the files come from.
-    pub fn name(self) -> &'static str {
+    /// The generator, as the shared crate names it.
+    pub fn generator(self) -> Generator {
         match self {
-            Self::Jekyll => "jekyll",
-            Self::Hugo => "hugo",
-            Self::Zola => "zola",
+            Self::Jekyll => Generator::Jekyll,
+            Self::Hugo => Generator::Hugo,
+            Self::Zola => Generator::Zola,
         }
+    }
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        self.generator().name()
     }
 
     /// Guesses from the files a generator leaves at the top of a site.
@@ -37,30 +57,207 @@ impl Layout {
             return Self::Hugo;
         }
         let zola_config = std::fs::read_to_string(dir.join("config.toml")).unwrap_or_default();
-        if zola_config.contains("base_url") {
+        if zola_config.contains("base_url") || has("zola.toml") {
             return Self::Zola;
-        }
-        if zola_config.contains("baseURL") {
-            return Self::Hugo;
         }
         Self::Hugo
     }
 }
 
-/// Every Markdown file of the site, each with `None` to publish it or the reason it is not a post.
-pub fn plan(dir: &Path, layout: Layout) -> Result<Vec<(PathBuf, Option<String>)>> {
-    let root = match layout {
+/// What the importer decided for every file of a site.
+pub struct Plan {
+    /// Every Markdown file, in order, with what will be done with it.
+    pub uploads: Vec<Upload>,
+}
+
+/// Plans the import of the site in `dir`: every Markdown file with its slug, old addresses and
+/// notes, or the reason it is skipped. `uploader` parses each post as the server will.
+pub fn plan(dir: &Path, layout: Layout, uploader: &Uploader) -> Result<Plan> {
+    let content_root = match layout {
         Layout::Hugo | Layout::Zola if dir.join("content").is_dir() => dir.join("content"),
         _ => dir.to_owned(),
     };
-    let files = crate::publish::markdown_files(&[root])?;
-    Ok(files
-        .into_iter()
-        .map(|path| {
-            let reason = skip_reason(&path, layout);
-            (path, reason)
-        })
-        .collect())
+    let site = old_site(dir, layout)?;
+    let mut uploads = markdown_files(std::slice::from_ref(&content_root))?;
+    let mut posts: Vec<Option<Post>> = Vec::with_capacity(uploads.len());
+    for upload in &mut uploads {
+        // The identity is the file's place in the site, whatever was given on the command line.
+        upload.source_path = relative(&upload.path, dir);
+        upload.skip = skip_reason(&upload.path, layout);
+        if upload.skip.is_some() {
+            posts.push(None);
+            continue;
+        }
+        let text = std::fs::read_to_string(&upload.path)
+            .with_context(|| format!("reading {}", upload.path.display()))?;
+        // A file that does not parse is still uploaded: the server refuses it, by name.
+        let Ok(post) = uploader.local_post(upload, &text) else {
+            posts.push(None);
+            continue;
+        };
+        if let Ok(document) = frontmatter::split(&text)
+            && let Ok(meta) = frontmatter::parse(&document)
+        {
+            let file = OldFile {
+                path: &relative(&upload.path, &content_root),
+                meta: &meta,
+                title: &post.title,
+                date: post.published,
+            };
+            upload.old_paths = old_urls(&site, &file);
+            let written = meta.authors.clone().or(meta.author.clone());
+            if let Some(written) = written.map(frontmatter::OneOrMany::into_vec)
+                && post.authors.len() > written.len()
+            {
+                upload.notes.push(format!(
+                    "authors: {} read as {}",
+                    written
+                        .iter()
+                        .map(|w| format!("\"{w}\""))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    post.authors.join("; ")
+                ));
+            }
+        }
+        posts.push(Some(post));
+    }
+    resolve_collisions(&mut uploads, &posts);
+    share_old_addresses(&mut uploads, &posts);
+    Ok(Plan { uploads })
+}
+
+/// Gives files that share a slug distinct ones: the earliest (by date, then path) keeps it,
+/// each later one takes `{slug}-{year}`, or `{slug}-{yyyy-mm-dd}` if that is taken too, then a
+/// number. Deterministic, so a second import maps every file to the same post.
+fn resolve_collisions(uploads: &mut [Upload], posts: &[Option<Post>]) {
+    let mut by_slug: BTreeMap<&Slug, Vec<usize>> = BTreeMap::new();
+    for (i, post) in posts.iter().enumerate() {
+        if let Some(post) = post {
+            by_slug.entry(&post.slug).or_default().push(i);
+        }
+    }
+    let mut taken: Vec<String> = by_slug.keys().map(ToString::to_string).collect();
+    let mut renamed: Vec<(usize, Slug, String)> = Vec::new();
+    for (slug, mut files) in by_slug {
+        if files.len() < 2 {
+            continue;
+        }
+        files.sort_by_key(|&i| {
+            let post = posts[i].as_ref().expect("only parsed posts are grouped");
+            (post.published, uploads[i].source_path.clone())
+        });
+        let keeper = uploads[files[0]].source_path.clone();
+        for &i in &files[1..] {
+            let post = posts[i].as_ref().expect("only parsed posts are grouped");
+            let date = post.published.date();
+            let candidates = [format!("{slug}-{}", date.year()), format!("{slug}-{date}")];
+            let chosen = candidates
+                .into_iter()
+                .chain((2..).map(|n| format!("{slug}-{date}-{n}")))
+                .find(|c| !taken.contains(c) && Slug::parse(c).is_ok())
+                .expect("a free slug exists");
+            taken.push(chosen.clone());
+            if let Ok(new) = Slug::parse(&chosen) {
+                renamed.push((i, new, format!("`{slug}` is {keeper}'s")));
+            }
+        }
+    }
+    for (i, slug, why) in renamed {
+        uploads[i]
+            .notes
+            .push(format!("renamed to `{slug}`: {why} (the earliest)"));
+        uploads[i].slug = Some(slug);
+    }
+}
+
+/// An old address two files claim (the old site could serve only one) goes to the earliest;
+/// the later one is told.
+fn share_old_addresses(uploads: &mut [Upload], posts: &[Option<Post>]) {
+    let mut order: Vec<usize> = (0..uploads.len()).filter(|&i| posts[i].is_some()).collect();
+    order.sort_by_key(|&i| {
+        let post = posts[i].as_ref().expect("filtered");
+        (post.published, uploads[i].source_path.clone())
+    });
+    let mut owner: HashMap<String, String> = HashMap::new();
+    for i in order {
+        let source = uploads[i].source_path.clone();
+        let mut kept = Vec::new();
+        for path in std::mem::take(&mut uploads[i].old_paths) {
+            match owner.get(&path) {
+                Some(first) => uploads[i]
+                    .notes
+                    .push(format!("old address {path} stays with {first}")),
+                None => {
+                    owner.insert(path.clone(), source.clone());
+                    kept.push(path);
+                }
+            }
+        }
+        uploads[i].old_paths = kept;
+    }
+}
+
+/// What the site's configuration says about its addresses.
+fn old_site(dir: &Path, layout: Layout) -> Result<OldSite> {
+    let mut site = OldSite::new(layout.generator());
+    match layout {
+        Layout::Jekyll => {
+            let config = dir.join("_config.yml");
+            if config.is_file() {
+                let text = read(&config)?;
+                let value: serde_json::Value = serde_saphyr::from_str(&text)
+                    .with_context(|| format!("{} is not YAML", config.display()))?;
+                site.jekyll_permalink = value["permalink"].as_str().map(str::to_owned);
+            }
+        }
+        Layout::Hugo => {
+            let value = hugo_config(dir)?;
+            if let Some(permalinks) = value.get("permalinks").and_then(|p| p.as_object()) {
+                for (section, pattern) in permalinks {
+                    if let Some(pattern) = pattern.as_str() {
+                        site.hugo_permalinks
+                            .insert(section.clone(), pattern.to_owned());
+                    }
+                }
+            }
+            let flag = |name: &str| {
+                value
+                    .as_object()
+                    .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
+                    .and_then(|(_, v)| v.as_bool())
+                    .unwrap_or(false)
+            };
+            site.hugo_keep_case = flag("disablePathToLower");
+            site.hugo_ugly_urls = flag("uglyURLs");
+        }
+        Layout::Zola => {}
+    }
+    Ok(site)
+}
+
+/// Hugo's configuration as JSON, from whichever file the site has.
+fn hugo_config(dir: &Path) -> Result<serde_json::Value> {
+    for name in ["hugo.toml", "config.toml"] {
+        let path = dir.join(name);
+        if path.is_file() {
+            let table: toml::Table = toml::from_str(&read(&path)?)
+                .with_context(|| format!("{} is not TOML", path.display()))?;
+            return serde_json::to_value(table).context("reading Hugo's configuration");
+        }
+    }
+    for name in ["hugo.yaml", "config.yaml", "hugo.yml", "config.yml"] {
+        let path = dir.join(name);
+        if path.is_file() {
+            return serde_saphyr::from_str(&read(&path)?)
+                .with_context(|| format!("{} is not YAML", path.display()));
+        }
+    }
+    Ok(serde_json::Value::Null)
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }
 
 fn skip_reason(path: &Path, layout: Layout) -> Option<String> {
@@ -82,4 +279,35 @@ fn skip_reason(path: &Path, layout: Layout) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Prints the plan: every file with its slug, renamings, old addresses, or why it is skipped.
+pub fn print_plan(plan: &Plan, uploader: &Uploader) {
+    for upload in &plan.uploads {
+        let path = upload.path.display();
+        if let Some(reason) = &upload.skip {
+            println!("skip       {path}: {reason}");
+            continue;
+        }
+        let text = std::fs::read_to_string(&upload.path).unwrap_or_default();
+        match uploader.local_post(upload, &text) {
+            Ok(post) => println!("publish    {path} → /posts/{}", post.slug),
+            Err(error) => println!(
+                "would fail {path}: {}",
+                blog_shared::report::report(error.as_ref())
+            ),
+        }
+        for note in &upload.notes {
+            println!("           {note}");
+        }
+        for old in &upload.old_paths {
+            println!("           old address {old}");
+        }
+    }
+    let skipped = plan.uploads.iter().filter(|u| u.skip.is_some()).count();
+    println!(
+        "{} files: {} to publish, {skipped} skipped; nothing was written (dry run)",
+        plan.uploads.len(),
+        plan.uploads.len() - skipped
+    );
 }

@@ -3,9 +3,12 @@
 //! - `blog serve` runs the whole site in one process on the embedded store, seeded on first run
 //!   from `examples/posts/`, with the ingest routes behind a bearer token.
 //! - `blog publish` uploads Markdown files or folders through the ingest API.
-//! - `blog import` publishes an existing Jekyll, Hugo or Zola blog the same way.
+//! - `blog import` publishes an existing Jekyll, Hugo or Zola blog the same way, its old links
+//!   kept.
+//! - `blog export` writes every post back out as Markdown that `blog publish` takes back.
 
 mod auth;
+mod export;
 mod import;
 mod publish;
 mod serve;
@@ -45,6 +48,18 @@ enum Command {
         /// The generator the folder was written for [default: detected].
         #[arg(long, value_enum)]
         from: Option<import::Layout>,
+        /// Print the plan (file → slug, renamings, old addresses, skipped files) and write
+        /// nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Write every post (drafts and scheduled ones too) back out as Markdown, with its slug and
+    /// old addresses, into a folder that `blog publish` takes back.
+    Export {
+        /// The folder to write into.
+        dir: PathBuf,
         #[command(flatten)]
         target: Target,
     },
@@ -94,35 +109,50 @@ async fn run(command: Command) -> Result<bool> {
     match command {
         Command::Serve(args) => serve::serve(args).await.map(|()| true),
         Command::Publish { paths, target } => {
-            let files = publish::markdown_files(&paths)?;
+            let uploads = publish::markdown_files(&paths)?;
             anyhow::ensure!(
-                !files.is_empty(),
+                !uploads.is_empty(),
                 "no Markdown files (*.md) in {}",
                 show(&paths)
             );
             let uploader = target.uploader().await?;
-            Ok(publish::run(&uploader, files.into_iter().map(|f| (f, None)).collect()).await)
+            Ok(publish::run(&uploader, uploads).await)
         }
         Command::Import {
             dir,
             category,
             from,
+            dry_run,
             target,
         } => {
             anyhow::ensure!(dir.is_dir(), "{} is not a folder", dir.display());
             let layout = from.unwrap_or_else(|| import::Layout::detect(&dir));
-            let files = import::plan(&dir, layout)?;
-            anyhow::ensure!(!files.is_empty(), "no Markdown files in {}", dir.display());
+            let mut uploader = target.uploader().await?;
+            uploader.default_category = category;
+            uploader.import = Some(layout.generator());
+            let plan = import::plan(&dir, layout, &uploader)?;
+            anyhow::ensure!(
+                !plan.uploads.is_empty(),
+                "no Markdown files in {}",
+                dir.display()
+            );
             println!(
                 "Importing {} as a {} site ({} files).",
                 dir.display(),
                 layout.name(),
-                files.len()
+                plan.uploads.len()
             );
-            let mut uploader = target.uploader().await?;
-            uploader.default_category = category;
-            uploader.import_format = Some(layout.name());
-            Ok(publish::run(&uploader, files).await)
+            if dry_run {
+                import::print_plan(&plan, &uploader);
+                return Ok(true);
+            }
+            Ok(publish::run(&uploader, plan.uploads).await)
+        }
+        Command::Export { dir, target } => {
+            let uploader = target.uploader().await?;
+            let count = export::export(&uploader, &dir).await?;
+            println!("{count} posts exported to {}", dir.display());
+            Ok(true)
         }
     }
 }

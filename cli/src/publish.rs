@@ -1,10 +1,18 @@
-//! `blog publish` and `blog import`: upload Markdown files through the ingest API, creating new
-//! posts, updating changed ones and leaving unchanged ones alone, then say what happened to each.
+//! `blog publish` and the upload half of `blog import`: send Markdown files through the ingest
+//! API, creating new posts, updating the ones they are (never another post that holds the same
+//! slug), leaving unchanged ones alone, then say what happened to every file.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use blog_shared::content::permalinks::Generator;
+use blog_shared::content::{Origin, parse_post_from};
+use blog_shared::http::ingest::{
+    DEFAULT_CATEGORY_HEADER, IMPORT_FORMAT_HEADER, OLD_PATHS_HEADER, SLUG_HEADER, SOURCE_HEADER,
+    encode_source_path,
+};
+use blog_shared::model::{Identity, Post, Slug};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Deserialize;
 
@@ -17,8 +25,26 @@ pub struct Uploader {
     credentials: Credentials,
     /// Given to posts that name no category (`blog import --category`).
     pub default_category: Option<String>,
-    /// The blog the files come from, for its old permalinks (`jekyll`, `hugo`, `zola`).
-    pub import_format: Option<&'static str>,
+    /// The generator the files were written for, on import.
+    pub import: Option<Generator>,
+}
+
+/// One file to publish, and what the publisher decided about it beforehand.
+#[derive(Debug, Clone, Default)]
+pub struct Upload {
+    /// The file.
+    pub path: PathBuf,
+    /// Its path within the folder published (`_posts/2015-05-15-Release-2.0.md`): with an
+    /// `id:`, what makes it the same post on every run.
+    pub source_path: String,
+    /// The slug the importer gave it, resolving a collision.
+    pub slug: Option<Slug>,
+    /// Its addresses on its old site.
+    pub old_paths: Vec<String>,
+    /// Why it is not published, if it is not.
+    pub skip: Option<String>,
+    /// What the importer made of it that the author should know (a renaming, split authors).
+    pub notes: Vec<String>,
 }
 
 /// What happened to one file.
@@ -47,6 +73,16 @@ struct Written {
 struct Problem {
     detail: String,
     slug: Option<String>,
+    holder: Option<Holder>,
+}
+
+/// The post holding a slug, as a 409 describes it.
+#[derive(Debug, Deserialize)]
+struct Holder {
+    title: String,
+    published: String,
+    source_path: Option<String>,
+    id: Option<String>,
 }
 
 impl Uploader {
@@ -67,41 +103,76 @@ impl Uploader {
             endpoint,
             credentials,
             default_category: None,
-            import_format: None,
+            import: None,
         })
     }
 
-    /// Creates the post in `path`, or updates it if it exists with other content.
-    pub async fn upload(&self, path: &Path) -> Outcome {
-        match self.try_upload(path).await {
+    /// The blog's base URL.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The post `upload` makes, parsed here as the server will parse it.
+    pub fn local_post(&self, upload: &Upload, text: &str) -> Result<Post> {
+        let name = upload_name(&upload.path);
+        let origin = Origin {
+            file_name: Some(&name),
+            source_path: Some(&upload.source_path),
+            default_category: self.default_category.as_deref(),
+            import: self.import,
+            assigned_slug: upload.slug.as_ref(),
+            old_paths: &upload.old_paths,
+            slug: None,
+        };
+        parse_post_from(text, &origin).map_err(anyhow::Error::from)
+    }
+
+    /// Creates the post in `upload`, or updates it if it is stored with other content.
+    pub async fn upload(&self, upload: &Upload) -> Outcome {
+        match self.try_upload(upload).await {
             Ok(outcome) => outcome,
             Err(error) => Outcome::Failed(blog_shared::report::report(error.as_ref())),
         }
     }
 
-    async fn try_upload(&self, path: &Path) -> Result<Outcome> {
-        let body = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        let file_name = upload_name(path);
+    async fn try_upload(&self, upload: &Upload) -> Result<Outcome> {
+        let body = std::fs::read(&upload.path)
+            .with_context(|| format!("reading {}", upload.path.display()))?;
         let response = self
-            .send(http::Method::POST, "/posts", &body, &file_name, None)
+            .send(http::Method::POST, "/posts", &body, upload, None)
             .await?;
         match response.status().as_u16() {
             201 => Ok(Outcome::Created(response.json::<Written>().await?.url)),
             200 => Ok(Outcome::Unchanged(response.json::<Written>().await?.url)),
             409 => {
-                // Another version is stored: update it from the version the server named.
                 let etag = response.headers().get(http::header::ETAG).cloned();
                 let problem: Problem = response.json().await.context("reading the conflict")?;
-                let (Some(etag), Some(slug)) = (etag, problem.slug) else {
+                let (Some(etag), Some(slug), Some(holder)) = (etag, problem.slug, problem.holder)
+                else {
                     anyhow::bail!("{}", problem.detail);
                 };
+                // The slug is held: update it only if it is this very post.
+                let text = String::from_utf8_lossy(&body);
+                let mine = self.local_post(upload, &text)?;
+                if !is_same_post(&mine, &holder) {
+                    anyhow::bail!(
+                        "the slug `{slug}` belongs to another post, \"{}\" ({}), published from {}; give this file a `slug:` of its own in its front matter (or the same `id:` as that post, if it is that post moved)",
+                        holder.title,
+                        holder.published.get(..10).unwrap_or(&holder.published),
+                        Identity {
+                            id: holder.id.clone(),
+                            source_path: holder.source_path.clone()
+                        }
+                        .describe()
+                    );
+                }
                 let etag = etag.to_str().context("an unreadable ETag")?.to_owned();
                 let response = self
                     .send(
                         http::Method::PUT,
                         &format!("/posts/{slug}"),
                         &body,
-                        &file_name,
+                        upload,
                         Some(&etag),
                     )
                     .await?;
@@ -122,7 +193,7 @@ impl Uploader {
         method: http::Method,
         path: &str,
         body: &[u8],
-        file_name: &str,
+        upload: &Upload,
         if_match: Option<&str>,
     ) -> Result<reqwest::Response> {
         let mut request = http::Request::builder()
@@ -131,20 +202,32 @@ impl Uploader {
             .header(http::header::CONTENT_TYPE, "text/markdown; charset=utf-8")
             .header(
                 http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file_name}\""),
-            );
+                format!("attachment; filename=\"{}\"", upload_name(&upload.path)),
+            )
+            .header(SOURCE_HEADER, encode_source_path(&upload.source_path));
         if let Some(etag) = if_match {
             request = request.header(http::header::IF_MATCH, etag);
         }
         if let Some(category) = &self.default_category {
-            request = request.header(blog_shared::http::ingest::DEFAULT_CATEGORY_HEADER, category);
+            request = request.header(DEFAULT_CATEGORY_HEADER, category);
         }
-        if let Some(format) = self.import_format {
-            request = request.header(blog_shared::http::ingest::IMPORT_FORMAT_HEADER, format);
+        if let Some(generator) = self.import {
+            request = request.header(IMPORT_FORMAT_HEADER, generator.name());
         }
-        let mut request = request
+        if let Some(slug) = &upload.slug {
+            request = request.header(SLUG_HEADER, slug.as_str());
+        }
+        if !upload.old_paths.is_empty() {
+            request = request.header(OLD_PATHS_HEADER, upload.old_paths.join(" "));
+        }
+        let request = request
             .body(body.to_vec())
             .context("building the request")?;
+        self.execute(request).await
+    }
+
+    /// Sends `request`, signed or with the token.
+    pub async fn execute(&self, mut request: http::Request<Vec<u8>>) -> Result<reqwest::Response> {
         self.credentials.apply(&mut request)?;
         let request = reqwest::Request::try_from(request).context("building the request")?;
         self.http
@@ -154,8 +237,25 @@ impl Uploader {
     }
 }
 
+/// Whether the post a file makes is the one holding its slug: the same `id`, the same source
+/// file; for a post stored before sources were recorded, the same title and date.
+fn is_same_post(mine: &Post, holder: &Holder) -> bool {
+    let theirs = Identity {
+        id: holder.id.clone(),
+        source_path: holder.source_path.clone(),
+    };
+    match mine.identity().same_post(&theirs) {
+        Some(same) => same,
+        None => {
+            theirs.is_unknown()
+                && holder.title == mine.title
+                && holder.published == blog_shared::dates::rfc3339(mine.published)
+        }
+    }
+}
+
 /// The file name the server sees: a Hugo page bundle (`my-post/index.md`) is named for its folder.
-fn upload_name(path: &Path) -> String {
+pub fn upload_name(path: &Path) -> String {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -171,7 +271,8 @@ fn upload_name(path: &Path) -> String {
     name.replace('"', "")
 }
 
-async fn refusal(response: reqwest::Response) -> anyhow::Error {
+/// Turns a refused request into an error saying why.
+pub async fn refusal(response: reqwest::Response) -> anyhow::Error {
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
     let reason = serde_json::from_str::<Problem>(&text)
@@ -184,22 +285,65 @@ async fn refusal(response: reqwest::Response) -> anyhow::Error {
     )
 }
 
-/// Every Markdown file under `paths` (files as given, folders walked), in a stable order.
-pub fn markdown_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
+/// Every Markdown file under `paths` (files as given, folders walked), in a stable order, each
+/// with its path within what was given: a folder's files relative to it, a file by its name
+/// (a page bundle's `index.md` with its folder's).
+pub fn markdown_files(paths: &[PathBuf]) -> Result<Vec<Upload>> {
+    let mut uploads = Vec::new();
     for path in paths {
         if path.is_dir() {
+            let mut files = Vec::new();
             walk(path, &mut files)?;
+            for file in files {
+                let source_path = relative(&file, path);
+                uploads.push(Upload {
+                    path: file,
+                    source_path,
+                    ..Upload::default()
+                });
+            }
         } else if path.is_file() {
-            files.push(path.clone());
+            let name = upload_name(path);
+            let source_path = if name == file_name(path) {
+                name
+            } else {
+                format!("{}/{}", file_stem(&name), file_name(path))
+            };
+            uploads.push(Upload {
+                path: path.clone(),
+                source_path,
+                ..Upload::default()
+            });
         } else {
             anyhow::bail!("{} is neither a file nor a folder", path.display());
         }
     }
-    Ok(files)
+    Ok(uploads)
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn file_stem(name: &str) -> &str {
+    name.rsplit_once('.').map_or(name, |(stem, _)| stem)
+}
+
+/// `file`'s path below `root`, `/`-separated.
+pub fn relative(file: &Path, root: &Path) -> String {
+    let within = file.strip_prefix(root).unwrap_or(file);
+    within
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Every Markdown file below `dir`, hidden ones left out, in name order.
+pub fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
     let mut entries = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .map(|e| e.map(|e| e.path()))
@@ -226,12 +370,12 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// Uploads `files` one by one with a progress bar when there are several, and prints a summary.
-/// Returns whether every file succeeded.
-pub async fn run(uploader: &Uploader, files: Vec<(PathBuf, Option<String>)>) -> bool {
+/// Uploads every file one by one with a progress bar when there are several, and prints what
+/// happened to each and a summary that accounts for every file. Returns whether none failed.
+pub async fn run(uploader: &Uploader, uploads: Vec<Upload>) -> bool {
     let started = Instant::now();
-    let bar = if files.len() > 1 {
-        let bar = ProgressBar::new(files.len() as u64);
+    let bar = if uploads.len() > 1 {
+        let bar = ProgressBar::new(uploads.len() as u64);
         bar.set_style(
             ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -240,25 +384,24 @@ pub async fn run(uploader: &Uploader, files: Vec<(PathBuf, Option<String>)>) -> 
     } else {
         ProgressBar::hidden()
     };
-    let mut results = Vec::with_capacity(files.len());
-    for (path, skip_reason) in files {
-        bar.set_message(path.display().to_string());
-        let outcome = match skip_reason {
-            Some(reason) => Outcome::Skipped(reason),
-            None => uploader.upload(&path).await,
+    let mut results = Vec::with_capacity(uploads.len());
+    for upload in uploads {
+        bar.set_message(upload.path.display().to_string());
+        let outcome = match &upload.skip {
+            Some(reason) => Outcome::Skipped(reason.clone()),
+            None => uploader.upload(&upload).await,
         };
         bar.inc(1);
-        results.push((path, outcome));
+        results.push((upload, outcome));
     }
     bar.finish_and_clear();
     print_summary(&results, started.elapsed());
     !results.iter().any(|(_, o)| matches!(o, Outcome::Failed(_)))
 }
 
-fn print_summary(results: &[(PathBuf, Outcome)], elapsed: Duration) {
-    let count = |f: fn(&Outcome) -> bool| results.iter().filter(|(_, o)| f(o)).count();
-    for (path, outcome) in results {
-        let path = path.display();
+fn print_summary(results: &[(Upload, Outcome)], elapsed: Duration) {
+    for (upload, outcome) in results {
+        let path = upload.path.display();
         match outcome {
             Outcome::Created(url) => println!("created    {path} → {url}"),
             Outcome::Updated(url) => println!("updated    {path} → {url}"),
@@ -266,15 +409,57 @@ fn print_summary(results: &[(PathBuf, Outcome)], elapsed: Duration) {
             Outcome::Skipped(reason) => println!("skipped    {path}: {reason}"),
             Outcome::Failed(reason) => println!("FAILED     {path}: {reason}"),
         }
+        if !matches!(outcome, Outcome::Skipped(_)) {
+            for note in &upload.notes {
+                println!("           {note}");
+            }
+        }
     }
-    println!(
-        "{} created, {} updated, {} unchanged, {} skipped, {} failed ({} files in {:.3} s)",
+    let outcomes: Vec<&Outcome> = results.iter().map(|(_, o)| o).collect();
+    println!("{}", summary_line(&outcomes, elapsed));
+}
+
+/// `N files: C created, U updated, S unchanged, K skipped (reasons), F failed (files)`: every
+/// file counted once.
+fn summary_line(outcomes: &[&Outcome], elapsed: Duration) -> String {
+    let count = |f: fn(&Outcome) -> bool| outcomes.iter().filter(|o| f(o)).count();
+    let (created, updated, unchanged, skipped, failed) = (
         count(|o| matches!(o, Outcome::Created(_))),
         count(|o| matches!(o, Outcome::Updated(_))),
         count(|o| matches!(o, Outcome::Unchanged(_))),
         count(|o| matches!(o, Outcome::Skipped(_))),
         count(|o| matches!(o, Outcome::Failed(_))),
-        results.len(),
-        elapsed.as_secs_f64(),
     );
+    // The invariant the summary states: no file is lost between the plan and the report.
+    assert_eq!(
+        created + updated + unchanged + skipped + failed,
+        outcomes.len(),
+        "every file has one outcome"
+    );
+    let mut reasons: Vec<(String, usize)> = Vec::new();
+    for outcome in outcomes {
+        if let Outcome::Skipped(reason) = outcome {
+            let kind = reason.split([':', '(']).next().unwrap_or(reason).trim();
+            match reasons.iter_mut().find(|(r, _)| r == kind) {
+                Some((_, n)) => *n += 1,
+                None => reasons.push((kind.to_owned(), 1)),
+            }
+        }
+    }
+    let skipped_reasons = if reasons.is_empty() {
+        String::new()
+    } else {
+        let listed: Vec<String> = reasons.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        format!(" ({})", listed.join("; "))
+    };
+    let failed_reasons = if failed == 0 {
+        String::new()
+    } else {
+        " (reasons above)".to_owned()
+    };
+    format!(
+        "{} files: {created} created, {updated} updated, {unchanged} unchanged, {skipped} skipped{skipped_reasons}, {failed} failed{failed_reasons} in {:.3} s",
+        outcomes.len(),
+        elapsed.as_secs_f64(),
+    )
 }

@@ -134,9 +134,15 @@ mod tests {
 
     #[test]
     fn old_addresses_have_one_form_and_keep_their_case() {
-        assert_eq!(old_address("/2015/05/15/Release-2.0.html"), "/2015/05/15/Release-2.0.html");
+        assert_eq!(
+            old_address("/2015/05/15/Release-2.0.html"),
+            "/2015/05/15/Release-2.0.html"
+        );
         assert_eq!(old_address("/Café au lait/"), "/Caf%C3%A9%20au%20lait/");
-        assert_eq!(old_address("/Caf%c3%a9%20au%20lait/"), "/Caf%C3%A9%20au%20lait/");
+        assert_eq!(
+            old_address("/Caf%c3%a9%20au%20lait/"),
+            "/Caf%C3%A9%20au%20lait/"
+        );
         assert_ne!(old_address("/A.html"), old_address("/a.html"));
     }
 }

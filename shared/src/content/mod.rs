@@ -158,7 +158,11 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
         (Some(assigned), ..) => Ok(assigned.clone()),
         (None, Some(slug), ..) => match (Slug::parse(slug.trim()), origin.import) {
             (Err(_), Some(_)) => Slug::from_text(slug).inspect(|_| {
-                renamed_from = Some(paths::old_address(&format!("{}/{}", paths::POSTS, slug.trim())));
+                renamed_from = Some(paths::old_address(&format!(
+                    "{}/{}",
+                    paths::POSTS,
+                    slug.trim()
+                )));
             }),
             (parsed, _) => parsed,
         },

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 use super::frontmatter::{FrontMatter, OneOrMany};
-use super::names::{file_stem, split_jekyll_name};
+use super::names::{dated, file_stem, split_jekyll_name};
 
 /// The generator an imported site was written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -255,7 +255,10 @@ fn hugo(site: &OldSite, file: &OldFile<'_>) -> String {
                 (":month", format!("{:02}", u8::from(date.month()))),
                 (":day", format!("{:02}", date.day())),
                 (":weekdayname", date.weekday().to_string()),
-                (":weekday", date.weekday().number_days_from_sunday().to_string()),
+                (
+                    ":weekday",
+                    date.weekday().number_days_from_sunday().to_string(),
+                ),
                 (":yearday", date.ordinal().to_string()),
                 (":sections", folders.join("/")),
                 (":section", section.to_owned()),
@@ -311,19 +314,9 @@ fn zola(file: &OldFile<'_>) -> String {
     let (mut folders, name) = split_path(file.path);
     let stem = page_name(&mut folders, name);
     // Zola takes a leading date (`2021-08-09-` or `2021-08-09_`) off the file name.
-    let undated = if stem.len() > 11
-        && stem.as_bytes()[10].is_ascii()
-        && matches!(stem.as_bytes()[10], b'-' | b'_')
-        && split_jekyll_name(&format!("{}-{}", &stem[..10], &stem[11..]))
-            .0
-            .is_some()
-    {
-        &stem[11..]
-    } else {
-        stem
-    };
+    let undated = dated(stem, b"-_").map_or(stem, |(_, rest)| rest);
     let slug = slug::slugify(file.meta.slug.as_deref().unwrap_or(undated));
-    let sections: Vec<String> = folders.iter().map(|f| slug::slugify(f)).collect();
+    let sections: Vec<String> = folders.iter().map(slug::slugify).collect();
     crate::paths::old_address(&format!("/{}/{slug}/", sections.join("/")))
 }
 
@@ -414,10 +407,7 @@ mod tests {
             urls(&with("ordinal"), path, &m, "x"),
             ["/2015/135/Hello%20World.html"]
         );
-        assert_eq!(
-            urls(&with("none"), path, &m, "x"),
-            ["/Hello%20World.html"]
-        );
+        assert_eq!(urls(&with("none"), path, &m, "x"), ["/Hello%20World.html"]);
         assert_eq!(
             urls(&with("/:year/:slug.html"), path, &m, "x"),
             ["/2015/hello-world.html"]
@@ -455,10 +445,7 @@ mod tests {
             "/posts/other-name/"
         );
         let url = meta("title: x\nurl: /exact/Path.html");
-        assert_eq!(
-            urls(&site, "posts/a.md", &url, "x"),
-            ["/exact/Path.html"]
-        );
+        assert_eq!(urls(&site, "posts/a.md", &url, "x"), ["/exact/Path.html"]);
     }
 
     #[test]
@@ -470,9 +457,6 @@ mod tests {
             "/blog/dated-name/"
         );
         let path = meta("title: x\npath: custom/place");
-        assert_eq!(
-            urls(&site, "blog/a.md", &path, "x")[0],
-            "/custom/place/"
-        );
+        assert_eq!(urls(&site, "blog/a.md", &path, "x")[0], "/custom/place/");
     }
 }

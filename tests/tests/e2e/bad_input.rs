@@ -94,8 +94,8 @@ fn cases() -> Vec<Case> {
             None,
         ),
         case(
-            "front matter not at the start",
-            "\n---\ntitle: x\n---\n",
+            "text before the front matter",
+            "Intro.\n---\ntitle: x\n---\n",
             S::BAD_REQUEST,
             "no front matter",
             None,

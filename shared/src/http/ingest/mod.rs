@@ -46,9 +46,7 @@ pub(super) fn routes(auth: IngestAuth) -> Router<AppState> {
     Router::new()
         .route(
             paths::POSTS,
-            post(create)
-                .get(export)
-                .route_layer(authenticated.clone()),
+            post(create).get(export).route_layer(authenticated.clone()),
         )
         .route(
             paths::POST_ROUTE,

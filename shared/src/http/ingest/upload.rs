@@ -137,7 +137,11 @@ fn header_text<'h>(headers: &'h HeaderMap, name: &'static str) -> Result<Option<
 }
 
 fn bad_header(name: &str, problem: &str) -> Problem {
-    Problem::new(StatusCode::BAD_REQUEST, format!("header `{name}` {problem}")).field(name)
+    Problem::new(
+        StatusCode::BAD_REQUEST,
+        format!("header `{name}` {problem}"),
+    )
+    .field(name)
 }
 
 fn check_media_type(headers: &HeaderMap) -> Result<(), Problem> {

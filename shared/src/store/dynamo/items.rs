@@ -214,11 +214,7 @@ pub(super) fn from_redirect_item(item: Item) -> Result<Redirect, StoreError> {
 /// A redirect item's path and owner, read back for a write's check.
 pub(super) fn redirect_owner(item: Item) -> Result<(String, Slug), StoreError> {
     let item = decode::<RedirectItem>("decoding a redirect", item)?;
-    let path = item
-        .pk
-        .strip_prefix("PATH#")
-        .unwrap_or(&item.pk)
-        .to_owned();
+    let path = item.pk.strip_prefix("PATH#").unwrap_or(&item.pk).to_owned();
     Ok((path, item.slug))
 }
 

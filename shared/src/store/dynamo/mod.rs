@@ -140,7 +140,7 @@ impl Store for DynamoStore {
     }
 
     async fn posts(&self, from: Option<&str>) -> Result<PostsPage, StoreError> {
-        let start = from.map(|slug| items::index_key_at(slug));
+        let start = from.map(items::index_key_at);
         let output = self
             .client
             .query()
@@ -395,7 +395,11 @@ impl DynamoStore {
             )?);
         }
         if let Some(slug) = &changes.index {
-            writes.push(put_write(&self.table, items::to_index_item(slug)?, Condition::None)?);
+            writes.push(put_write(
+                &self.table,
+                items::to_index_item(slug)?,
+                Condition::None,
+            )?);
         }
         for path in &changes.put_redirects {
             let item = items::to_redirect_item(path, post)?;

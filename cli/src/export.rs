@@ -1,0 +1,245 @@
+//! `blog export DIR`: every post written back out as the Markdown that was uploaded, drafts and
+//! scheduled posts included, each at the path it was published from, into a folder that
+//! `blog publish` takes back. What the blog made of a file beyond its text is written into its
+//! front matter, so that publishing the folder again gives the same posts: the slug it has now,
+//! every old address (`aliases`), and its date, categories and authors where an import read
+//! them from elsewhere than the front matter.
+
+use std::collections::HashSet;
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{Context, Result};
+use blog_shared::content::frontmatter::{self, Format};
+use blog_shared::content::parse_post;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::publish::{Uploader, refusal};
+
+/// A page of the export API's answer.
+#[derive(Debug, Deserialize)]
+struct ExportPage {
+    posts: Vec<ExportedPost>,
+    next: Option<String>,
+}
+
+/// A post as the export API gives it.
+#[derive(Debug, Deserialize)]
+struct ExportedPost {
+    slug: String,
+    title: String,
+    published: String,
+    draft: bool,
+    categories: Vec<String>,
+    authors: Vec<String>,
+    source_path: Option<String>,
+    old_paths: Vec<String>,
+    source: String,
+}
+
+/// Writes every post of the blog behind `uploader` into `dir`; returns how many.
+pub async fn export(uploader: &Uploader, dir: &Path) -> Result<usize> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut written: HashSet<PathBuf> = HashSet::new();
+    let mut from: Option<String> = None;
+    loop {
+        let mut url = format!("{}/posts", uploader.endpoint());
+        if let Some(cursor) = &from {
+            url.push_str("?from=");
+            url.push_str(
+                &percent_encoding::utf8_percent_encode(cursor, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string(),
+            );
+        }
+        let request = http::Request::get(url)
+            .body(Vec::new())
+            .context("building the request")?;
+        let response = uploader.execute(request).await?;
+        if !response.status().is_success() {
+            return Err(refusal(response).await);
+        }
+        let page: ExportPage = response.json().await.context("reading the export")?;
+        for post in &page.posts {
+            let path = target(dir, post, &written);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("creating {}", parent.display()))?;
+            }
+            let text = rewrite(post, &file_name(&path))?;
+            std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+            println!("exported   {} → {}", post.slug, path.display());
+            written.insert(path);
+        }
+        match page.next {
+            Some(next) => from = Some(next),
+            None => break,
+        }
+    }
+    Ok(written.len())
+}
+
+/// Where a post is written: the path it was published from, if that is a plain relative path
+/// not taken already, else `{date}-{slug}.md`.
+fn target(dir: &Path, post: &ExportedPost, taken: &HashSet<PathBuf>) -> PathBuf {
+    let plain = post.source_path.as_deref().filter(|p| {
+        Path::new(p)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+    });
+    if let Some(path) = plain.map(|p| dir.join(p))
+        && !taken.contains(&path)
+    {
+        return path;
+    }
+    let date = post.published.get(..10).unwrap_or("undated");
+    dir.join(format!("{date}-{}.md", post.slug))
+}
+
+fn file_name(path: &Path) -> String {
+    // A page bundle's `index.md` is uploaded under its folder's name, as `blog publish` names it.
+    crate::publish::upload_name(path)
+}
+
+/// The source with what the blog made of it written into its front matter.
+fn rewrite(post: &ExportedPost, file_name: &str) -> Result<String> {
+    let mut keys: Vec<(&str, Value)> = vec![("slug", json!(post.slug))];
+    if !post.old_paths.is_empty() {
+        keys.push(("aliases", json!(post.old_paths)));
+    }
+    // What a plain publish of the source would make; where it differs, say it outright.
+    let plain = parse_post(&post.source, Some(file_name)).ok();
+    let differs = |f: &dyn Fn(&blog_shared::Post) -> bool| plain.as_ref().is_none_or(|p| !f(p));
+    if differs(&|p| blog_shared::dates::rfc3339(p.published) == post.published) {
+        keys.push(("date", json!(post.published)));
+    }
+    if differs(&|p| p.categories.iter().map(|c| &c.name).eq(&post.categories)) {
+        keys.push(("categories", json!(post.categories)));
+    }
+    if differs(&|p| p.authors == post.authors) {
+        keys.push(("authors", json!(post.authors)));
+    }
+    if differs(&|p| p.title == post.title) {
+        keys.push(("title", json!(post.title)));
+    }
+    if differs(&|p| p.draft == post.draft) {
+        keys.push(("draft", json!(post.draft)));
+    }
+    set_keys(&post.source, &keys)
+}
+
+/// `source` with each of `keys` set at the top of its front matter, any earlier value of that
+/// key (and of the key it stands for: `author` for `authors`, `category` for `categories`)
+/// taken out; the rest of the file as it was.
+fn set_keys(source: &str, keys: &[(&str, Value)]) -> Result<String> {
+    let document = frontmatter::split(source).context("the stored source has no front matter")?;
+    let mut removed: Vec<&str> = keys.iter().map(|(k, _)| *k).collect();
+    for (key, also) in [("authors", "author"), ("categories", "category")] {
+        if removed.contains(&key) {
+            removed.push(also);
+        }
+    }
+    let (delimiter, assign) = match document.format {
+        Format::Yaml => ("---", ": "),
+        Format::Toml => ("+++", " = "),
+    };
+    let mut out = String::with_capacity(source.len() + 256);
+    out.push_str(delimiter);
+    out.push('\n');
+    for (key, value) in keys {
+        out.push_str(key);
+        out.push_str(assign);
+        // JSON's strings, numbers, booleans and arrays are YAML flow values and TOML values.
+        out.push_str(&value.to_string());
+        out.push('\n');
+    }
+    out.push_str(&without_keys(
+        document.front_matter,
+        &removed,
+        document.format,
+    ));
+    out.push_str(delimiter);
+    out.push('\n');
+    out.push_str(document.body);
+    Ok(out)
+}
+
+/// Front matter text with the top-level entries of `keys` taken out, continuation lines (an
+/// indented YAML list, a TOML array over several lines) included.
+fn without_keys(text: &str, keys: &[&str], format: Format) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut skipping = false;
+    let mut open_brackets = 0i32;
+    let mut top_level = true;
+    for line in text.lines() {
+        let starts_entry = !line.starts_with([' ', '\t', '-']) && !line.trim().is_empty();
+        if format == Format::Toml && line.trim_start().starts_with('[') && open_brackets == 0 {
+            // A `[table]` header: keys after it are not top-level.
+            top_level = false;
+        }
+        if skipping {
+            let continues = match format {
+                Format::Yaml => !starts_entry,
+                Format::Toml => open_brackets > 0,
+            };
+            if continues {
+                open_brackets += brackets(line);
+                continue;
+            }
+            skipping = false;
+        }
+        let key = line
+            .split([':', '='])
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .trim_matches(['"', '\'']);
+        if top_level && starts_entry && keys.contains(&key) && line.contains([':', '=']) {
+            skipping = true;
+            open_brackets = brackets(line.split_once(['=', ':']).map_or("", |(_, v)| v));
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// How many brackets a line opens and does not close.
+fn brackets(line: &str) -> i32 {
+    line.chars()
+        .map(|c| match c {
+            '[' => 1,
+            ']' => -1,
+            _ => 0,
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_set_and_their_old_values_taken_out() {
+        let yaml = "---\ntitle: x\nslug: old\naliases:\n  - /a\n  - /b\nauthor: A and B\ntags: [t]\n---\nBody\n";
+        let out = set_keys(
+            yaml,
+            &[
+                ("slug", json!("new")),
+                ("aliases", json!(["/c"])),
+                ("authors", json!(["A", "B"])),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "---\nslug: \"new\"\naliases: [\"/c\"]\nauthors: [\"A\",\"B\"]\ntitle: x\ntags: [t]\n---\nBody\n"
+        );
+        let toml = "+++\ntitle = \"x\"\naliases = [\n  \"/a\",\n]\n[taxonomies]\nslug = \"kept\"\n+++\nBody\n";
+        let out = set_keys(toml, &[("aliases", json!(["/c"]))]).unwrap();
+        assert_eq!(
+            out,
+            "+++\naliases = [\"/c\"]\ntitle = \"x\"\n[taxonomies]\nslug = \"kept\"\n+++\nBody\n"
+        );
+    }
+}
