@@ -16,7 +16,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use blog_shared::content::frontmatter;
-use blog_shared::content::permalinks::{Generator, OldFile, OldSite, old_urls};
+use blog_shared::content::permalinks::{Generator, OldFile, OldSite, old_urls, with_variants};
 use blog_shared::model::{Post, Slug};
 
 use crate::publish::{Upload, Uploader, markdown_files, relative};
@@ -90,21 +90,39 @@ pub fn plan(dir: &Path, layout: Layout, uploader: &Uploader) -> Result<Plan> {
         }
         let text = std::fs::read_to_string(&upload.path)
             .with_context(|| format!("reading {}", upload.path.display()))?;
+        // Its old addresses are worked out below, its aliases among them: parse without them.
+        upload.old_paths = Some(Vec::new());
         // A file that does not parse is still uploaded: the server refuses it, by name.
         let Ok(post) = uploader.local_post(upload, &text) else {
+            upload.old_paths = None;
             posts.push(None);
             continue;
         };
         if let Ok(document) = frontmatter::split(&text)
             && let Ok(meta) = frontmatter::parse(&document)
         {
+            let within = relative(&upload.path, &content_root);
             let file = OldFile {
-                path: &relative(&upload.path, &content_root),
+                path: &within,
                 meta: &meta,
                 title: &post.title,
                 date: post.published,
             };
-            upload.old_paths = old_urls(&site, &file);
+            let mut old = old_urls(&site, &file);
+            let page = old.first().cloned().unwrap_or_default();
+            for alias in meta.aliases.iter().flatten() {
+                let alias = alias.trim();
+                // Hugo reads an alias without a leading `/` as relative to the page's URL.
+                let absolute = if layout == Layout::Hugo && !alias.starts_with('/') {
+                    resolve(&page, alias)
+                } else {
+                    alias.to_owned()
+                };
+                old.extend(with_variants(&blog_shared::paths::old_address(&absolute)));
+            }
+            old.sort();
+            old.dedup();
+            upload.old_paths = Some(old);
             let written = meta.authors.clone().or(meta.author.clone());
             if let Some(written) = written.map(frontmatter::OneOrMany::into_vec)
                 && post.authors.len() > written.len()
@@ -171,8 +189,8 @@ fn resolve_collisions(uploads: &mut [Upload], posts: &[Option<Post>]) {
     }
 }
 
-/// An old address two files claim (the old site could serve only one) goes to the earliest;
-/// the later one is told.
+/// An old address two files claim (two posts declaring one alias; the old site served only
+/// one of them) goes to the earliest by date; the later one is told, and keeps the rest.
 fn share_old_addresses(uploads: &mut [Upload], posts: &[Option<Post>]) {
     let mut order: Vec<usize> = (0..uploads.len()).filter(|&i| posts[i].is_some()).collect();
     order.sort_by_key(|&i| {
@@ -183,7 +201,7 @@ fn share_old_addresses(uploads: &mut [Upload], posts: &[Option<Post>]) {
     for i in order {
         let source = uploads[i].source_path.clone();
         let mut kept = Vec::new();
-        for path in std::mem::take(&mut uploads[i].old_paths) {
+        for path in uploads[i].old_paths.take().unwrap_or_default() {
             match owner.get(&path) {
                 Some(first) => uploads[i]
                     .notes
@@ -194,8 +212,27 @@ fn share_old_addresses(uploads: &mut [Upload], posts: &[Option<Post>]) {
                 }
             }
         }
-        uploads[i].old_paths = kept;
+        uploads[i].old_paths = Some(kept);
     }
+}
+
+/// `relative` resolved against the page at `base` as a browser would (`./`, `../` followed).
+fn resolve(base: &str, relative: &str) -> String {
+    let mut segments: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
+    if !base.ends_with('/') {
+        segments.pop();
+    }
+    for part in relative.split('/') {
+        match part {
+            "." | "" => {}
+            ".." => {
+                segments.pop();
+            }
+            name => segments.push(name),
+        }
+    }
+    let trailing = if relative.ends_with('/') { "/" } else { "" };
+    format!("/{}{trailing}", segments.join("/"))
 }
 
 /// What the site's configuration says about its addresses.
@@ -290,17 +327,19 @@ pub fn print_plan(plan: &Plan, uploader: &Uploader) {
             continue;
         }
         let text = std::fs::read_to_string(&upload.path).unwrap_or_default();
-        match uploader.local_post(upload, &text) {
-            Ok(post) => println!("publish    {path} → /posts/{}", post.slug),
-            Err(error) => println!(
-                "would fail {path}: {}",
-                blog_shared::report::report(error.as_ref())
-            ),
-        }
+        let post = match uploader.local_post(upload, &text) {
+            Ok(post) => post,
+            Err(error) => {
+                let reason = blog_shared::report::report(error.as_ref());
+                println!("would fail {path}: {reason}");
+                continue;
+            }
+        };
+        println!("publish    {path} → /posts/{}", post.slug);
         for note in &upload.notes {
             println!("           {note}");
         }
-        for old in &upload.old_paths {
+        for old in &post.aliases {
             println!("           old address {old}");
         }
     }
@@ -310,4 +349,16 @@ pub fn print_plan(plan: &Plan, uploader: &Uploader) {
         plan.uploads.len(),
         plan.uploads.len() - skipped
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve;
+
+    #[test]
+    fn relative_aliases_resolve_against_the_page() {
+        assert_eq!(resolve("/posts/a/", "b"), "/posts/a/b");
+        assert_eq!(resolve("/posts/a/", "../b/"), "/posts/b/");
+        assert_eq!(resolve("/posts/a.html", "./b.html"), "/posts/b.html");
+    }
 }

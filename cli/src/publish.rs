@@ -39,8 +39,9 @@ pub struct Upload {
     pub source_path: String,
     /// The slug the importer gave it, resolving a collision.
     pub slug: Option<Slug>,
-    /// Its addresses on its old site.
-    pub old_paths: Vec<String>,
+    /// Every address it had on its old site, its aliases among them (an import's), which then
+    /// stand for its front matter's `aliases`.
+    pub old_paths: Option<Vec<String>>,
     /// Why it is not published, if it is not.
     pub skip: Option<String>,
     /// What the importer made of it that the author should know (a renaming, split authors).
@@ -121,7 +122,7 @@ impl Uploader {
             default_category: self.default_category.as_deref(),
             import: self.import,
             assigned_slug: upload.slug.as_ref(),
-            old_paths: &upload.old_paths,
+            old_paths: upload.old_paths.as_deref(),
             slug: None,
         };
         parse_post_from(text, &origin).map_err(anyhow::Error::from)
@@ -217,8 +218,8 @@ impl Uploader {
         if let Some(slug) = &upload.slug {
             request = request.header(SLUG_HEADER, slug.as_str());
         }
-        if !upload.old_paths.is_empty() {
-            request = request.header(OLD_PATHS_HEADER, upload.old_paths.join(" "));
+        if let Some(old_paths) = &upload.old_paths {
+            request = request.header(OLD_PATHS_HEADER, old_paths.join(" "));
         }
         let request = request
             .body(body.to_vec())

@@ -173,7 +173,8 @@ pub struct FrontMatter {
     pub description: Option<String>,
     /// Stored, but not public.
     pub draft: Option<bool>,
-    /// Old paths that redirect here.
+    /// Old paths that redirect here (Jekyll's jekyll-redirect-from calls them `redirect_from`).
+    #[serde(alias = "redirect_from")]
     pub aliases: Option<Vec<String>>,
     /// Jekyll's permalink, an old path that redirects here.
     pub permalink: Option<String>,

@@ -101,8 +101,10 @@ pub struct Origin<'a> {
     pub import: Option<Generator>,
     /// The slug the importer gave it, over any other (a collision resolved: `survey-2019`).
     pub assigned_slug: Option<&'a Slug>,
-    /// The addresses it had on its old site, as the importer worked them out.
-    pub old_paths: &'a [String],
+    /// Every address it had on its old site, as the importer worked them out: when given,
+    /// these are its old paths, its `aliases` among them (the importer decides which of two
+    /// files declaring one alias keeps it).
+    pub old_paths: Option<&'a [String]>,
     /// Where the post already lives (an update): its slug unless the front matter renames it.
     pub slug: Option<&'a Slug>,
 }
@@ -124,8 +126,17 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
     let file_name = origin.file_name;
     let document = frontmatter::split(source)?;
     let meta = frontmatter::parse(&document)?;
+    // Zola also writes `2021-08-09_name.md`.
+    let separators: &[u8] = if origin.import == Some(Generator::Zola) {
+        b"-_"
+    } else {
+        b"-"
+    };
     let (file_date, file_slug) = match file_name.map(names::file_stem) {
-        Some(stem) => names::split_jekyll_name(stem),
+        Some(stem) => match names::dated(stem, separators) {
+            Some((date, rest)) => (Some(date), Some(rest)),
+            None => (None, Some(stem)),
+        },
         None => (None, None),
     };
 
@@ -253,7 +264,7 @@ pub fn content_hash(source: &str, origin: &Origin<'_>) -> String {
         made_of.push_str(fact.unwrap_or("-"));
         made_of.push('\n');
     }
-    for old in origin.old_paths {
+    for old in origin.old_paths.unwrap_or_default() {
         made_of.push_str(old);
         made_of.push('\n');
     }

@@ -53,9 +53,10 @@ pub fn split_authors(text: &str) -> Vec<String> {
     names
 }
 
-/// The old paths that redirect to this post: its `aliases` and its Jekyll `permalink`, the
-/// addresses the importer worked out (`origin.old_paths`), or, for a file uploaded as Jekyll's
-/// with none given, the address Jekyll's defaults gave it. Each in its one stored form.
+/// The old paths that redirect to this post, each in its one stored form: the addresses the
+/// importer worked out (`origin.old_paths`, its aliases among them) when it gave them; else its
+/// `aliases`, and its `permalink` (or, for a file uploaded as Jekyll's, the address Jekyll's
+/// defaults gave it).
 pub fn old_paths(
     meta: &FrontMatter,
     origin: &Origin<'_>,
@@ -64,14 +65,18 @@ pub fn old_paths(
     slug: &Slug,
 ) -> Result<Vec<String>, PostError> {
     let mut paths = Vec::new();
+    if let Some(old_paths) = origin.old_paths {
+        for old in old_paths {
+            paths.push(check_path("old paths", old)?);
+        }
+        paths.sort();
+        paths.dedup();
+        return Ok(paths);
+    }
     for alias in meta.aliases.iter().flatten() {
         paths.push(check_path("aliases", alias)?);
     }
-    for old in origin.old_paths {
-        paths.push(check_path("old paths", old)?);
-    }
-    let jekyll_default = origin.import == Some(Generator::Jekyll) && origin.old_paths.is_empty();
-    if jekyll_default {
+    if origin.import == Some(Generator::Jekyll) {
         let name = origin
             .file_name
             .map_or_else(|| format!("{slug}.md"), str::to_owned);

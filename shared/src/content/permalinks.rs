@@ -103,7 +103,7 @@ pub fn old_urls(site: &OldSite, file: &OldFile<'_>) -> Vec<String> {
 }
 
 /// The path with its directory-style variants: `/a/` is also `/a` and `/a/index.html`.
-fn with_variants(path: &str) -> Vec<String> {
+pub fn with_variants(path: &str) -> Vec<String> {
     match path.strip_suffix('/') {
         Some(bare) if !bare.is_empty() => vec![
             path.to_owned(),

@@ -136,8 +136,15 @@ pub(super) async fn read_page(
 }
 
 /// `/posts/{slug}`: a public post, or a redirect from a slug it had before.
-pub(super) async fn post(ctx: Ctx, Path(slug): Path<String>) -> Result<Representation, WebError> {
-    let slug = Slug::parse(&slug).map_err(|_| WebError::NotFound)?;
+pub(super) async fn post(
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    uri: Uri,
+) -> Result<Representation, WebError> {
+    // A name that is no slug may still be an old one (`/posts/Odd_Name` of an import).
+    let Ok(slug) = Slug::parse(&slug) else {
+        return Err(moved_or_missing(&ctx, uri.path()).await);
+    };
     let Some(post) = ctx.store.post(&slug).await? else {
         // A renamed post leaves its old address behind; only a miss pays for the lookup.
         return Err(moved_or_missing(&ctx, &paths::post(&slug)).await);

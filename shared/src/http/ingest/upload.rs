@@ -20,8 +20,9 @@ pub const IMPORT_FORMAT_HEADER: &str = "blog-import-format";
 pub const SOURCE_HEADER: &str = "blog-source";
 /// The request header giving the slug the importer chose (a collision resolved).
 pub const SLUG_HEADER: &str = "blog-slug";
-/// The request header listing the post's addresses on its old site, space-separated, each in
-/// the form [`crate::paths::old_address`] gives.
+/// The request header listing every address the post had on its old site (its aliases among
+/// them), space-separated, each in the form [`crate::paths::old_address`] gives. When sent,
+/// it replaces the front matter's `aliases` as the post's old paths.
 pub const OLD_PATHS_HEADER: &str = "blog-old-paths";
 
 /// A source path as the [`SOURCE_HEADER`] carries it (a header holds visible ASCII only).
@@ -90,10 +91,9 @@ pub(super) fn read_upload(
         .map(Slug::parse)
         .transpose()
         .map_err(|e| bad_header(SLUG_HEADER, &e.to_string()))?;
-    let old_paths: Vec<String> = header_text(headers, OLD_PATHS_HEADER)?
-        .map(|v| v.split_ascii_whitespace().map(str::to_owned).collect())
-        .unwrap_or_default();
-    if old_paths.len() > MAX_REDIRECTS {
+    let old_paths: Option<Vec<String>> = header_text(headers, OLD_PATHS_HEADER)?
+        .map(|v| v.split_ascii_whitespace().map(str::to_owned).collect());
+    if old_paths.as_ref().is_some_and(|p| p.len() > MAX_REDIRECTS) {
         return Err(bad_header(
             OLD_PATHS_HEADER,
             &format!("names more than {MAX_REDIRECTS} addresses"),
@@ -106,7 +106,7 @@ pub(super) fn read_upload(
         default_category,
         import,
         assigned_slug: assigned_slug.as_ref(),
-        old_paths: &old_paths,
+        old_paths: old_paths.as_deref(),
         slug: url_slug,
     };
     let post = parse_post_from(text, &origin)?;
