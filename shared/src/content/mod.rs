@@ -202,7 +202,9 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
     aliases.extend(renamed_from);
     aliases.sort();
     aliases.dedup();
-    limit("aliases", aliases.len(), MAX_REDIRECTS, "entries")?;
+    let old_paths = names::imported_paths(origin)?;
+    let redirects = aliases.len() + old_paths.as_ref().map_or(0, Vec::len);
+    limit("aliases", redirects, MAX_REDIRECTS, "entries")?;
     let tags = tags(&meta);
     let authors = authors(&meta, origin.import.is_some());
     limit("authors", authors.len(), MAX_AUTHORS, "entries")?;
@@ -241,6 +243,7 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
         source_path: origin.source_path.map(str::to_owned),
         id: meta.id.as_ref().map(ToString::to_string),
         aliases,
+        old_paths,
         moved_from: Vec::new(),
         version: 0,
     })

@@ -53,10 +53,10 @@ pub fn split_authors(text: &str) -> Vec<String> {
     names
 }
 
-/// The old paths that redirect to this post, each in its one stored form: the addresses the
-/// importer worked out (`origin.old_paths`, its aliases among them) when it gave them; else its
-/// `aliases`, and its `permalink` (or, for a file uploaded as Jekyll's, the address Jekyll's
-/// defaults gave it).
+/// The old paths that redirect to this post, each in its one stored form: its `aliases` and its
+/// `permalink` (or, for a file uploaded as Jekyll's, the address Jekyll's defaults gave it);
+/// none when the importer gave its addresses (`origin.old_paths`, see [`imported_paths`]),
+/// which hold its aliases already.
 pub fn old_paths(
     meta: &FrontMatter,
     origin: &Origin<'_>,
@@ -65,12 +65,7 @@ pub fn old_paths(
     slug: &Slug,
 ) -> Result<Vec<String>, PostError> {
     let mut paths = Vec::new();
-    if let Some(old_paths) = origin.old_paths {
-        for old in old_paths {
-            paths.push(check_path("old paths", old)?);
-        }
-        paths.sort();
-        paths.dedup();
+    if origin.old_paths.is_some() {
         return Ok(paths);
     }
     for alias in meta.aliases.iter().flatten() {
@@ -97,6 +92,22 @@ pub fn old_paths(
     paths.sort();
     paths.dedup();
     Ok(paths)
+}
+
+/// The addresses the importer gave (its aliases among them), checked, in their stored form.
+pub fn imported_paths(origin: &Origin<'_>) -> Result<Option<Vec<String>>, PostError> {
+    origin
+        .old_paths
+        .map(|given| {
+            let mut paths = given
+                .iter()
+                .map(|old| check_path("old paths", old))
+                .collect::<Result<Vec<_>, _>>()?;
+            paths.sort();
+            paths.dedup();
+            Ok(paths)
+        })
+        .transpose()
 }
 
 /// An old path must be a plain absolute path: it becomes a store key and a `Location`.

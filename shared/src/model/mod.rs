@@ -159,6 +159,10 @@ pub struct Post {
     /// Old paths (`/2018/09/19/old-name.html`) that answer 301 to this post.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Its addresses on the site it was imported from (its aliases there among them), as the
+    /// importer gave them; kept when a later upload does not say (a plain `blog publish`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_paths: Option<Vec<String>>,
     /// Slugs this post had before it was renamed: `/posts/{old}` answers 301 to it.
     #[serde(default)]
     pub moved_from: Vec<Slug>,

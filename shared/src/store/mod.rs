@@ -179,6 +179,12 @@ pub enum WriteError {
         /// The post it belongs to.
         owner: Slug,
     },
+    /// The post's own aliases and the old site's addresses it keeps are more than it may have.
+    #[error("the post would have {count} old addresses, over the limit of {MAX_REDIRECTS}", MAX_REDIRECTS = crate::model::MAX_REDIRECTS)]
+    TooManyRedirects {
+        /// How many.
+        count: usize,
+    },
     /// The store could not answer.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -8,7 +8,8 @@ use time::OffsetDateTime;
 
 use super::{Holder, ListingQuery, PublishOutcome, Store, StoreError, WriteError};
 use crate::model::{
-    Category, Cursor, Listing, ListingPage, MAX_REDIRECTS, PageRequest, Post, Slug, visible_until,
+    Category, Cursor, Listing, ListingPage, MAX_REDIRECTS, PageRequest, Post, Slug, same_source,
+    visible_until,
 };
 use crate::paths;
 
@@ -122,9 +123,11 @@ fn category_counts(old: Option<&Post>, new: Option<&Post>) -> Vec<(Category, i64
     counts
 }
 
-/// Every old path that redirects to `post`: its aliases and the pages of its former slugs.
+/// Every old path that redirects to `post`: its aliases, its old site's addresses and the
+/// pages of its former slugs.
 pub fn redirect_paths(post: &Post) -> Vec<String> {
     let mut paths = post.aliases.clone();
+    paths.extend(post.old_paths.iter().flatten().cloned());
     paths.extend(post.moved_from.iter().map(paths::post));
     paths.sort();
     paths.dedup();
@@ -169,9 +172,19 @@ pub fn prepare_replace(
     }
     let mut next = post.clone();
     next.version = expected + 1;
-    // An upload that does not say where it comes from keeps the source the post was known by.
-    if next.source_path.is_none() {
+    // An upload that does not say where it comes from keeps the source the post was known by,
+    // as does one that names the same file from a folder further down.
+    let keep_stored = match (&stored.source_path, &next.source_path) {
+        (Some(_), None) => true,
+        (Some(known), Some(given)) => known.len() > given.len() && same_source(known, given),
+        (None, _) => false,
+    };
+    if keep_stored {
         next.source_path.clone_from(&stored.source_path);
+    }
+    // One that is no import keeps the addresses of the old site the post was imported from.
+    if next.old_paths.is_none() {
+        next.old_paths.clone_from(&stored.old_paths);
     }
     // Oldest first; a slug renamed back to is no longer a redirect.
     let mut moved_from: Vec<Slug> = stored
@@ -185,7 +198,11 @@ pub fn prepare_replace(
     }
     moved_from.retain(|old| old != &next.slug);
     // Every redirect is a row in the write's transaction: past the limit, the oldest go.
-    let room = MAX_REDIRECTS.saturating_sub(next.aliases.len());
+    let kept = next.aliases.len() + next.old_paths.as_ref().map_or(0, Vec::len);
+    if kept > MAX_REDIRECTS {
+        return Err(WriteError::TooManyRedirects { count: kept });
+    }
+    let room = MAX_REDIRECTS.saturating_sub(kept);
     let excess = moved_from.len().saturating_sub(room);
     next.moved_from = moved_from.split_off(excess);
     Ok(Replacement::Write(Box::new(next)))

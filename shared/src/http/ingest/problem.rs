@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::super::respond::{NO_STORE, RETRY_AFTER};
 use crate::content::PostError;
 use crate::content::frontmatter::FrontMatterError;
-use crate::model::Slug;
+use crate::model::{MAX_REDIRECTS, Slug};
 use crate::report::report;
 use crate::store::{Holder, StoreError, WriteError};
 
@@ -164,6 +164,14 @@ impl Problem {
                 ),
             )
             .field("aliases"),
+            WriteError::TooManyRedirects { count } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!(
+                    "with the addresses it keeps from its old site, post `{slug}` would have {count} old addresses, over the limit of {MAX_REDIRECTS}; remove some `aliases`"
+                ),
+            )
+            .field("aliases")
+            .limit(MAX_REDIRECTS),
             WriteError::Store(error) => error.into(),
         }
     }
