@@ -339,7 +339,7 @@ pub fn print_plan(plan: &Plan, uploader: &Uploader) {
         for note in &upload.notes {
             println!("           {note}");
         }
-        for old in &post.aliases {
+        for old in post.aliases.iter().chain(post.old_paths.iter().flatten()) {
             println!("           old address {old}");
         }
     }

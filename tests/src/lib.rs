@@ -589,3 +589,41 @@ pub fn decode_body(bytes: &[u8], encoding: Option<&str>) -> String {
     }
     String::from_utf8(decoded).expect("UTF-8")
 }
+
+/// GETs an absolute URL: its status and its body parsed as HTML.
+pub async fn get_page(url: &str) -> (u16, scraper::Html) {
+    let response = reqwest::get(url).await.unwrap();
+    (
+        response.status().as_u16(),
+        scraper::Html::parse_document(&response.text().await.unwrap()),
+    )
+}
+
+/// GETs an absolute URL without following redirects: its status and `Location`.
+pub async fn redirect(url: &str) -> (u16, String) {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client.get(url).send().await.unwrap();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (response.status().as_u16(), location)
+}
+
+/// Copies a folder, recursively.
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}

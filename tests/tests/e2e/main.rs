@@ -5,6 +5,7 @@ mod bad_input;
 mod feeds;
 mod functions;
 mod iam;
+mod import;
 mod infra;
 mod ingest;
 mod lambda_events;

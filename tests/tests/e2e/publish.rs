@@ -1,31 +1,11 @@
 //! `blog publish` and `blog import` as an author runs them, against `blog serve` running as its
 //! own process: both binaries, over real HTTP.
 
-use blog_tests::{ServeProcess, examples_dir, fixture, run_blog, texts};
+use blog_tests::{
+    ServeProcess, copy_dir, examples_dir, fixture, get_page, redirect, run_blog, texts,
+};
 
 const TOKEN: &str = "publish-token";
-
-async fn page(url: &str) -> (u16, scraper::Html) {
-    let response = reqwest::get(url).await.unwrap();
-    (
-        response.status().as_u16(),
-        scraper::Html::parse_document(&response.text().await.unwrap()),
-    )
-}
-
-async fn redirect(url: &str) -> (u16, String) {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let response = client.get(url).send().await.unwrap();
-    let location = response
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (response.status().as_u16(), location)
-}
 
 #[tokio::test]
 async fn an_author_publishes_a_folder_edits_a_post_and_republishes() {
@@ -58,7 +38,7 @@ async fn an_author_publishes_a_folder_edits_a_post_and_republishes() {
                 blog.url
             ))
     );
-    let (status, listing) = page(&format!("{}/category/microservices", blog.url)).await;
+    let (status, listing) = get_page(&format!("{}/category/microservices", blog.url)).await;
     assert_eq!(status, 200);
     assert_eq!(
         texts(&listing, "article h2").len(),
@@ -114,7 +94,7 @@ async fn an_author_publishes_a_folder_edits_a_post_and_republishes() {
         "{}",
         update.summary()
     );
-    let (_, post) = page(&format!(
+    let (_, post) = get_page(&format!(
         "{}/posts/inside-a-soundcloud-microservice",
         blog.url
     ))
@@ -165,7 +145,7 @@ async fn a_refused_upload_fails_the_run_and_says_why() {
         "{}",
         unauthenticated.stdout
     );
-    let (status, _) = page(&format!(
+    let (status, _) = get_page(&format!(
         "{}/posts/microservices-and-the-monolith",
         blog.url
     ))
@@ -252,7 +232,7 @@ async fn a_jekyll_blog_is_imported_with_its_old_links_and_nothing_dropped() {
     assert!(run.line_for("_drafts/unfinished.md").starts_with("skipped"));
     assert!(run.line_for("about.md").starts_with("skipped"));
 
-    let (status, post) = page(&format!("{}/posts/hello-world", blog.url)).await;
+    let (status, post) = get_page(&format!("{}/posts/hello-world", blog.url)).await;
     assert_eq!(status, 200);
     assert_eq!(texts(&post, ".byline"), ["July 27th, 2016"]);
     assert_eq!(
@@ -260,13 +240,13 @@ async fn a_jekyll_blog_is_imported_with_its_old_links_and_nothing_dropped() {
         ["engineering", "backend"],
         "Jekyll's space-separated categories"
     );
-    let (_, post) = page(&format!("{}/posts/no-category", blog.url)).await;
+    let (_, post) = get_page(&format!("{}/posts/no-category", blog.url)).await;
     assert_eq!(
         texts(&post, ".categories a"),
         ["Archive"],
         "--category for posts with none"
     );
-    let (_, post) = page(&format!("{}/posts/nested-in-a-folder", blog.url)).await;
+    let (_, post) = get_page(&format!("{}/posts/nested-in-a-folder", blog.url)).await;
     assert_eq!(texts(&post, ".byline"), ["January 5th, 2017 by Jane Doe"]);
 
     // Edited at its source and imported again: an update, with its date still from its name.
@@ -296,7 +276,7 @@ async fn a_jekyll_blog_is_imported_with_its_old_links_and_nothing_dropped() {
         "{}",
         again.stdout
     );
-    let (_, post) = page(&format!("{}/posts/hello-world", blog.url)).await;
+    let (_, post) = get_page(&format!("{}/posts/hello-world", blog.url)).await;
     assert!(texts(&post, ".post-body p")[0].starts_with("Welcome to the edited blog."));
     assert_eq!(texts(&post, ".byline"), ["July 27th, 2016"]);
 
@@ -356,12 +336,12 @@ async fn hugo_and_zola_blogs_are_imported_with_their_aliases() {
         zola.stdout
     );
 
-    let (_, go) = page(&format!("{}/category/go", blog.url)).await;
+    let (_, go) = get_page(&format!("{}/category/go", blog.url)).await;
     assert_eq!(
         texts(&go, "article h2"),
         ["A page bundle", "First Hugo post"]
     );
-    let (_, rust) = page(&format!("{}/category/rust", blog.url)).await;
+    let (_, rust) = get_page(&format!("{}/category/rust", blog.url)).await;
     assert_eq!(
         texts(&rust, "article h2"),
         ["Dated by its file name", "A Zola post"]
@@ -370,7 +350,7 @@ async fn hugo_and_zola_blogs_are_imported_with_their_aliases() {
         texts(&rust, ".byline"),
         ["August 9th, 2021", "June 7th, 2021"]
     );
-    let (_, edited) = page(&format!("{}/", blog.url)).await;
+    let (_, edited) = get_page(&format!("{}/", blog.url)).await;
     assert!(texts(&edited, ".excerpt").contains(&"A description becomes the excerpt.".to_owned()));
     for (old, new) in [
         ("/old/first-hugo-post/", "/posts/first-hugo-post"),
@@ -509,17 +489,4 @@ async fn without_a_token_publish_signs_with_aws_credentials() {
         signature, expected,
         "the signature covers the request as sent"
     );
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
