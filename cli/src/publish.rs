@@ -459,8 +459,9 @@ fn summary_line(outcomes: &[&Outcome], elapsed: Duration) -> String {
         " (reasons above)".to_owned()
     };
     format!(
-        "{} files: {created} created, {updated} updated, {unchanged} unchanged, {skipped} skipped{skipped_reasons}, {failed} failed{failed_reasons} in {:.3} s",
+        "{} file{}: {created} created, {updated} updated, {unchanged} unchanged, {skipped} skipped{skipped_reasons}, {failed} failed{failed_reasons} in {:.3} s",
         outcomes.len(),
+        if outcomes.len() == 1 { "" } else { "s" },
         elapsed.as_secs_f64(),
     )
 }

@@ -26,7 +26,7 @@ async fn an_author_publishes_a_folder_edits_a_post_and_republishes() {
     assert!(
         first
             .summary()
-            .starts_with("12 created, 0 updated, 0 unchanged, 0 skipped, 0 failed"),
+            .starts_with("12 files: 12 created, 0 updated, 0 unchanged, 0 skipped, 0 failed"),
         "{}",
         first.summary()
     );
@@ -59,7 +59,7 @@ async fn an_author_publishes_a_folder_edits_a_post_and_republishes() {
     assert!(
         again
             .summary()
-            .starts_with("0 created, 0 updated, 12 unchanged"),
+            .starts_with("12 files: 0 created, 0 updated, 12 unchanged"),
         "{}",
         again.summary()
     );
@@ -90,7 +90,7 @@ async fn an_author_publishes_a_folder_edits_a_post_and_republishes() {
     assert!(
         update
             .summary()
-            .starts_with("0 created, 1 updated, 0 unchanged"),
+            .starts_with("1 file: 0 created, 1 updated, 0 unchanged"),
         "{}",
         update.summary()
     );
@@ -134,7 +134,7 @@ async fn a_refused_upload_fails_the_run_and_says_why() {
     assert!(
         unauthenticated
             .summary()
-            .starts_with("0 created, 0 updated, 0 unchanged, 0 skipped, 12 failed"),
+            .starts_with("12 files: 0 created, 0 updated, 0 unchanged, 0 skipped, 12 failed"),
         "{}",
         unauthenticated.summary()
     );
@@ -219,7 +219,7 @@ async fn a_jekyll_blog_is_imported_with_its_old_links_and_nothing_dropped() {
     assert!(!run.success, "the broken post fails the run");
     assert!(
         run.summary()
-            .starts_with("4 created, 0 updated, 0 unchanged, 2 skipped, 1 failed"),
+            .starts_with("7 files: 4 created, 0 updated, 0 unchanged, 2 skipped (1 a Jekyll draft; 1 a page, not a post), 1 failed (reasons above)"),
         "{}",
         run.stdout
     );
@@ -272,7 +272,7 @@ async fn a_jekyll_blog_is_imported_with_its_old_links_and_nothing_dropped() {
     assert!(
         again
             .summary()
-            .starts_with("0 created, 1 updated, 3 unchanged, 2 skipped, 1 failed"),
+            .starts_with("7 files: 0 created, 1 updated, 3 unchanged, 2 skipped (1 a Jekyll draft; 1 a page, not a post), 1 failed"),
         "{}",
         again.stdout
     );
@@ -281,8 +281,11 @@ async fn a_jekyll_blog_is_imported_with_its_old_links_and_nothing_dropped() {
     assert_eq!(texts(&post, ".byline"), ["July 27th, 2016"]);
 
     for (old, new) in [
-        ("/2016/07/27/hello-world.html", "/posts/hello-world"),
-        ("/2018/03/04/quoted-date.html", "/posts/quoted-date"),
+        (
+            "/engineering/backend/2016/07/27/hello-world.html",
+            "/posts/hello-world",
+        ),
+        ("/ops/2018/03/04/quoted-date.html", "/posts/quoted-date"),
         (
             "/blog/2017/nested-in-a-folder/",
             "/posts/nested-in-a-folder",
@@ -314,7 +317,7 @@ async fn hugo_and_zola_blogs_are_imported_with_their_aliases() {
     assert!(hugo.stdout.contains("as a hugo site"), "{}", hugo.stdout);
     assert!(
         hugo.summary()
-            .starts_with("3 created, 0 updated, 0 unchanged, 2 skipped, 0 failed"),
+            .starts_with("5 files: 3 created, 0 updated, 0 unchanged, 2 skipped (2 a section's index page, not a post), 0 failed"),
         "{}",
         hugo.stdout
     );
@@ -331,7 +334,7 @@ async fn hugo_and_zola_blogs_are_imported_with_their_aliases() {
     assert!(zola.stdout.contains("as a zola site"), "{}", zola.stdout);
     assert!(
         zola.summary()
-            .starts_with("2 created, 0 updated, 0 unchanged, 2 skipped, 0 failed"),
+            .starts_with("4 files: 2 created, 0 updated, 0 unchanged, 2 skipped (2 a section's index page, not a post), 0 failed"),
         "{}",
         zola.stdout
     );
