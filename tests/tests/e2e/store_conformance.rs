@@ -319,7 +319,221 @@ async fn large_rows_still_page_through_every_post(backend: Backend) {
     );
 }
 
+/// A post as an import or a publish from a folder sends it: with where its file is.
+fn from_file(source: &str, path: &str) -> blog_shared::Post {
+    let origin = blog_shared::content::Origin {
+        source_path: Some(path),
+        ..Default::default()
+    };
+    blog_shared::content::parse_post_from(source, &origin).unwrap()
+}
+
+fn slug(text: &str) -> Slug {
+    Slug::parse(text).unwrap()
+}
+
+/// An old address belongs to the post that declared it first: another cannot take it, and
+/// deleting or renaming the other leaves it with its owner.
+async fn a_redirect_belongs_to_the_post_that_declared_it(backend: Backend) {
+    let given = TestStore::new(backend).await;
+    let owner = given
+        .publish_source(
+            "---\ntitle: Owner\ndate: 2020-01-01\naliases: [/old/shared.html]\n---\nMine.\n",
+        )
+        .await;
+    let rival = parse_post(
+        "---\ntitle: Rival\ndate: 2020-01-02\naliases: [/old/shared.html, /old/rival.html]\n---\nAlso mine?\n",
+        None,
+    )
+    .unwrap();
+
+    let refused = given.store.publish(&rival).await.unwrap_err();
+
+    assert!(
+        matches!(&refused, WriteError::RedirectTaken { path, owner: o } if path == "/old/shared.html" && o == &owner.slug),
+        "{refused:?}"
+    );
+    assert_eq!(
+        given.store.post(&rival.slug).await.unwrap(),
+        None,
+        "nothing written"
+    );
+    assert_eq!(given.store.redirect("/old/rival.html").await.unwrap(), None);
+
+    // The rival without the taken alias is fine; deleting it leaves the owner's address alone.
+    let rival = parse_post(
+        "---\ntitle: Rival\ndate: 2020-01-02\naliases: [/old/rival.html]\n---\nMine.\n",
+        None,
+    )
+    .unwrap();
+    given.store.publish(&rival).await.unwrap();
+    given.store.delete(&rival.slug, 1).await.unwrap();
+    let kept = given
+        .store
+        .redirect("/old/shared.html")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.to, owner.slug);
+    assert_eq!(given.store.redirect("/old/rival.html").await.unwrap(), None);
+
+    // Renaming the owner takes its address along; deleting it takes it away.
+    let renamed = parse_post(
+        "---\ntitle: Owner\ndate: 2020-01-01\nslug: owner-renamed\naliases: [/old/shared.html]\n---\nMine.\n",
+        None,
+    )
+    .unwrap();
+    given.store.replace(&owner.slug, &renamed, 1).await.unwrap();
+    let moved = given
+        .store
+        .redirect("/old/shared.html")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(moved.to, slug("owner-renamed"));
+    let former = given.store.redirect("/posts/owner").await.unwrap().unwrap();
+    assert_eq!(former.to, slug("owner-renamed"));
+    given.store.delete(&slug("owner-renamed"), 2).await.unwrap();
+    assert_eq!(
+        given.store.redirect("/old/shared.html").await.unwrap(),
+        None
+    );
+    assert_eq!(given.store.redirect("/posts/owner").await.unwrap(), None);
+}
+
+/// A draft's or a scheduled post's redirects say when they may answer: not before the post
+/// is public.
+async fn redirects_answer_only_while_their_post_is_public(backend: Backend) {
+    let given = TestStore::new(backend).await;
+    given
+        .publish_source("---\ntitle: Draft\ndate: 2020-01-01\ndraft: true\naliases: [/old/draft.html]\n---\nx\n")
+        .await;
+    given
+        .publish_source(
+            "---\ntitle: Later\ndate: 2030-06-01T12:00:00Z\naliases: [/old/later.html]\n---\nx\n",
+        )
+        .await;
+    given
+        .publish_source("---\ntitle: Now\ndate: 2020-01-01\naliases: [/old/now.html]\n---\nx\n")
+        .await;
+
+    let draft = given
+        .store
+        .redirect("/old/draft.html")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!draft.is_public_at(datetime!(2999-01-01 0:00 UTC)));
+    let later = given
+        .store
+        .redirect("/old/later.html")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!later.is_public_at(datetime!(2030-06-01 11:59:59 UTC)));
+    assert!(later.is_public_at(datetime!(2030-06-01 12:00:00 UTC)));
+    let public = given
+        .store
+        .redirect("/old/now.html")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(public.is_public_at(now()));
+}
+
+/// A post is replaced only by an upload of the same source: another file's is refused, and
+/// the post stays as it was.
+async fn a_post_from_another_source_is_not_replaced(backend: Backend) {
+    let given = TestStore::new(backend).await;
+    let source = "---\ntitle: Survey\ndate: 2020-05-01\n---\nThe 2020 survey.\n";
+    let first = from_file(source, "_posts/2020-05-01-survey.md");
+    given.store.publish(&first).await.unwrap();
+    let other = from_file(
+        "---\ntitle: Survey\ndate: 2021-05-01\nslug: survey\n---\nThe 2021 survey.\n",
+        "_posts/2021-05-01-survey.md",
+    );
+
+    let refused = given
+        .store
+        .replace(&first.slug, &other, 1)
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(&refused, WriteError::OtherSource(holder) if holder.identity.source_path.as_deref() == Some("_posts/2020-05-01-survey.md")),
+        "{refused:?}"
+    );
+    let stored = given.store.post(&first.slug).await.unwrap().unwrap();
+    assert_eq!(stored.content_hash, first.content_hash);
+
+    // The same file, published alone from its folder: the same post, updated.
+    let edited = from_file(
+        &source.replace("2020 survey", "2020 survey, edited"),
+        "2020-05-01-survey.md",
+    );
+    given.store.replace(&first.slug, &edited, 1).await.unwrap();
+    let stored = given.store.post(&first.slug).await.unwrap().unwrap();
+    assert!(stored.body_html.contains("edited"));
+    assert_eq!(
+        stored.source_path.as_deref(),
+        Some("_posts/2020-05-01-survey.md"),
+        "the fuller path is kept"
+    );
+}
+
+/// An export walks every post, drafts and scheduled ones included, page by page.
+async fn every_post_can_be_walked_for_an_export(backend: Backend) {
+    let given = TestStore::new(backend).await;
+    let mut expected = Vec::new();
+    for n in 0..30 {
+        let draft = if n % 7 == 0 { "draft: true\n" } else { "" };
+        let year = if n % 5 == 0 { 2999 } else { 2020 };
+        let post = given
+            .publish_source(&format!(
+                "---\ntitle: Post {n:02}\ndate: {year}-01-01\n{draft}---\nBody {n}.\n"
+            ))
+            .await;
+        expected.push(post.slug.to_string());
+    }
+    // A rename and a delete: the walk sees the post's new slug, and not the deleted one.
+    let renamed = parse_post(
+        "---\ntitle: Post 01\ndate: 2020-01-01\nslug: renamed-01\n---\nBody 1.\n",
+        None,
+    )
+    .unwrap();
+    given
+        .store
+        .replace(&slug("post-01"), &renamed, 1)
+        .await
+        .unwrap();
+    given.store.delete(&slug("post-02"), 1).await.unwrap();
+    expected.retain(|s| s != "post-01" && s != "post-02");
+    expected.push("renamed-01".to_owned());
+    expected.sort();
+
+    let mut seen = Vec::new();
+    let mut from: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let page = given.store.posts(from.as_deref()).await.unwrap();
+        seen.extend(page.posts.iter().map(|p| p.slug.to_string()));
+        pages += 1;
+        match page.next {
+            Some(next) => from = Some(next),
+            None => break,
+        }
+        assert!(pages < 10, "the walk ends");
+    }
+    seen.sort();
+    assert_eq!(seen, expected);
+    assert!(pages >= 2, "30 posts take more than one page");
+}
+
 on_every_backend!(
+    a_redirect_belongs_to_the_post_that_declared_it,
+    redirects_answer_only_while_their_post_is_public,
+    a_post_from_another_source_is_not_replaced,
+    every_post_can_be_walked_for_an_export,
     a_published_post_reads_back_whole,
     an_unknown_slug_is_none,
     publishing_the_same_content_again_changes_nothing,
