@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::content::{PostError, parse_post};
+use crate::content::{Origin, PostError, parse_post_from};
 use crate::store::{PublishOutcome, Store, StoreError, WriteError};
 
 /// Why seeding stopped.
@@ -67,7 +67,13 @@ pub async fn seed(store: &dyn Store, dir: &Path) -> Result<SeedReport, SeedError
     for path in files {
         let text = std::fs::read_to_string(&path).map_err(read_error(&path))?;
         let name = path.file_name().and_then(|n| n.to_str());
-        let post = parse_post(&text, name).map_err(|source| SeedError::Post {
+        // Known by its file's name, as `blog publish` of the same folder names it.
+        let origin = Origin {
+            file_name: name,
+            source_path: name,
+            ..Origin::default()
+        };
+        let post = parse_post_from(&text, &origin).map_err(|source| SeedError::Post {
             path: path.clone(),
             source,
         })?;

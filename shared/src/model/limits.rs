@@ -23,7 +23,8 @@ pub const MAX_AUTHORS: usize = 8;
 
 /// The most old paths a post may redirect from, for the same reason. An update's transaction
 /// touches at most 2 post items, the old and new rows of 1 + 10 + 8 listings (38), the old and
-/// new redirects (20) and 20 category counters: 80 items, within DynamoDB's 100.
+/// new redirects (20), 20 category counters and 2 rows of the index of every post: 82 items,
+/// within DynamoDB's 100.
 pub const MAX_REDIRECTS: usize = 10;
 
 /// DynamoDB's limit on one item (400 KB, names and values counted), which every backend keeps
