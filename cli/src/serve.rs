@@ -49,7 +49,12 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
                 args.addr
             )
         })?;
-    let token = match args.token.filter(|t| !t.trim().is_empty()) {
+    // Trimmed as the `Authorization` header's value is, or " x " could never be sent.
+    let token = match args
+        .token
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+    {
         Some(token) => token,
         None => {
             let token = new_token()?;

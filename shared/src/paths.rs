@@ -47,7 +47,7 @@ pub fn category(category: &Category) -> String {
 
 /// An author's page, or None for a name that makes no slug.
 pub fn author(name: &str) -> Option<String> {
-    Slug::from_text(name)
+    Slug::from_name(name)
         .ok()
         .map(|slug| listing(&Listing::Author(slug)))
 }

@@ -2,7 +2,7 @@
 //! highlighted ([`super::highlight`]), heading ids for anchors and a table of contents, the
 //! excerpt and the reading time; then [`super::sanitize`].
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 
@@ -54,6 +54,13 @@ pub fn render(markdown: &str) -> Rendered {
         toc,
         reading_minutes: reading_minutes(markdown),
     }
+}
+
+/// How deeply the HTML some Markdown makes nests (block quotes, lists, raw HTML elements).
+pub fn nesting(markdown: &str) -> usize {
+    let mut html = String::with_capacity(markdown.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, Parser::new_ext(markdown, options()));
+    super::sanitize::nesting_depth(&html)
 }
 
 /// The words of some Markdown, without markup, cut at a word to [`DESCRIPTION_CHARS`].
@@ -207,7 +214,9 @@ fn first_paragraph(markdown: &str) -> (String, String) {
 
 /// Gives each heading an id (its own `{#id}`, else one made from its text, unique in the post)
 /// and a `#` link to itself, so sections can be linked to; returns the headings in order.
-fn outline(mut events: Vec<Event<'_>>) -> (Vec<Event<'_>>, Vec<TocEntry>) {
+/// One pass, whatever the headings: each base id remembers the next suffix to try, so a post
+/// of thousands of identical headings costs no more per heading than a post of one.
+fn outline(events: Vec<Event<'_>>) -> (Vec<Event<'_>>, Vec<TocEntry>) {
     let mut taken: HashSet<String> = events
         .iter()
         .filter_map(|e| match e {
@@ -215,49 +224,71 @@ fn outline(mut events: Vec<Event<'_>>) -> (Vec<Event<'_>>, Vec<TocEntry>) {
             _ => None,
         })
         .collect();
+    let mut next_suffix: HashMap<String, usize> = HashMap::new();
     let mut toc = Vec::new();
-    let mut i = 0;
-    while i < events.len() {
-        if let Event::Start(Tag::Heading { level, id, .. }) = &events[i] {
-            let (level, explicit) = (*level as u8, id.clone());
-            let mut title = String::new();
-            let mut end = i + 1;
-            while end < events.len() && !matches!(events[end], Event::End(TagEnd::Heading(_))) {
-                if let Event::Text(t) | Event::Code(t) = &events[end] {
-                    title.push_str(t);
-                }
-                end += 1;
+    let mut out = Vec::with_capacity(events.len() + events.len() / 8);
+    // The heading being read: its index in `out`, level, explicit id and text so far.
+    let mut open: Option<(usize, u8, Option<String>, String)> = None;
+    for event in events {
+        match (&event, &mut open) {
+            (Event::Start(Tag::Heading { level, id, .. }), None) => {
+                open = Some((
+                    out.len(),
+                    *level as u8,
+                    id.as_ref().map(ToString::to_string),
+                    String::new(),
+                ));
+                out.push(event);
             }
-            let id = match explicit {
-                Some(id) => id.to_string(),
-                None => {
-                    let base = match slug::slugify(&title) {
-                        s if s.is_empty() => "section".to_owned(),
-                        s => s,
-                    };
-                    let mut id = base.clone();
-                    let mut n = 1;
-                    while !taken.insert(id.clone()) {
-                        id = format!("{base}-{n}");
-                        n += 1;
-                    }
-                    id
+            (Event::End(TagEnd::Heading(_)), Some(_)) => {
+                let Some((at, level, explicit, title)) = open.take() else {
+                    unreachable!("matched Some above")
+                };
+                let id =
+                    explicit.unwrap_or_else(|| unique_id(&title, &mut taken, &mut next_suffix));
+                if let Event::Start(Tag::Heading { id: slot, .. }) = &mut out[at] {
+                    *slot = Some(CowStr::from(id.clone()));
                 }
-            };
-            if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[i] {
-                *slot = Some(CowStr::from(id.clone()));
+                // The id went through slugify or is the author's `{#id}`; both are escaped here.
+                let mut anchor = String::from(" <a class=\"anchor\" href=\"#");
+                escape(&mut anchor, &id);
+                anchor.push_str("\" aria-label=\"Link to this section\">#</a>");
+                out.push(Event::InlineHtml(CowStr::from(anchor)));
+                out.push(event);
+                toc.push(TocEntry { level, id, title });
             }
-            // The id went through slugify or is the author's `{#id}`; both are escaped here.
-            let mut anchor = String::from(" <a class=\"anchor\" href=\"#");
-            escape(&mut anchor, &id);
-            anchor.push_str("\" aria-label=\"Link to this section\">#</a>");
-            events.insert(end, Event::InlineHtml(CowStr::from(anchor)));
-            toc.push(TocEntry { level, id, title });
-            i = end + 1;
+            (Event::Text(t) | Event::Code(t), Some((.., title))) => {
+                title.push_str(t);
+                out.push(event);
+            }
+            _ => out.push(event),
         }
-        i += 1;
     }
-    (events, toc)
+    (out, toc)
+}
+
+/// An id made from a heading's text, not yet taken in the post: `why-we-moved`, then
+/// `why-we-moved-1`, `-2`…
+fn unique_id(
+    title: &str,
+    taken: &mut HashSet<String>,
+    next_suffix: &mut HashMap<String, usize>,
+) -> String {
+    let base = match slug::slugify(title) {
+        s if s.is_empty() => "section".to_owned(),
+        s => s,
+    };
+    if taken.insert(base.clone()) {
+        return base;
+    }
+    let n = next_suffix.entry(base.clone()).or_insert(1);
+    loop {
+        let candidate = format!("{base}-{n}");
+        *n += 1;
+        if taken.insert(candidate.clone()) {
+            return candidate;
+        }
+    }
 }
 
 /// Appends `text` to `html`, escaped for an attribute or text.

@@ -20,7 +20,8 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 use xxhash_rust::xxh3::xxh3_128;
 
 use crate::model::{
-    Category, MAX_AUTHORS, MAX_CATEGORIES, MAX_REDIRECTS, MAX_TITLE_CHARS, Post, Slug, SlugError,
+    Category, MAX_AUTHORS, MAX_CATEGORIES, MAX_NAME_CHARS, MAX_NESTING, MAX_REDIRECTS,
+    MAX_TITLE_CHARS, Post, Slug, SlugError,
 };
 use crate::paths;
 use frontmatter::{FrontMatter, FrontMatterError, OneOrMany};
@@ -72,6 +73,33 @@ pub enum PostError {
         actual: usize,
         /// "entries" or "characters".
         unit: &'static str,
+    },
+    /// Elements nested deeper than the blog renders.
+    #[error(
+        "the {field} nests {depth} levels deep (block quotes, lists or HTML elements); at most {limit}"
+    )]
+    TooDeep {
+        /// `body` or `summary`.
+        field: &'static str,
+        /// How deep it nests.
+        depth: usize,
+        /// The most allowed.
+        limit: usize,
+    },
+    /// A name or title holding a control character, or an invisible or direction-changing one
+    /// that would make it look like another.
+    #[error(
+        "front matter field `{field}`: `{value}` holds {what} (U+{code:04X}); write it without"
+    )]
+    Unprintable {
+        /// The field.
+        field: &'static str,
+        /// What was written, with the character shown escaped.
+        value: String,
+        /// "a control character", "an invisible character", "a text direction override".
+        what: &'static str,
+        /// The character's code point.
+        code: u32,
     },
     /// An alias or permalink that is not a plain path on this site.
     #[error(
@@ -179,7 +207,7 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
         },
         (None, None, Some(current), _) => Ok(current.clone()),
         (None, None, None, Some(from_file)) => Slug::from_text(from_file),
-        (None, None, None, None) => Slug::from_text(&title),
+        (None, None, None, None) => Slug::from_name(&title),
     }
     .map_err(|source| PostError::BadName {
         field: "slug",
@@ -209,19 +237,50 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
     let authors = authors(&meta, origin.import.is_some());
     limit("authors", authors.len(), MAX_AUTHORS, "entries")?;
     for author in &authors {
-        Slug::from_text(author).map_err(|source| PostError::BadName {
+        Slug::from_name(author).map_err(|source| PostError::BadName {
             field: "authors",
             source,
         })?;
     }
-    let rendered = markdown::render(document.body);
-    let (excerpt_html, description) = match meta.summary.as_deref().or(meta.description.as_deref())
-    {
-        Some(summary) if !summary.trim().is_empty() => (
+    printable("title", &title)?;
+    for (field, names) in [
+        ("authors", &authors),
+        ("tags", &tags),
+        (
+            "categories",
+            &categories.iter().map(|c| c.name.clone()).collect(),
+        ),
+    ] {
+        for name in names {
+            printable(field, name)?;
+            limit(field, name.chars().count(), MAX_NAME_CHARS, "characters")?;
+        }
+    }
+    // Pasted terminal output carries control characters no page or feed can hold.
+    let body = text_only(document.body);
+    let summary = meta
+        .summary
+        .as_deref()
+        .or(meta.description.as_deref())
+        .filter(|s| !s.trim().is_empty())
+        .map(text_only);
+    for (field, text) in [("body", Some(&body)), ("summary", summary.as_ref())] {
+        let depth = text.map_or(0, |t| markdown::nesting(t));
+        if depth > MAX_NESTING {
+            return Err(PostError::TooDeep {
+                field,
+                depth,
+                limit: MAX_NESTING,
+            });
+        }
+    }
+    let rendered = markdown::render(&body);
+    let (excerpt_html, description) = match &summary {
+        Some(summary) => (
             markdown::to_safe_html(summary),
             markdown::plain_text(summary),
         ),
-        _ => (rendered.excerpt_html, rendered.excerpt_text),
+        None => (rendered.excerpt_html, rendered.excerpt_text),
     };
 
     Ok(Post {
@@ -247,6 +306,48 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
         moved_from: Vec::new(),
         version: 0,
     })
+}
+
+/// What a name may not hold: a control character, or one that is invisible or turns the text's
+/// direction, which would let a name look like another.
+fn printable(field: &'static str, text: &str) -> Result<(), PostError> {
+    for c in text.chars() {
+        let what = match c {
+            c if c.is_control() => "a control character",
+            '\u{FFFE}' | '\u{FFFF}' => "a non-character",
+            '\u{200E}'
+            | '\u{200F}'
+            | '\u{061C}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}' => "a text direction control",
+            '\u{00AD}'
+            | '\u{034F}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200D}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{FEFF}' => "an invisible character",
+            _ => continue,
+        };
+        return Err(PostError::Unprintable {
+            field,
+            value: text.escape_default().to_string(),
+            what,
+            code: u32::from(c),
+        });
+    }
+    Ok(())
+}
+
+/// Text with every character that XML 1.0 cannot carry (controls other than tab and line
+/// breaks, U+FFFE, U+FFFF) replaced by U+FFFD, so that pages and feeds stay well-formed.
+pub fn text_only(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
 }
 
 /// The hash that tells an identical upload from a changed one: of the source and of whatever

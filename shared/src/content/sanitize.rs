@@ -65,6 +65,49 @@ fn is_language_class(value: &str) -> bool {
     })
 }
 
+/// Elements whose end tag may be left out (HTML closes them at the next of their kind) or that
+/// have none: they do not make the document deeper.
+const CLOSED_BY_THE_PARSER: &[&str] = &[
+    "p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option", "optgroup", "rt",
+    "rp", "colgroup", "caption", "area", "base", "br", "col", "embed", "hr", "img", "input",
+    "link", "meta", "source", "track", "wbr",
+];
+
+/// How deeply the elements of `html` nest, counted in one streaming pass (lol_html) before the
+/// sanitiser builds a tree: building one is quadratic in its depth.
+pub fn nesting_depth(html: &str) -> usize {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    let depth = Rc::new(Cell::new(0usize));
+    let deepest = Rc::new(Cell::new(0usize));
+    let (d, m) = (Rc::clone(&depth), Rc::clone(&deepest));
+    let settings = lol_html::RewriteStrSettings::new().append_element_content_handler(
+        lol_html::element!("*", move |element| {
+            if CLOSED_BY_THE_PARSER.contains(&element.tag_name().as_str()) {
+                return Ok(());
+            }
+            d.set(d.get() + 1);
+            m.set(m.get().max(d.get()));
+            let closed = Rc::clone(&d);
+            if element.can_have_content() {
+                let on_end: lol_html::EndTagHandler<'static> = Box::new(move |_| {
+                    closed.set(closed.get().saturating_sub(1));
+                    Ok(())
+                });
+                element.on_end_tag(on_end)?;
+            } else {
+                d.set(d.get().saturating_sub(1));
+            }
+            Ok(())
+        }),
+    );
+    // Counting cannot fail; if the rewriter does, the document is no deeper than its length.
+    match lol_html::rewrite_str(html, settings) {
+        Ok(_) => deepest.get(),
+        Err(_) => html.len(),
+    }
+}
+
 /// Removes everything that could run script or restyle the page from `html`.
 pub fn sanitize(html: &str) -> String {
     SANITIZER.clean(html).to_string()

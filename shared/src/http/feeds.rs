@@ -2,13 +2,13 @@
 //! asks for, the sitemap and `robots.txt`. A feed is one store read, like its listing's page.
 
 use axum::extract::Path;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
 
 use super::Ctx;
 use super::pages::{listing_at, read_page};
-use super::respond::{Representation, WebError};
+use super::respond::{PRIVATE, Representation, WebError};
 use crate::model::{FeedFormat, Listing, PageRequest, SITEMAP_POSTS, Slug};
 use crate::paths;
 use crate::render::feeds::{self, FeedInfo};
@@ -52,20 +52,26 @@ pub(super) async fn feed(
     Ok(Representation::new(format.media_type(), text))
 }
 
-/// `/feed`: the whole blog's feed in the format the client's `Accept` prefers (RSS when it
-/// names none of them). The answer varies on `Accept`, so caches keep one per format.
-pub(super) async fn negotiated(ctx: Ctx, headers: HeaderMap) -> Result<Response, WebError> {
+/// `/feed`: a redirect to the whole blog's feed in the format the client's `Accept` prefers
+/// (RSS when it names none of them). A redirect, not the feed itself: a CDN keys its cache on
+/// the path and not on `Accept`, so the answer that varies is kept private and tiny, and each
+/// format is cached once at its own URL.
+pub(super) async fn negotiated(ctx: Ctx, headers: HeaderMap) -> Response {
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let mut response = feed(ctx, Listing::All, preferred_format(accept))
-        .await?
-        .into_response();
+    let location = ctx
+        .site
+        .absolute(&paths::feed(&Listing::All, preferred_format(accept)));
+    let mut response = StatusCode::FOUND.into_response();
+    let headers = response.headers_mut();
+    if let Ok(location) = HeaderValue::from_str(&location) {
+        headers.insert(header::LOCATION, location);
+    }
+    headers.insert(header::VARY, HeaderValue::from_static("accept"));
+    headers.insert(header::CACHE_CONTROL, PRIVATE);
     response
-        .headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("accept"));
-    Ok(response)
 }
 
 /// The feed format with the highest `q` in an `Accept` header; RSS wins ties and unknowns.

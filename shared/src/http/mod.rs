@@ -130,9 +130,10 @@ pub fn site_with_ingest(state: AppState, auth: IngestAuth) -> Router {
     )
 }
 
-/// The layers every reader's router has, outermost first: compression (gzip or brotli as the client
-/// accepts; Lambda sends a compressed body base64-encoded and API Gateway decodes it), 304 for
-/// a fresh copy, and error pages in the site's frame.
+/// The layers every reader's router has, outermost first: 304 for a fresh copy (outermost, so
+/// that it carries the very `Vary` and `ETag` the 200 would), compression (gzip or brotli as
+/// the client accepts; Lambda sends a compressed body base64-encoded and API Gateway decodes
+/// it), and error pages in the site's frame.
 fn finish<T: 'static>(
     routes: Router<AppState>,
     fallback: impl axum::handler::Handler<T, AppState>,
@@ -144,13 +145,13 @@ fn finish<T: 'static>(
             state.clone(),
             respond::error_pages,
         ))
-        .layer(middleware::from_fn(respond::not_modified))
         .with_state(state)
         .layer(
             tower_http::compression::CompressionLayer::new()
                 .gzip(true)
                 .br(true),
         )
+        .layer(middleware::from_fn(respond::not_modified))
 }
 
 fn read_routes() -> Router<AppState> {

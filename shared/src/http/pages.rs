@@ -2,10 +2,8 @@
 //! index), a post, and the old addresses that redirect to posts. Each reads the store once
 //! (a miss on a post costs one more read, to find whether it moved).
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query};
+use axum::extract::{Path, RawQuery};
 use axum::http::{Method, Uri};
-use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::Ctx;
@@ -16,16 +14,51 @@ use crate::render::pages::{CategoriesView, CategorySummary, Layout, ListingView,
 use crate::store;
 
 /// The query string of a listing page, as the handler receives it.
-pub(super) type Page = Result<Query<PageQuery>, QueryRejection>;
+pub(super) type Page = RawQuery;
 
-/// The query string of a listing page.
-#[derive(Debug, Default, Deserialize)]
-pub(super) struct PageQuery {
+/// The query string of a listing page: `after` or `before` and a cursor. Only the literal
+/// names count, as a CDN keys them: `?%61fter=` is answered with a private redirect to its
+/// one spelling, and other names (`utm_source`) are ignored, as the CDN ignores them.
+#[derive(Debug, Default)]
+struct PageQuery {
     after: Option<String>,
     before: Option<String>,
+    respelt: bool,
 }
 
 impl PageQuery {
+    fn parse(raw: Option<&str>) -> Result<Self, WebError> {
+        let mut query = Self::default();
+        for pair in raw.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = || {
+                percent_encoding::percent_decode_str(value)
+                    .decode_utf8()
+                    .map(|v| v.into_owned())
+                    .map_err(|_| WebError::BadQuery)
+            };
+            let slot = match name {
+                "after" => &mut query.after,
+                "before" => &mut query.before,
+                other => {
+                    let decoded = percent_encoding::percent_decode_str(&other.replace('+', " "))
+                        .decode_utf8_lossy()
+                        .into_owned();
+                    query.respelt |= matches!(decoded.trim(), "after" | "before");
+                    match decoded.trim() {
+                        "after" => &mut query.after,
+                        "before" => &mut query.before,
+                        _ => continue,
+                    }
+                }
+            };
+            if slot.replace(value()?).is_some() {
+                return Err(WebError::BadQuery);
+            }
+        }
+        Ok(query)
+    }
+
     fn request(&self) -> Result<PageRequest, WebError> {
         match (&self.after, &self.before) {
             (None, None) => Ok(PageRequest::First),
@@ -89,7 +122,12 @@ async fn listing_page(
     listing: Listing,
     query: Page,
 ) -> Result<Representation, WebError> {
-    let request = query?.request()?;
+    let query = PageQuery::parse(query.0.as_deref())?;
+    let request = query.request()?;
+    if query.respelt {
+        let canonical = paths::listing_page(&listing, &request);
+        return Err(WebError::Respelt(ctx.site.absolute(&canonical)));
+    }
     let page = read_page(ctx, &listing, &request).await?;
     // A category or an author exists while they have a visible post; the name comes with it.
     let name = match (&listing, page.entries.first()) {

@@ -3,7 +3,6 @@
 //! status and a page. Handlers return `Result<Representation, WebError>` and use `?`.
 
 use askama::Template;
-use axum::extract::rejection::QueryRejection;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -26,6 +25,9 @@ const NOT_FOUND_CACHE_CONTROL: &str = "public, max-age=60";
 pub(crate) const RETRY_AFTER: HeaderValue = HeaderValue::from_static("5");
 /// What must never be kept: errors, and every answer to a write.
 pub(crate) const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+/// What only the reader's own browser may keep, never a shared cache: answers that depend on
+/// what a CDN does not key on (`Accept`, how a query's names were spelt).
+pub(crate) const PRIVATE: HeaderValue = HeaderValue::from_static("private, max-age=300");
 
 /// A page, feed or crawler file, ready to send with its validators.
 pub(crate) struct Representation {
@@ -103,12 +105,16 @@ pub(crate) enum WebError {
     /// The content lives at this absolute URL now.
     #[error("moved to {0}")]
     Moved(String),
+    /// The same page, asked for in another spelling (`?%61fter=`): its one URL, not cached by
+    /// a CDN, which may key the spelling otherwise than this function reads it.
+    #[error("spelt otherwise; its URL is {0}")]
+    Respelt(String),
     #[error(transparent)]
     BadCursor(#[from] CursorError),
     #[error("both `after` and `before` were given")]
     TwoCursors,
     #[error("the query string does not parse")]
-    BadQuery(#[from] QueryRejection),
+    BadQuery,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("rendering a page failed")]
@@ -127,16 +133,17 @@ pub(crate) struct ErrorPage {
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, heading, message) = match &self {
-            Self::Moved(location) => {
+            Self::Moved(location) | Self::Respelt(location) => {
                 let mut response = StatusCode::MOVED_PERMANENTLY.into_response();
                 let headers = response.headers_mut();
                 if let Ok(value) = HeaderValue::from_str(location) {
                     headers.insert(header::LOCATION, value);
                 }
-                headers.insert(
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static(CACHE_CONTROL),
-                );
+                let cache = match self {
+                    Self::Respelt(_) => PRIVATE,
+                    _ => HeaderValue::from_static(CACHE_CONTROL),
+                };
+                headers.insert(header::CACHE_CONTROL, cache);
                 return response;
             }
             Self::NotFound => (
@@ -144,7 +151,7 @@ impl IntoResponse for WebError {
                 "Page not found",
                 "There is no page at this address. The post may have moved, or the link may be mistyped.",
             ),
-            Self::BadCursor(_) | Self::TwoCursors | Self::BadQuery(_) => (
+            Self::BadCursor(_) | Self::TwoCursors | Self::BadQuery => (
                 StatusCode::BAD_REQUEST,
                 "This page link is not valid",
                 "The link to this page of posts is damaged. Start again from the newest posts.",

@@ -39,3 +39,14 @@ pub const MAX_UPLOAD_BYTES: usize = 1024 * 1024;
 /// The most posts one sitemap lists: the newest ones (the protocol allows 50,000 URLs; one
 /// store request reads this many).
 pub const SITEMAP_POSTS: usize = 1000;
+
+/// How deeply a post's elements may nest (block quotes, lists, raw HTML). Real posts stay far
+/// below; the sanitiser's tree building is quadratic in depth, so deeper is refused.
+pub const MAX_NESTING: usize = 100;
+
+/// The longest name of a category, an author or a tag, in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// DynamoDB's limit on one transaction: 4 MB of items in all (the post, every listing row,
+/// redirect, counter and index row it writes).
+pub const MAX_TRANSACTION_BYTES: usize = 4_000_000;

@@ -52,7 +52,7 @@ pub(super) fn listings_of(categories: &[Category], authors: &[String]) -> Vec<Li
         .chain(
             authors
                 .iter()
-                .filter_map(|a| Slug::from_text(a).ok())
+                .filter_map(|a| Slug::from_name(a).ok())
                 .map(Listing::Author),
         );
     // Two spellings of one name are one listing: a transaction may touch a row only once.
@@ -111,7 +111,7 @@ impl Listing {
             Self::Author(slug) => entry
                 .authors
                 .iter()
-                .find(|a| Slug::from_text(a).ok().as_ref() == Some(slug))
+                .find(|a| Slug::from_name(a).ok().as_ref() == Some(slug))
                 .cloned(),
         }
     }

@@ -74,6 +74,20 @@ impl Slug {
         Self::parse(&made)
     }
 
+    /// Makes a slug from a category's or an author's name, where `+` and `#` mean something:
+    /// `C`, `C++` and `C#` are three categories (`c`, `c-plus-plus`, `c-sharp`).
+    pub fn from_name(name: &str) -> Result<Self, SlugError> {
+        let mut spelled = String::with_capacity(name.len() + 16);
+        for c in name.chars() {
+            match c {
+                '+' => spelled.push_str(" plus "),
+                '#' => spelled.push_str(" sharp "),
+                other => spelled.push(other),
+            }
+        }
+        Self::from_text(&spelled)
+    }
+
     /// The slug as text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -113,7 +127,7 @@ impl Category {
     pub fn from_name(name: &str) -> Result<Self, SlugError> {
         Ok(Self {
             name: name.trim().to_owned(),
-            slug: Slug::from_text(name)?,
+            slug: Slug::from_name(name)?,
         })
     }
 }
@@ -357,6 +371,15 @@ mod tests {
         assert!(same_source("x.md", "x.md"));
         assert!(!same_source("posts/a.md", "notes/a.md"));
         assert!(!same_source("ba.md", "a.md"));
+    }
+
+    #[test]
+    fn names_with_plus_and_sharp_are_told_apart() {
+        let slug = |name: &str| Slug::from_name(name).unwrap().to_string();
+        assert_eq!(slug("C"), "c");
+        assert_eq!(slug("C++"), "c-plus-plus");
+        assert_eq!(slug("C#"), "c-sharp");
+        assert_eq!(slug("F# and .NET"), "f-sharp-and-net");
     }
 
     #[test]

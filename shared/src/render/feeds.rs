@@ -73,9 +73,23 @@ pub fn document(
     entries: &[ListingEntry],
 ) -> String {
     match format {
-        FeedFormat::Rss => rss(site, info, entries),
-        FeedFormat::Atom => atom(site, info, entries),
+        FeedFormat::Rss => xml_chars_only(rss(site, info, entries)),
+        FeedFormat::Atom => xml_chars_only(atom(site, info, entries)),
         FeedFormat::Json => json_feed(site, info, entries),
+    }
+}
+
+/// An XML document without the characters XML 1.0 cannot hold (controls other than tab and
+/// line breaks, U+FFFE, U+FFFF): ingest keeps them out of new posts, and this keeps a feed
+/// well-formed whatever is stored, so one post cannot break the feed for every reader.
+fn xml_chars_only(document: String) -> String {
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r') || !(c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}')
+    };
+    if document.chars().all(allowed) {
+        document
+    } else {
+        document.chars().filter(|&c| allowed(c)).collect()
     }
 }
 

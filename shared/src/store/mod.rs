@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-pub use dynamo::{DynamoStore, create_table, post_item_size};
+pub use dynamo::{DynamoStore, create_table, listing_item_size, post_item_size, write_size};
 pub use rules::listing_page;
 pub use sqlite::SqliteStore;
 

@@ -156,7 +156,7 @@ async fn an_empty_blog_has_a_valid_empty_feed() {
 
 /// Runs a checker on `input`: a Python script of tests/ (with the venv's interpreter), or a
 /// command. Returns whether it passed and what it printed.
-fn check(program: &str, args: &[&str], input: &str) -> (bool, String) {
+pub(crate) fn check(program: &str, args: &[&str], input: &str) -> (bool, String) {
     let python = std::env::var("BLOG_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned());
     let (program, script) = match program.strip_suffix(".py") {
         Some(_) => (
@@ -476,20 +476,23 @@ async fn feeds_carry_whole_posts_by_default_and_excerpts_when_configured() {
 }
 
 #[tokio::test]
-async fn the_feed_answers_in_the_format_the_reader_accepts() {
+async fn the_feed_redirects_to_the_format_the_reader_accepts_and_no_cache_shares_it() {
     let (_store, site) = seeded_site(Backend::Sqlite).await;
-    for (accept, media_type) in [
-        (None, "application/rss+xml; charset=utf-8"),
+    for (accept, path, media_type) in [
+        (None, "/feed.xml", "application/rss+xml; charset=utf-8"),
         (
             Some("application/atom+xml"),
+            "/atom.xml",
             "application/atom+xml; charset=utf-8",
         ),
         (
             Some("application/feed+json"),
+            "/feed.json",
             "application/feed+json; charset=utf-8",
         ),
         (
             Some("application/rss+xml;q=0.4, application/atom+xml;q=0.8"),
+            "/atom.xml",
             "application/atom+xml; charset=utf-8",
         ),
     ] {
@@ -498,15 +501,18 @@ async fn the_feed_answers_in_the_format_the_reader_accepts() {
             request = request.header("accept", accept);
         }
         let response = request.send().await.unwrap();
-        assert_eq!(response.status(), 200, "{accept:?}");
-        assert_eq!(response.headers()["content-type"], media_type, "{accept:?}");
+        assert_eq!(response.status(), 302, "{accept:?}");
+        assert_eq!(response.headers()["location"], site.url(path).as_str());
+        assert_eq!(response.headers()["vary"], "accept", "{accept:?}");
         assert!(
-            response.headers()["vary"]
+            response.headers()["cache-control"]
                 .to_str()
                 .unwrap()
-                .to_lowercase()
-                .contains("accept"),
-            "{accept:?}"
+                .starts_with("private"),
+            "a shared cache keys on the path alone and must not keep it"
         );
+        let feed = site.get(path).await;
+        assert_eq!(feed.status(), 200);
+        assert_eq!(feed.headers()["content-type"], media_type, "{accept:?}");
     }
 }

@@ -4,6 +4,7 @@
 mod bad_input;
 mod feeds;
 mod functions;
+mod hostile;
 mod iam;
 mod import;
 mod infra;

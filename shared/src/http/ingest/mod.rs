@@ -121,6 +121,24 @@ fn expected_version(headers: &HeaderMap) -> Result<u64, Problem> {
         .ok_or_else(stale)
 }
 
+/// Checks and renders an upload on the blocking pool, off the workers that answer readers: a
+/// post that takes long to render (a huge code block to highlight) delays only its author.
+async fn render_upload(
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    url_slug: Option<Slug>,
+) -> Result<Post, Problem> {
+    tokio::task::spawn_blocking(move || read_upload(&headers, body, url_slug.as_ref()))
+        .await
+        .map_err(|error| {
+            tracing::error!(error = %error, "rendering an upload failed");
+            Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the post could not be rendered; nothing was written",
+            )
+        })?
+}
+
 /// The slug in a write's URL; one that is no slug names no post.
 fn url_slug(slug: &str) -> Result<Slug, Problem> {
     Slug::parse(slug).map_err(|e| Problem::new(StatusCode::NOT_FOUND, e.to_string()))
@@ -132,7 +150,7 @@ async fn create(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Written, Problem> {
-    let post = read_upload(&headers, body, None)?;
+    let post = render_upload(headers, body, None).await?;
     let outcome = ctx
         .store
         .publish(&post)
@@ -233,7 +251,7 @@ async fn replace(
 ) -> Result<Written, Problem> {
     let slug = url_slug(&slug)?;
     let expected = expected_version(&headers)?;
-    let post = read_upload(&headers, body, Some(&slug))?;
+    let post = render_upload(headers, body, Some(slug.clone())).await?;
     let outcome = ctx
         .store
         .replace(&slug, &post, expected)

@@ -224,12 +224,14 @@ impl From<PostError> for Problem {
             PostError::BadDate { field, .. }
             | PostError::BadName { field, .. }
             | PostError::TooMany { field, .. }
+            | PostError::TooDeep { field, .. }
+            | PostError::Unprintable { field, .. }
             | PostError::BadPath { field, .. } => Some((*field).to_owned()),
             PostError::Empty(field) => Some((*field).to_owned()),
             PostError::FrontMatter(_) => None,
         };
         let limit = match &error {
-            PostError::TooMany { limit, .. } => Some(*limit),
+            PostError::TooMany { limit, .. } | PostError::TooDeep { limit, .. } => Some(*limit),
             _ => None,
         };
         let status = match &error {

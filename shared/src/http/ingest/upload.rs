@@ -8,8 +8,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use super::problem::Problem;
 use crate::content::permalinks::Generator;
 use crate::content::{Origin, parse_post_from};
-use crate::model::{MAX_ITEM_BYTES, MAX_REDIRECTS, MAX_UPLOAD_BYTES, Post, Slug};
-use crate::store::post_item_size;
+use crate::model::{
+    MAX_ITEM_BYTES, MAX_REDIRECTS, MAX_TRANSACTION_BYTES, MAX_UPLOAD_BYTES, Post, Slug,
+};
+use crate::store::{listing_item_size, post_item_size, write_size};
 
 /// The request header naming the category of posts that name none (`blog import --category`).
 pub const DEFAULT_CATEGORY_HEADER: &str = "blog-default-category";
@@ -110,17 +112,45 @@ pub(super) fn read_upload(
         slug: url_slug,
     };
     let post = parse_post_from(text, &origin)?;
-    let size = post_item_size(&post);
+    fits_dynamodb(&post)?;
+    Ok(post)
+}
+
+/// Checks the whole write against every limit DynamoDB keeps, before anything is written, so
+/// that what the embedded store accepts AWS accepts too: each item 400 KB, the transaction 4 MB.
+fn fits_dynamodb(post: &Post) -> Result<(), Problem> {
+    let too_large = |detail: String, limit: usize| {
+        Problem::new(StatusCode::PAYLOAD_TOO_LARGE, detail).limit(limit)
+    };
+    let size = post_item_size(post);
     if size > MAX_ITEM_BYTES {
-        return Err(Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
+        return Err(too_large(
             format!(
                 "the stored post would be {size} bytes, over DynamoDB's item limit of {MAX_ITEM_BYTES} bytes (400 KB); shorten it or split it"
             ),
-        )
-        .limit(MAX_ITEM_BYTES));
+            MAX_ITEM_BYTES,
+        ));
     }
-    Ok(post)
+    let row = listing_item_size(post);
+    if row > MAX_ITEM_BYTES {
+        return Err(too_large(
+            format!(
+                "each listing row of the post would be {row} bytes, over DynamoDB's item limit of {MAX_ITEM_BYTES} bytes (400 KB); shorten its summary"
+            ),
+            MAX_ITEM_BYTES,
+        ));
+    }
+    let total = write_size(post);
+    if total > MAX_TRANSACTION_BYTES {
+        return Err(too_large(
+            format!(
+                "the post and its {} listing rows would be {total} bytes in one write, over DynamoDB's transaction limit of {MAX_TRANSACTION_BYTES} bytes (4 MB); shorten its summary or give it fewer categories and authors",
+                post.listings().len()
+            ),
+            MAX_TRANSACTION_BYTES,
+        ));
+    }
+    Ok(())
 }
 
 /// A header's value as text, if it was sent.

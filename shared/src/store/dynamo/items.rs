@@ -233,11 +233,51 @@ pub(super) fn from_category_item(item: Item) -> Result<CategoryCount, StoreError
 /// The size DynamoDB counts for a post's item: the names and values of its attributes, as its
 /// documentation defines them. The item limit is 400 KB.
 pub fn post_item_size(post: &Post) -> usize {
-    to_post_item(post).map_or(usize::MAX, |item| {
-        item.iter()
-            .map(|(name, value)| name.len() + value_size(value))
-            .sum()
-    })
+    to_post_item(post).map_or(usize::MAX, |item| item_size(&item))
+}
+
+/// The size of an item as DynamoDB counts it.
+fn item_size(item: &Item) -> usize {
+    item.iter()
+        .map(|(name, value)| name.len() + value_size(value))
+        .sum()
+}
+
+/// The largest listing row `post` writes, as DynamoDB counts it (each must fit 400 KB too).
+pub fn listing_item_size(post: &Post) -> usize {
+    let entry = post.listing_entry();
+    post.listings()
+        .iter()
+        .map(|listing| to_listing_item(listing, &entry).map_or(usize::MAX, |i| item_size(&i)))
+        .max()
+        .unwrap_or(0)
+}
+
+/// The bytes DynamoDB counts for every item one write of `post` puts: the post, its listing
+/// rows, its redirects, its category counters and its index row. A transaction holds at most
+/// 4 MB; deletes, which carry only keys, are left to the margin below it.
+pub fn write_size(post: &Post) -> usize {
+    let entry = post.listing_entry();
+    let listings: usize = post
+        .listings()
+        .iter()
+        .map(|listing| to_listing_item(listing, &entry).map_or(usize::MAX, |i| item_size(&i)))
+        .fold(0, usize::saturating_add);
+    let redirects: usize = crate::store::rules::redirect_paths(post)
+        .iter()
+        .map(|path| to_redirect_item(path, post).map_or(usize::MAX, |i| item_size(&i)))
+        .fold(0, usize::saturating_add);
+    let counters: usize = post
+        .categories
+        .iter()
+        .map(|c| item_size(&category_key(c)) + "name".len() + c.name.len() + "posts".len() + 21)
+        .sum();
+    let index = to_index_item(&post.slug).map_or(usize::MAX, |i| item_size(&i));
+    post_item_size(post)
+        .saturating_add(listings)
+        .saturating_add(redirects)
+        .saturating_add(counters)
+        .saturating_add(index)
 }
 
 fn value_size(value: &AttributeValue) -> usize {

@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
 };
 
-pub use items::{create_table, post_item_size};
+pub use items::{create_table, listing_item_size, post_item_size, write_size};
 
 use super::rules::{Changes, Replacement, check_delete, prepare_replace, publish_onto};
 use super::{
