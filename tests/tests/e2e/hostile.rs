@@ -305,3 +305,39 @@ async fn a_token_given_with_spaces_is_trimmed_as_the_header_is() {
 
     assert!(run.success, "{run:?}");
 }
+
+#[tokio::test]
+async fn readers_are_served_while_an_upload_renders() {
+    let given = Authoring::new(Backend::Sqlite).await;
+    given
+        .create(&post_with_body("Already here", "2020-01-01", &["Ops"], "Text."))
+        .await;
+    // Close to the upload limit, and slow to highlight: seconds of rendering.
+    let code = "fn main() { let x = \"s\"; /* comment */ }\n".repeat(20_000);
+    let heavy = post_with_body("Heavy", "2020-01-02", &["Ops"], &format!("```rust\n{code}```\n"));
+    let client = given.site.http.clone();
+    let url = given.site.url("/posts");
+    let upload = tokio::spawn(async move {
+        client
+            .post(url)
+            .header("authorization", format!("Bearer {}", blog_tests::TOKEN))
+            .header("content-type", blog_tests::MARKDOWN)
+            .body(heavy)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    // Let the upload arrive and start rendering; this test's runtime has one thread, so a
+    // render on it would hold every request until it ends.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let page = given.site.get("/category/ops").await;
+
+    assert_eq!(page.status(), 200);
+    assert!(
+        !upload.is_finished(),
+        "the reader was answered while the upload was still rendering"
+    );
+    assert_eq!(upload.await.unwrap(), StatusCode::CREATED);
+}

@@ -234,3 +234,32 @@ async fn each_route_is_answered_by_its_function_and_by_no_other() {
         }
     }
 }
+
+/// What the CDN keys its cache on must be what varies the origin's answers: the literal
+/// `after` and `before` (the origin redirects any other spelling, privately), no header but
+/// the encoding; `/feed`, which answers by `Accept`, is never cached.
+#[test]
+fn the_cdn_keys_on_exactly_what_varies_a_page() {
+    let template = template();
+    let key = &template["Resources"]["CachePolicy"]["Properties"]["CachePolicyConfig"]
+        ["ParametersInCacheKeyAndForwardedToOrigin"];
+    assert_eq!(key["QueryStringsConfig"]["QueryStringBehavior"], "whitelist");
+    assert_eq!(key["QueryStringsConfig"]["QueryStrings"], json!(["after", "before"]));
+    assert_eq!(key["HeadersConfig"]["HeaderBehavior"], "none");
+    assert_eq!(key["CookiesConfig"]["CookieBehavior"], "none");
+    let distribution = &template["Resources"]["Cdn"]["Properties"]["DistributionConfig"];
+    let behaviours = distribution["CacheBehaviors"].as_array().unwrap();
+    let feed = behaviours
+        .iter()
+        .find(|b| b["PathPattern"] == "/feed")
+        .expect("a behaviour for /feed");
+    assert_eq!(
+        feed["CachePolicyId"], "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+        "the managed CachingDisabled policy"
+    );
+    assert_eq!(
+        feed["OriginRequestPolicyId"],
+        distribution["DefaultCacheBehavior"]["OriginRequestPolicyId"],
+        "Accept reaches the origin"
+    );
+}
