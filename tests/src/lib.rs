@@ -627,3 +627,125 @@ pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// What the [`FaultyLink`] does with the next connections to the DynamoDB-compatible server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Passes every byte on: the server is there.
+    None,
+    /// Closes each connection at once: the server is down.
+    Down,
+    /// Answers every request `400 ProvisionedThroughputExceededException`: the table is
+    /// throttling.
+    Throttling,
+}
+
+/// A TCP link between a store and the DynamoDB-compatible server that the test can break and
+/// mend: the server (and its data) stays up, while the store sees it go away, throttle, and
+/// come back. A change of fault also cuts the connections open through it.
+pub struct FaultyLink {
+    /// `http://127.0.0.1:PORT`, to give the store as its endpoint.
+    pub endpoint: String,
+    fault: tokio::sync::watch::Sender<Fault>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl FaultyLink {
+    /// A link to the test server, passing everything on.
+    pub async fn start() -> Self {
+        let upstream = dynamo_endpoint().trim_start_matches("http://").to_owned();
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("bind");
+        let endpoint = format!("http://{}", listener.local_addr().expect("address"));
+        let (fault, watching) = tokio::sync::watch::channel(Fault::None);
+        let task = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let mut changes = watching.clone();
+                let now = *changes.borrow_and_update();
+                let upstream = upstream.clone();
+                tokio::spawn(async move {
+                    match now {
+                        Fault::None => {
+                            if let Ok(mut server) = tokio::net::TcpStream::connect(&upstream).await
+                            {
+                                tokio::select! {
+                                    _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                                    _ = changes.changed() => {}
+                                }
+                            }
+                        }
+                        Fault::Down => drop(client),
+                        Fault::Throttling => throttle(client).await,
+                    }
+                });
+            }
+        });
+        Self {
+            endpoint,
+            fault,
+            task,
+        }
+    }
+
+    /// From now on, connections meet `fault`; those open are cut.
+    pub fn set(&self, fault: Fault) {
+        self.fault.send_replace(fault);
+    }
+
+    /// A DynamoDB client through this link, with the production store's timeouts.
+    pub fn client(&self) -> aws_sdk_dynamodb::Client {
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+            .endpoint_url(&self.endpoint)
+            .timeout_config(blog_shared::store::dynamo_timeouts())
+            .build();
+        aws_sdk_dynamodb::Client::from_conf(config)
+    }
+}
+
+impl Drop for FaultyLink {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Reads one HTTP request from `client` and answers it as a throttled DynamoDB does.
+async fn throttle(mut client: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut request = Vec::new();
+    let mut buffer = [0u8; 4096];
+    // The headers, then as many body bytes as they announce.
+    loop {
+        let Ok(n) = client.read(&mut buffer).await else {
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        request.extend_from_slice(&buffer[..n]);
+        let text = String::from_utf8_lossy(&request);
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|l| {
+                    let (name, value) = l.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())
+                        .flatten()
+                })
+                .unwrap_or(0);
+            if request.len() >= end + 4 + length {
+                break;
+            }
+        }
+    }
+    let body = r#"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"The level of configured provisioned throughput for the table was exceeded."}"#;
+    let response = format!(
+        "HTTP/1.1 400 Bad Request\r\ncontent-type: application/x-amz-json-1.0\r\nx-amzn-requestid: throttled\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = client.write_all(response.as_bytes()).await;
+}

@@ -236,6 +236,17 @@ pub trait Store: Send + Sync + 'static {
     async fn delete(&self, slug: &Slug, expected: u64) -> Result<(), WriteError>;
 }
 
+/// How long a DynamoDB call may take: a page must answer well inside API Gateway's 30 s, so
+/// the store gives up after a few seconds (retries included) and the reader gets the 503 page
+/// rather than a hang.
+pub fn dynamo_timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(1))
+        .operation_attempt_timeout(std::time::Duration::from_secs(2))
+        .operation_timeout(std::time::Duration::from_secs(5))
+        .build()
+}
+
 /// Which backend to use, as the environment says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreConfig {
@@ -275,15 +286,8 @@ impl StoreConfig {
     pub async fn open(&self) -> Result<Arc<dyn Store>, StoreError> {
         match self {
             Self::Dynamo { table } => {
-                // A page must answer well inside API Gateway's 30 s: give up on DynamoDB after
-                // a few seconds and show the 503 page rather than hang.
-                let timeouts = aws_config::timeout::TimeoutConfig::builder()
-                    .connect_timeout(std::time::Duration::from_secs(1))
-                    .operation_attempt_timeout(std::time::Duration::from_secs(2))
-                    .operation_timeout(std::time::Duration::from_secs(5))
-                    .build();
                 let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-                    .timeout_config(timeouts)
+                    .timeout_config(dynamo_timeouts())
                     .load()
                     .await;
                 Ok(Arc::new(DynamoStore::new(

@@ -89,7 +89,11 @@ async fn names_that_collide_or_deceive_are_told_apart_or_refused() {
     let refused = [
         ("a zero-width space", "Ops\u{200b}", "categories"),
         ("a right-to-left override", "\u{202e}spO", "categories"),
-        ("a control character, escaped in YAML", "Ops\\u0007", "categories"),
+        (
+            "a control character, escaped in YAML",
+            "Ops\\u0007",
+            "categories",
+        ),
         ("an author with a bidi isolate", "\u{2067}Ann", "authors"),
     ];
     for (what, name, field) in refused {
@@ -144,9 +148,18 @@ async fn a_write_over_dynamodbs_transaction_limit_is_refused_before_it_is_tried(
     );
     let post = blog_shared::parse_post(&source, None).unwrap();
     assert!(source.len() < 1024 * 1024, "under the upload limit");
-    assert!(blog_shared::store::post_item_size(&post) <= 400_000, "the post fits one item");
-    assert!(blog_shared::store::listing_item_size(&post) <= 400_000, "each row fits one item");
-    assert!(blog_shared::store::write_size(&post) > 4_000_000, "the write does not fit 4 MB");
+    assert!(
+        blog_shared::store::post_item_size(&post) <= 400_000,
+        "the post fits one item"
+    );
+    assert!(
+        blog_shared::store::listing_item_size(&post) <= 400_000,
+        "each row fits one item"
+    );
+    assert!(
+        blog_shared::store::write_size(&post) > 4_000_000,
+        "the write does not fit 4 MB"
+    );
 
     let response = given.create(&source).await;
 
@@ -310,12 +323,22 @@ async fn a_token_given_with_spaces_is_trimmed_as_the_header_is() {
 async fn readers_are_served_while_an_upload_renders() {
     let given = Authoring::new(Backend::Sqlite).await;
     given
-        .create(&post_with_body("Already here", "2020-01-01", &["Ops"], "Text."))
+        .create(&post_with_body(
+            "Already here",
+            "2020-01-01",
+            &["Ops"],
+            "Text.",
+        ))
         .await;
     // Slow to highlight: seconds of rendering, then refused for the size of its highlighted
     // HTML; what matters here is what readers meet meanwhile.
     let code = "fn main() { let x = \"s\"; /* comment */ }\n".repeat(6_000);
-    let heavy = post_with_body("Heavy", "2020-01-02", &["Ops"], &format!("```rust\n{code}```\n"));
+    let heavy = post_with_body(
+        "Heavy",
+        "2020-01-02",
+        &["Ops"],
+        &format!("```rust\n{code}```\n"),
+    );
     let client = given.site.http.clone();
     let url = given.site.url("/posts");
     let upload = tokio::spawn(async move {

@@ -241,10 +241,15 @@ async fn each_route_is_answered_by_its_function_and_by_no_other() {
 #[test]
 fn the_cdn_keys_on_exactly_what_varies_a_page() {
     let template = template();
-    let key = &template["Resources"]["CachePolicy"]["Properties"]["CachePolicyConfig"]
-        ["ParametersInCacheKeyAndForwardedToOrigin"];
-    assert_eq!(key["QueryStringsConfig"]["QueryStringBehavior"], "whitelist");
-    assert_eq!(key["QueryStringsConfig"]["QueryStrings"], json!(["after", "before"]));
+    let key = &template["Resources"]["CachePolicy"]["Properties"]["CachePolicyConfig"]["ParametersInCacheKeyAndForwardedToOrigin"];
+    assert_eq!(
+        key["QueryStringsConfig"]["QueryStringBehavior"],
+        "whitelist"
+    );
+    assert_eq!(
+        key["QueryStringsConfig"]["QueryStrings"],
+        json!(["after", "before"])
+    );
     assert_eq!(key["HeadersConfig"]["HeaderBehavior"], "none");
     assert_eq!(key["CookiesConfig"]["CookieBehavior"], "none");
     let distribution = &template["Resources"]["Cdn"]["Properties"]["DistributionConfig"];
