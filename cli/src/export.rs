@@ -11,31 +11,10 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{Context, Result};
 use blog_shared::content::frontmatter::{self, Format};
 use blog_shared::content::parse_post;
-use serde::Deserialize;
+use blog_shared::http::ingest::{ExportPage, ExportedPost};
 use serde_json::{Value, json};
 
 use crate::publish::{Uploader, refusal};
-
-/// A page of the export API's answer.
-#[derive(Debug, Deserialize)]
-struct ExportPage {
-    posts: Vec<ExportedPost>,
-    next: Option<String>,
-}
-
-/// A post as the export API gives it.
-#[derive(Debug, Deserialize)]
-struct ExportedPost {
-    slug: String,
-    title: String,
-    published: String,
-    draft: bool,
-    categories: Vec<String>,
-    authors: Vec<String>,
-    source_path: Option<String>,
-    old_paths: Vec<String>,
-    source: String,
-}
 
 /// Writes every post of the blog behind `uploader` into `dir`; returns how many.
 pub async fn export(uploader: &Uploader, dir: &Path) -> Result<usize> {

@@ -202,27 +202,38 @@ struct ExportQuery {
     from: Option<String>,
 }
 
-/// A page of an export.
-#[derive(Debug, Serialize)]
-struct ExportPage {
-    posts: Vec<ExportedPost>,
-    next: Option<String>,
+/// A page of an export (`GET /posts`), as the server writes it and `blog export` reads it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ExportPage {
+    /// The posts of this page.
+    pub posts: Vec<ExportedPost>,
+    /// Where the next page starts (`?from=`), if there is one.
+    pub next: Option<String>,
 }
 
 /// A post as an export carries it: the Markdown as uploaded, and what it has become since.
-#[derive(Debug, Serialize)]
-struct ExportedPost {
-    slug: String,
-    version: u64,
-    title: String,
-    published: String,
-    draft: bool,
-    categories: Vec<String>,
-    authors: Vec<String>,
-    source_path: Option<String>,
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ExportedPost {
+    /// Its slug now.
+    pub slug: String,
+    /// Its version.
+    pub version: u64,
+    /// Its title.
+    pub title: String,
+    /// When it appears, RFC 3339.
+    pub published: String,
+    /// Whether it is a draft.
+    pub draft: bool,
+    /// Its categories' names.
+    pub categories: Vec<String>,
+    /// Its authors.
+    pub authors: Vec<String>,
+    /// The path it was published from.
+    pub source_path: Option<String>,
     /// Every old address that leads here: aliases, old permalinks, former slugs' pages.
-    old_paths: Vec<String>,
-    source: String,
+    pub old_paths: Vec<String>,
+    /// The Markdown as uploaded.
+    pub source: String,
 }
 
 impl From<&Post> for ExportedPost {
