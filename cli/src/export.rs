@@ -71,7 +71,14 @@ fn target(dir: &Path, post: &ExportedPost, taken: &HashSet<PathBuf>) -> PathBuf 
         return path;
     }
     let date = post.published.get(..10).unwrap_or("undated");
-    dir.join(format!("{date}-{}.md", post.slug))
+    let fallback = dir.join(format!("{date}-{}.md", post.slug));
+    (1..)
+        .map(|n| match n {
+            1 => fallback.clone(),
+            n => dir.join(format!("{date}-{}-{n}.md", post.slug)),
+        })
+        .find(|path| !taken.contains(path))
+        .unwrap_or(fallback)
 }
 
 fn file_name(path: &Path) -> String {
@@ -112,7 +119,14 @@ fn rewrite(post: &ExportedPost, file_name: &str) -> Result<String> {
 fn set_keys(source: &str, keys: &[(&str, Value)]) -> Result<String> {
     let document = frontmatter::split(source).context("the stored source has no front matter")?;
     let mut removed: Vec<&str> = keys.iter().map(|(k, _)| *k).collect();
-    for (key, also) in [("authors", "author"), ("categories", "category")] {
+    // A key's other spellings go with it: `redirect_from` is `aliases`, and every old address
+    // (a `permalink:` among them) is in the `aliases` written.
+    for (key, also) in [
+        ("authors", "author"),
+        ("categories", "category"),
+        ("aliases", "redirect_from"),
+        ("aliases", "permalink"),
+    ] {
         if removed.contains(&key) {
             removed.push(also);
         }
@@ -220,5 +234,16 @@ mod tests {
             out,
             "+++\naliases = [\"/c\"]\ntitle = \"x\"\n[taxonomies]\nslug = \"kept\"\n+++\nBody\n"
         );
+    }
+
+    #[test]
+    fn the_other_spellings_of_old_addresses_go_with_them() {
+        let jekyll = "---\ntitle: x\npermalink: /:categories/:title/\nredirect_from:\n  - /old/\n---\nBody\n";
+        let out = set_keys(jekyll, &[("aliases", json!(["/old/", "/x/"]))]).unwrap();
+        assert_eq!(
+            out,
+            "---\naliases: [\"/old/\",\"/x/\"]\ntitle: x\n---\nBody\n"
+        );
+        assert!(parse_post(&out, Some("2020-01-01-x.md")).is_ok());
     }
 }

@@ -17,7 +17,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use blog_shared::content::frontmatter;
 use blog_shared::content::permalinks::{Generator, OldFile, OldSite, old_urls, with_variants};
-use blog_shared::model::{Post, Slug};
+use blog_shared::model::{MAX_SLUG_LEN, Post, Slug};
 
 use crate::publish::{Upload, Uploader, markdown_files, relative};
 
@@ -169,12 +169,21 @@ fn resolve_collisions(uploads: &mut [Upload], posts: &[Option<Post>]) {
         for &i in &files[1..] {
             let post = posts[i].as_ref().expect("only parsed posts are grouped");
             let date = post.published.date();
-            let candidates = [format!("{slug}-{}", date.year()), format!("{slug}-{date}")];
-            let chosen = candidates
+            // A long slug is shortened so that it and its suffix fit a slug's length.
+            let with = |suffix: &str| {
+                let room = MAX_SLUG_LEN.saturating_sub(suffix.len() + 1);
+                let mut base: String = slug.as_str().chars().take(room).collect();
+                while base.ends_with('-') {
+                    base.pop();
+                }
+                format!("{base}-{suffix}")
+            };
+            let chosen = [date.year().to_string(), date.to_string()]
                 .into_iter()
-                .chain((2..).map(|n| format!("{slug}-{date}-{n}")))
+                .chain((2..).map(|n| format!("{date}-{n}")))
+                .map(|suffix| with(&suffix))
                 .find(|c| !taken.contains(c) && Slug::parse(c).is_ok())
-                .expect("a free slug exists");
+                .expect("some numbered slug is free: the taken ones are finite");
             taken.push(chosen.clone());
             if let Ok(new) = Slug::parse(&chosen) {
                 renamed.push((i, new, format!("`{slug}` is {keeper}'s")));
@@ -354,6 +363,37 @@ pub fn print_plan(plan: &Plan, uploader: &Uploader) {
 #[cfg(test)]
 mod tests {
     use super::resolve;
+    use crate::publish::Upload;
+
+    #[test]
+    fn long_shared_slugs_are_shortened_to_take_their_date() {
+        let title = "word ".repeat(30);
+        let source = |date: &str| format!("---\ntitle: \"{title}\"\ndate: {date}\n---\nx\n");
+        let posts: Vec<Option<blog_shared::Post>> = ["2020-01-01", "2021-01-01", "2021-01-01"]
+            .iter()
+            .map(|d| Some(blog_shared::parse_post(&source(d), None).unwrap()))
+            .collect();
+        let mut uploads: Vec<Upload> = (0..3)
+            .map(|i| Upload {
+                source_path: format!("p{i}.md"),
+                ..Upload::default()
+            })
+            .collect();
+        super::resolve_collisions(&mut uploads, &posts);
+        let slugs: Vec<String> = uploads
+            .iter()
+            .map(|u| u.slug.as_ref().map(ToString::to_string).unwrap_or_default())
+            .collect();
+        assert_eq!(slugs[0], "", "the earliest keeps it");
+        assert!(
+            slugs[1].ends_with("-2021") && slugs[1].len() <= 100,
+            "{slugs:?}"
+        );
+        assert!(
+            slugs[2].ends_with("-2021-01-01") && slugs[2].len() <= 100,
+            "{slugs:?}"
+        );
+    }
 
     #[test]
     fn relative_aliases_resolve_against_the_page() {

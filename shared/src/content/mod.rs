@@ -227,7 +227,9 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
     }
     limit("categories", categories.len(), MAX_CATEGORIES, "entries")?;
     let mut aliases = names::old_paths(&meta, origin, &title, published, &slug)?;
-    aliases.extend(renamed_from);
+    if let Some(old) = renamed_from {
+        aliases.push(names::check_path("slug", &old)?);
+    }
     aliases.sort();
     aliases.dedup();
     let old_paths = names::imported_paths(origin)?;

@@ -110,8 +110,9 @@ pub fn imported_paths(origin: &Origin<'_>) -> Result<Option<Vec<String>>, PostEr
         .transpose()
 }
 
-/// An old path must be a plain absolute path: it becomes a store key and a `Location`.
-fn check_path(field: &'static str, path: &str) -> Result<String, PostError> {
+/// An old path must be a plain absolute path: it becomes a store key and a `Location`; in its
+/// stored form, or refused naming `field`.
+pub fn check_path(field: &'static str, path: &str) -> Result<String, PostError> {
     let bad = || PostError::BadPath {
         field,
         value: path.to_owned(),

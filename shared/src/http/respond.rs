@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use headers::{ETag, HeaderMapExt, IfNoneMatch};
@@ -74,6 +74,10 @@ impl IntoResponse for Representation {
 /// 200's caching headers. Compared weakly (RFC 9110 §13.1.2): CloudFront weakens a strong ETag
 /// to `W/"…"` when it compresses, and the revalidation must still match.
 pub(crate) async fn not_modified(request: Request, next: Next) -> Response {
+    // Reads only: a write sent with `If-None-Match` is the write handlers' to answer.
+    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+        return next.run(request).await;
+    }
     let if_none_match = request.headers().typed_get::<IfNoneMatch>();
     let response = next.run(request).await;
     let Some(if_none_match) = if_none_match else {

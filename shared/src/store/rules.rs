@@ -31,6 +31,9 @@ pub struct Changes {
     pub index: Option<Slug>,
     /// The slug whose index row to remove: the post's old slug on a rename or a delete.
     pub unindex: Option<Slug>,
+    /// The pages of the post's former slugs among `put_redirects`: another post that holds one
+    /// keeps it (it took that slug after this post left it), where an alias would be refused.
+    pub yielding: Vec<String>,
 }
 
 impl Changes {
@@ -56,6 +59,9 @@ impl Changes {
                 .collect(),
             put_redirects: new_paths,
             category_counts: category_counts(old, new),
+            yielding: new
+                .map(|post| post.moved_from.iter().map(paths::post).collect())
+                .unwrap_or_default(),
             index: new.map(|post| post.slug.clone()),
             unindex: old
                 .map(|post| post.slug.clone())
@@ -87,6 +93,9 @@ impl Changes {
         writer: &[&Slug],
     ) -> Result<Self, WriteError> {
         let mine = |path: &String| owners.get(path).is_none_or(|owner| writer.contains(&owner));
+        let yielding = std::mem::take(&mut self.yielding);
+        self.put_redirects
+            .retain(|path| mine(path) || !yielding.contains(path));
         if let Some(taken) = self.put_redirects.iter().find(|path| !mine(path)) {
             return Err(WriteError::RedirectTaken {
                 path: taken.clone(),
@@ -198,7 +207,15 @@ pub fn prepare_replace(
     }
     moved_from.retain(|old| old != &next.slug);
     // Every redirect is a row in the write's transaction: past the limit, the oldest go.
-    let kept = next.aliases.len() + next.old_paths.as_ref().map_or(0, Vec::len);
+    // An export published back holds the old site's addresses among its aliases: count each once.
+    let mut own: Vec<&String> = next
+        .aliases
+        .iter()
+        .chain(next.old_paths.iter().flatten())
+        .collect();
+    own.sort();
+    own.dedup();
+    let kept = own.len();
     if kept > MAX_REDIRECTS {
         return Err(WriteError::TooManyRedirects { count: kept });
     }

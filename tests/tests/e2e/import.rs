@@ -522,6 +522,19 @@ async fn an_export_published_into_an_empty_blog_gives_the_same_blog() {
     assert!(out.path().join("content/posts/bundle/index.md").is_file());
     assert!(out.path().join("draft.md").is_file());
 
+    // The export published back into the blog it came from: the same posts, each updated.
+    let back = run_blog(&[
+        "publish",
+        &out.path().display().to_string(),
+        "--endpoint",
+        &first.url,
+        "--token",
+        TOKEN,
+    ])
+    .await;
+    assert!(back.success, "{back:?}");
+    assert!(back.summary().contains(" 0 created,"), "{}", back.stdout);
+
     let dir2 = tempfile::TempDir::new().unwrap();
     let second = ServeProcess::start(TOKEN, dir2.path()).await;
     let run = run_blog(&[

@@ -401,6 +401,31 @@ async fn a_redirect_belongs_to_the_post_that_declared_it(backend: Backend) {
     assert_eq!(given.store.redirect("/posts/owner").await.unwrap(), None);
 }
 
+/// A post that took a slug another post left keeps its page: when it is renamed in turn, the
+/// page of its former slug stays with the post that holds it.
+async fn a_former_slug_taken_by_another_post_stays_with_it(backend: Backend) {
+    let given = TestStore::new(backend).await;
+    let a = given
+        .publish_source("---\ntitle: A\ndate: 2020-01-01\nslug: a\n---\nA.\n")
+        .await;
+    let to_b = parse_post("---\ntitle: A\ndate: 2020-01-01\nslug: b\n---\nA.\n", None).unwrap();
+    given.store.replace(&a.slug, &to_b, 1).await.unwrap();
+    let c = given
+        .publish_source("---\ntitle: C\ndate: 2020-01-02\nslug: a\n---\nC.\n")
+        .await;
+    let to_d = parse_post("---\ntitle: C\ndate: 2020-01-02\nslug: d\n---\nC.\n", None).unwrap();
+
+    given.store.replace(&c.slug, &to_d, 1).await.unwrap();
+
+    let former = given.store.redirect("/posts/a").await.unwrap().unwrap();
+    assert_eq!(
+        former.to,
+        slug("b"),
+        "the page of `a` stays with the post that left it first"
+    );
+    assert!(given.store.post(&slug("d")).await.unwrap().is_some());
+}
+
 /// A draft's or a scheduled post's redirects say when they may answer: not before the post
 /// is public.
 async fn redirects_answer_only_while_their_post_is_public(backend: Backend) {
@@ -531,6 +556,7 @@ async fn every_post_can_be_walked_for_an_export(backend: Backend) {
 
 on_every_backend!(
     a_redirect_belongs_to_the_post_that_declared_it,
+    a_former_slug_taken_by_another_post_stays_with_it,
     redirects_answer_only_while_their_post_is_public,
     a_post_from_another_source_is_not_replaced,
     every_post_can_be_walked_for_an_export,

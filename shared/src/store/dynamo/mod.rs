@@ -428,6 +428,9 @@ impl DynamoStore {
         {
             Ok(_) => Ok(true),
             Err(error) if is_condition_failure(&error) => Ok(false),
+            // Another transaction touched one of its items (two authors' posts updating one
+            // category's counter): nothing was written, and trying again shortly will do.
+            Err(error) if is_conflict(&error) => Err(StoreError::Unavailable(Box::new(error))),
             Err(error) => Err(sdk_error(what)(error)),
         }
     }
@@ -524,6 +527,28 @@ fn delete_write(
 
 fn build_error(error: aws_sdk_dynamodb::error::BuildError) -> StoreError {
     StoreError::Failed("building a write", Box::new(error))
+}
+
+/// True when a transaction was cancelled because another one was at its items, or throttled.
+fn is_conflict<R>(error: &SdkError<TransactWriteItemsError, R>) -> bool {
+    match error {
+        SdkError::ServiceError(service) => match service.err() {
+            TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+                cancelled.cancellation_reasons().iter().any(|reason| {
+                    matches!(
+                        reason.code(),
+                        Some(
+                            "TransactionConflict"
+                                | "ThrottlingError"
+                                | "ProvisionedThroughputExceeded"
+                        )
+                    )
+                })
+            }
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 /// True when a transaction was cancelled because a condition did not hold.
