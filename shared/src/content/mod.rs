@@ -8,6 +8,8 @@
 //!   the excerpt; everything through [`sanitize`], because raw HTML in Markdown is an XSS vector.
 //! - this module: validate the fields, apply the limits of [`crate::model`], build the post.
 
+mod error;
+mod fields;
 pub mod frontmatter;
 pub mod highlight;
 pub mod markdown;
@@ -21,97 +23,14 @@ use xxhash_rust::xxh3::xxh3_128;
 
 use crate::model::{
     Category, MAX_AUTHORS, MAX_CATEGORIES, MAX_NAME_CHARS, MAX_NESTING, MAX_REDIRECTS,
-    MAX_TITLE_CHARS, Post, Slug, SlugError,
+    MAX_TITLE_CHARS, Post, Slug,
 };
 use crate::paths;
-use frontmatter::{FrontMatter, FrontMatterError, OneOrMany};
 use permalinks::Generator;
 
-/// Why a source file is not a post. Each names the field or the rule.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PostError {
-    /// The front matter is missing or malformed.
-    #[error(transparent)]
-    FrontMatter(#[from] FrontMatterError),
-    /// No `title`.
-    #[error("front matter field `title` is required")]
-    MissingTitle,
-    /// No `date`, and the file name does not start with one.
-    #[error(
-        "front matter field `date` is required (or name the file like `2018-09-19-my-post.md`)"
-    )]
-    MissingDate,
-    /// `date` or `updated` is not a date.
-    #[error(
-        "front matter field `{field}`: `{value}` is not a date; write `2018-09-19` or `2018-09-19T10:00:00+02:00`"
-    )]
-    BadDate {
-        /// `date` or `updated`.
-        field: &'static str,
-        /// What was written.
-        value: String,
-    },
-    /// A slug, category or tag that cannot be made into a URL name.
-    #[error("front matter field `{field}`: {source}")]
-    BadName {
-        /// The field holding it.
-        field: &'static str,
-        /// Why.
-        source: SlugError,
-    },
-    /// A text field that is empty.
-    #[error("front matter field `{0}` cannot be empty")]
-    Empty(&'static str),
-    /// A list or a text longer than the blog stores.
-    #[error("front matter field `{field}`: at most {limit} {unit}, this has {actual}")]
-    TooMany {
-        /// The field.
-        field: &'static str,
-        /// The most allowed.
-        limit: usize,
-        /// What was given.
-        actual: usize,
-        /// "entries" or "characters".
-        unit: &'static str,
-    },
-    /// Elements nested deeper than the blog renders.
-    #[error(
-        "the {field} nests {depth} levels deep (block quotes, lists or HTML elements); at most {limit}"
-    )]
-    TooDeep {
-        /// `body` or `summary`.
-        field: &'static str,
-        /// How deep it nests.
-        depth: usize,
-        /// The most allowed.
-        limit: usize,
-    },
-    /// A name or title holding a control character, or an invisible or direction-changing one
-    /// that would make it look like another.
-    #[error(
-        "front matter field `{field}`: `{value}` holds {what} (U+{code:04X}); write it without"
-    )]
-    Unprintable {
-        /// The field.
-        field: &'static str,
-        /// What was written, with the character shown escaped.
-        value: String,
-        /// "a control character", "an invisible character", "a text direction override".
-        what: &'static str,
-        /// The character's code point.
-        code: u32,
-    },
-    /// An alias or permalink that is not a plain path on this site.
-    #[error(
-        "front matter field `{field}`: `{value}` is not a path like `/2018/09/19/old-name.html`"
-    )]
-    BadPath {
-        /// `aliases` or `permalink`.
-        field: &'static str,
-        /// What was written.
-        value: String,
-    },
-}
+pub use error::PostError;
+pub use fields::text_only;
+use fields::{authors, categories, limit, printable, tags};
 
 /// Where a source file came from, when that tells what its front matter does not.
 #[derive(Debug, Clone, Copy, Default)]
@@ -310,48 +229,6 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
     })
 }
 
-/// What a name may not hold: a control character, or one that is invisible or turns the text's
-/// direction, which would let a name look like another.
-fn printable(field: &'static str, text: &str) -> Result<(), PostError> {
-    for c in text.chars() {
-        let what = match c {
-            c if c.is_control() => "a control character",
-            '\u{FFFE}' | '\u{FFFF}' => "a non-character",
-            '\u{200E}'
-            | '\u{200F}'
-            | '\u{061C}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2066}'..='\u{2069}' => "a text direction control",
-            '\u{00AD}'
-            | '\u{034F}'
-            | '\u{180E}'
-            | '\u{200B}'..='\u{200D}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{FEFF}' => "an invisible character",
-            _ => continue,
-        };
-        return Err(PostError::Unprintable {
-            field,
-            value: text.escape_default().to_string(),
-            what,
-            code: u32::from(c),
-        });
-    }
-    Ok(())
-}
-
-/// Text with every character that XML 1.0 cannot carry (controls other than tab and line
-/// breaks, U+FFFE, U+FFFF) replaced by U+FFFD, so that pages and feeds stay well-formed.
-pub fn text_only(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\t' | '\n' | '\r' => c,
-            c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
-            c => c,
-        })
-        .collect()
-}
-
 /// The hash that tells an identical upload from a changed one: of the source and of whatever
 /// else made the post (its file name and origin), so that a file imported with another
 /// default category, slug or old address is a change.
@@ -426,101 +303,6 @@ pub fn parse_date(field: &'static str, text: &str) -> Result<OffsetDateTime, Pos
     Date::parse(text_utc, format_description!("[year]-[month]-[day]"))
         .map(|date| date.midnight().assume_utc())
         .map_err(|_| bad())
-}
-
-fn limit(
-    field: &'static str,
-    actual: usize,
-    limit: usize,
-    unit: &'static str,
-) -> Result<(), PostError> {
-    if actual > limit {
-        Err(PostError::TooMany {
-            field,
-            limit,
-            actual,
-            unit,
-        })
-    } else {
-        Ok(())
-    }
-}
-
-/// The authors, in order; on import, `A and B` and `A, B and C` are several people.
-fn authors(meta: &FrontMatter, imported: bool) -> Vec<String> {
-    let mut authors: Vec<String> = Vec::new();
-    let written = meta
-        .authors
-        .clone()
-        .or_else(|| meta.author.clone())
-        .map(OneOrMany::into_vec)
-        .unwrap_or_default();
-    for name in written {
-        let names = if imported {
-            names::split_authors(&name)
-        } else {
-            vec![name.trim().to_owned()]
-        };
-        for name in names {
-            if !name.is_empty() && !authors.contains(&name) {
-                authors.push(name);
-            }
-        }
-    }
-    authors
-}
-
-fn categories(meta: &FrontMatter, jekyll: bool) -> Result<Vec<Category>, PostError> {
-    let names = meta
-        .categories
-        .clone()
-        .map(|categories| match categories {
-            // Jekyll reads `categories: release notes` as two categories.
-            OneOrMany::One(words) if jekyll => {
-                words.split_whitespace().map(str::to_owned).collect()
-            }
-            other => other.into_vec(),
-        })
-        .or_else(|| meta.category.clone().map(|c| vec![c]))
-        .or_else(|| {
-            meta.taxonomies
-                .as_ref()
-                .and_then(|t| t.categories.clone())
-                .map(OneOrMany::into_vec)
-        })
-        .unwrap_or_default();
-    let mut categories: Vec<Category> = Vec::with_capacity(names.len());
-    for name in names.iter().filter(|n| !n.trim().is_empty()) {
-        let category = Category::from_name(name).map_err(|source| PostError::BadName {
-            field: "categories",
-            source,
-        })?;
-        // Two spellings of one category ("Micro services", "micro-services") are one listing.
-        if !categories.iter().any(|c| c.slug == category.slug) {
-            categories.push(category);
-        }
-    }
-    Ok(categories)
-}
-
-fn tags(meta: &FrontMatter) -> Vec<String> {
-    let tags = meta
-        .tags
-        .clone()
-        .or_else(|| meta.taxonomies.as_ref().and_then(|t| t.tags.clone()))
-        .map(OneOrMany::into_vec)
-        .unwrap_or_default();
-    let mut unique: Vec<String> = Vec::with_capacity(tags.len());
-    for tag in tags
-        .into_iter()
-        .map(|t| t.trim().to_owned())
-        .filter(|t| !t.is_empty())
-    {
-        if !unique.contains(&tag) {
-            unique.push(tag);
-        }
-    }
-    unique
 }
 
 #[cfg(test)]
