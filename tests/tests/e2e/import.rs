@@ -225,6 +225,12 @@ async fn import(blog: &ServeProcess, site: &Path, more: &[&str]) -> CliRun {
     run_blog(&args).await
 }
 
+/// `blog VERB PATH --endpoint URL --token TOKEN`: a publish or an export, as an author runs it.
+async fn run_against(verb: &str, path: &Path, url: &str) -> CliRun {
+    let path = path.display().to_string();
+    run_blog(&[verb, &path, "--endpoint", url, "--token", TOKEN]).await
+}
+
 /// The files an import's output says it published, with the URL each went to.
 fn published(run: &CliRun) -> Vec<(String, String)> {
     run.stdout
@@ -416,15 +422,7 @@ async fn another_file_cannot_take_a_posts_slug_but_the_same_file_updates_it() {
         "---\ntitle: \"Developer survey 2016\"\ndate: 2016-05-02\n---\nSomeone else's.\n",
     )
     .unwrap();
-    let run = run_blog(&[
-        "publish",
-        &intruder.display().to_string(),
-        "--endpoint",
-        &blog.url,
-        "--token",
-        TOKEN,
-    ])
-    .await;
+    let run = run_against("publish", &intruder, &blog.url).await;
     assert!(!run.success, "{run:?}");
     let line = run.line_for("survey.md");
     assert!(
@@ -446,15 +444,7 @@ async fn another_file_cannot_take_a_posts_slug_but_the_same_file_updates_it() {
         .unwrap()
         .replace("What 300 engineers", "What 310 engineers");
     std::fs::write(&own, text).unwrap();
-    let run = run_blog(&[
-        "publish",
-        &own.display().to_string(),
-        "--endpoint",
-        &blog.url,
-        "--token",
-        TOKEN,
-    ])
-    .await;
+    let run = run_against("publish", &own, &blog.url).await;
     assert!(run.success, "{run:?}");
     assert!(run.line_for("survey.md").starts_with("updated"), "{run:?}");
     let (_, page) = get_page(&format!("{}/posts/survey", blog.url)).await;
@@ -489,27 +479,11 @@ async fn an_export_published_into_an_empty_blog_gives_the_same_blog() {
         "---\ntitle: Later\ndate: 2999-01-01\n---\nScheduled.\n",
     )
     .unwrap();
-    let run = run_blog(&[
-        "publish",
-        &extra.path().display().to_string(),
-        "--endpoint",
-        &first.url,
-        "--token",
-        TOKEN,
-    ])
-    .await;
+    let run = run_against("publish", extra.path(), &first.url).await;
     assert!(run.success, "{run:?}");
 
     let out = tempfile::TempDir::new().unwrap();
-    let export = run_blog(&[
-        "export",
-        &out.path().display().to_string(),
-        "--endpoint",
-        &first.url,
-        "--token",
-        TOKEN,
-    ])
-    .await;
+    let export = run_against("export", out.path(), &first.url).await;
     assert!(export.success, "{export:?}");
     assert_eq!(
         export.summary(),
@@ -523,29 +497,13 @@ async fn an_export_published_into_an_empty_blog_gives_the_same_blog() {
     assert!(out.path().join("draft.md").is_file());
 
     // The export published back into the blog it came from: the same posts, each updated.
-    let back = run_blog(&[
-        "publish",
-        &out.path().display().to_string(),
-        "--endpoint",
-        &first.url,
-        "--token",
-        TOKEN,
-    ])
-    .await;
+    let back = run_against("publish", out.path(), &first.url).await;
     assert!(back.success, "{back:?}");
     assert!(back.summary().contains(" 0 created,"), "{}", back.stdout);
 
     let dir2 = tempfile::TempDir::new().unwrap();
     let second = ServeProcess::start(TOKEN, dir2.path()).await;
-    let run = run_blog(&[
-        "publish",
-        &out.path().display().to_string(),
-        "--endpoint",
-        &second.url,
-        "--token",
-        TOKEN,
-    ])
-    .await;
+    let run = run_against("publish", out.path(), &second.url).await;
     assert!(run.success, "{run:?}");
 
     for file in HUGO {
@@ -578,15 +536,7 @@ async fn an_export_published_into_an_empty_blog_gives_the_same_blog() {
         "a draft's redirect does not reveal it"
     );
     let out2 = tempfile::TempDir::new().unwrap();
-    let again = run_blog(&[
-        "export",
-        &out2.path().display().to_string(),
-        "--endpoint",
-        &second.url,
-        "--token",
-        TOKEN,
-    ])
-    .await;
+    let again = run_against("export", out2.path(), &second.url).await;
     assert!(
         again.stdout.contains("exported   draft →") && again.stdout.contains("exported   later →"),
         "{}",
