@@ -124,6 +124,7 @@ impl Uploader {
             assigned_slug: upload.slug.as_ref(),
             old_paths: upload.old_paths.as_deref(),
             slug: None,
+            media: &[],
         };
         parse_post_from(text, &origin).map_err(anyhow::Error::from)
     }

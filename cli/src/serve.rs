@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use blog_shared::http::{self, IngestAuth};
 use blog_shared::model::{Listing, visible_until};
+use blog_shared::store::blobs::SqliteBlobs;
 use blog_shared::store::{ListingQuery, SqliteStore, Store};
 use blog_shared::{AppState, SiteConfig, seed};
 use time::OffsetDateTime;
@@ -67,8 +68,14 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         "The blog is running at {base_url}/ (database {}). Press Ctrl-C to stop.",
         args.db.display()
     );
+    // Posts' files live in the same database; upload slots are signed with the token.
+    let blobs = SqliteBlobs::open(&args.db, token.as_bytes())
+        .await
+        .with_context(|| format!("opening the files in {}", args.db.display()))?;
     let auth = IngestAuth::Token(token.into());
-    let app = http::site_with_ingest(AppState::new(std::sync::Arc::new(store), site), auth);
+    let state =
+        AppState::new(std::sync::Arc::new(store), site).with_media(std::sync::Arc::new(blobs));
+    let app = http::site_with_ingest(state, auth);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -23,12 +23,22 @@ pub const NEGOTIATED_FEED: &str = "/feed";
 pub const SITEMAP: &str = "/sitemap.xml";
 /// The crawlers' rules.
 pub const ROBOTS: &str = "/robots.txt";
+/// Where authors ask for upload slots for a post's files.
+pub const MEDIA: &str = "/media";
+/// The route of a stored file: `/media/<sha256>/<name>`, the same path in the CDN, the bucket
+/// (without its leading `/`) and the local site.
+pub const MEDIA_ROUTE: &str = "/media/{sha256}/{name}";
 /// The base Atom category schemes are named under (`/category/` + a category's slug).
 pub const CATEGORY_SCHEME: &str = "/category/";
 
 /// A post's page, `/posts/{slug}`; a former slug's page redirects to the post's new one.
 pub fn post(slug: &Slug) -> String {
     format!("/posts/{slug}")
+}
+
+/// A stored file's URL path.
+pub fn media(sha256: &str, name: &str) -> String {
+    format!("/media/{sha256}/{name}")
 }
 
 /// A listing's first page: `/`, `/category/{slug}` or `/author/{slug}`; its feeds live under it.
@@ -130,6 +140,12 @@ mod tests {
             listing(&Listing::Category(slug))
         );
         assert_eq!(feed(&Listing::All, FeedFormat::Json), "/feed.json");
+        assert_eq!(
+            MEDIA_ROUTE
+                .replace("{sha256}", "ab")
+                .replace("{name}", "x.png"),
+            media("ab", "x.png")
+        );
     }
 
     #[test]

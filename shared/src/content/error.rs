@@ -87,4 +87,7 @@ pub enum PostError {
         /// What was written.
         value: String,
     },
+    /// A file the post uses is refused.
+    #[error(transparent)]
+    Media(#[from] crate::model::media::MediaError),
 }

@@ -7,7 +7,9 @@ use std::collections::{HashMap, HashSet};
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 
 use super::highlight::highlight_code;
+use super::media::Media;
 use super::sanitize::sanitize;
+use crate::model::MediaRef;
 use crate::model::TocEntry;
 use crate::paths;
 
@@ -32,7 +34,7 @@ pub struct Rendered {
 /// The longest plain-text description kept, in characters (search engines show about 155).
 pub const DESCRIPTION_CHARS: usize = 200;
 
-fn options() -> Options {
+pub(super) fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
@@ -40,12 +42,17 @@ fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
-/// Renders a post's Markdown body and takes its excerpt.
-pub fn render(markdown: &str) -> Rendered {
-    let (body_html, toc) = to_safe_html_with_outline(markdown);
+/// Renders a post's Markdown body and takes its excerpt; references to `media` become the
+/// stored files' URLs.
+pub fn render(markdown: &str, media: &[MediaRef]) -> Rendered {
+    let media = Media::new(media);
+    let (body_html, toc) = to_safe_html_with_outline(markdown, &media);
     let (excerpt_html, excerpt_text) = match split_at_more(markdown) {
-        Some(teaser) => (to_safe_html(teaser), plain_text(teaser)),
-        None => first_paragraph(markdown),
+        Some(teaser) => (
+            to_safe_html_with_outline(teaser, &media).0,
+            plain_text(teaser),
+        ),
+        None => first_paragraph(markdown, &media),
     };
     Rendered {
         body_html,
@@ -104,21 +111,27 @@ fn text_of<'a>(events: impl IntoIterator<Item = Event<'a>>) -> String {
 
 /// Renders Markdown to sanitised HTML, with an id on every heading.
 pub fn to_safe_html(markdown: &str) -> String {
-    to_safe_html_with_outline(markdown).0
+    to_safe_html_with(markdown, &[])
 }
 
-/// [`to_safe_html`], and the headings for a table of contents.
-fn to_safe_html_with_outline(markdown: &str) -> (String, Vec<TocEntry>) {
+/// [`to_safe_html`], with references to `media` made the stored files' URLs.
+pub fn to_safe_html_with(markdown: &str, media: &[MediaRef]) -> String {
+    to_safe_html_with_outline(markdown, &Media::new(media)).0
+}
+
+/// [`to_safe_html_with`], and the headings for a table of contents.
+fn to_safe_html_with_outline(markdown: &str, media: &Media<'_>) -> (String, Vec<TocEntry>) {
     let events = highlight_code(
         Parser::new_ext(markdown, options())
             .map(task_box)
+            .map(|event| media.substitute(event))
             .map(root_relative)
             .collect(),
     );
     let (events, toc) = outline(events);
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    (sanitize(&html), toc)
+    (media.finish(sanitize(&html)), toc)
 }
 
 /// A relative link or image (`other-post`, `diagram.png`) resolved against the post's own URL,
@@ -190,10 +203,13 @@ fn split_at_more(markdown: &str) -> Option<&str> {
 }
 
 /// The first top-level paragraph, rendered and sanitised; empty if there is none.
-fn first_paragraph(markdown: &str) -> (String, String) {
+fn first_paragraph(markdown: &str, media: &Media<'_>) -> (String, String) {
     let mut depth = 0usize;
     let mut paragraph = Vec::new();
-    for event in Parser::new_ext(markdown, options()).map(root_relative) {
+    for event in Parser::new_ext(markdown, options())
+        .map(|event| media.substitute(event))
+        .map(root_relative)
+    {
         match &event {
             Event::Start(Tag::Paragraph) if depth == 0 => paragraph.push(event),
             Event::End(TagEnd::Paragraph) if depth == 0 && !paragraph.is_empty() => {
@@ -209,7 +225,7 @@ fn first_paragraph(markdown: &str) -> (String, String) {
     let text = text_of(paragraph.iter().cloned());
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, paragraph.into_iter());
-    (sanitize(&html), text)
+    (media.finish(sanitize(&html)), text)
 }
 
 /// Gives each heading an id (its own `{#id}`, else one made from its text, unique in the post)
@@ -349,7 +365,7 @@ mod tests {
 
     #[test]
     fn the_excerpt_is_the_text_before_more() {
-        let rendered = render("First.\n\nSecond.\n\n<!-- more -->\n\nThird.\n");
+        let rendered = render("First.\n\nSecond.\n\n<!-- more -->\n\nThird.\n", &[]);
         assert_eq!(rendered.excerpt_html, "<p>First.</p>\n<p>Second.</p>\n");
         assert!(rendered.body_html.contains("Third."));
         assert!(
@@ -360,13 +376,15 @@ mod tests {
 
     #[test]
     fn without_more_the_excerpt_is_the_first_paragraph() {
-        let rendered =
-            render("## A heading\n\n> quoted\n\nThe *first* paragraph.\n\nThe second.\n");
+        let rendered = render(
+            "## A heading\n\n> quoted\n\nThe *first* paragraph.\n\nThe second.\n",
+            &[],
+        );
         assert_eq!(
             rendered.excerpt_html,
             "<p>The <em>first</em> paragraph.</p>\n"
         );
-        assert_eq!(render("```\ncode only\n```\n").excerpt_html, "");
+        assert_eq!(render("```\ncode only\n```\n", &[]).excerpt_html, "");
         assert_eq!(rendered.excerpt_text, "The first paragraph.");
     }
 
@@ -385,7 +403,10 @@ mod tests {
 
     #[test]
     fn headings_link_to_themselves_and_make_a_table_of_contents() {
-        let rendered = render("Intro.\n\n## One\n\nText.\n\n### One, deeper\n\n## Two {#custom}\n");
+        let rendered = render(
+            "Intro.\n\n## One\n\nText.\n\n### One, deeper\n\n## Two {#custom}\n",
+            &[],
+        );
         assert!(rendered.body_html.contains(r##"<a class="anchor" href="#one" aria-label="Link to this section" rel="noopener noreferrer">#</a>"##), "{}", rendered.body_html);
         let toc: Vec<(u8, &str, &str)> = rendered
             .toc
@@ -404,9 +425,9 @@ mod tests {
 
     #[test]
     fn reading_time_is_words_over_230_a_minute() {
-        assert_eq!(render("Short.").reading_minutes, 1);
-        assert_eq!(render(&"word ".repeat(231)).reading_minutes, 2);
-        assert_eq!(render(&"word ".repeat(2300)).reading_minutes, 10);
+        assert_eq!(render("Short.", &[]).reading_minutes, 1);
+        assert_eq!(render(&"word ".repeat(231), &[]).reading_minutes, 2);
+        assert_eq!(render(&"word ".repeat(2300), &[]).reading_minutes, 10);
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod fields;
 pub mod frontmatter;
 pub mod highlight;
 pub mod markdown;
+pub mod media;
 pub mod names;
 pub mod permalinks;
 pub mod sanitize;
@@ -23,7 +24,7 @@ use xxhash_rust::xxh3::xxh3_128;
 
 use crate::model::{
     Category, MAX_AUTHORS, MAX_CATEGORIES, MAX_NAME_CHARS, MAX_NESTING, MAX_REDIRECTS,
-    MAX_TITLE_CHARS, Post, Slug,
+    MAX_TITLE_CHARS, MediaRef, Post, Slug,
 };
 use crate::paths;
 use permalinks::Generator;
@@ -54,6 +55,9 @@ pub struct Origin<'a> {
     pub old_paths: Option<&'a [String]>,
     /// Where the post already lives (an update): its slug unless the front matter renames it.
     pub slug: Option<&'a Slug>,
+    /// The files it references, as the publisher stored them: references to them become their
+    /// URLs.
+    pub media: &'a [MediaRef],
 }
 
 /// Parses, validates and renders one source file. `file_name` (like `2018-09-19-my-post.md`)
@@ -195,10 +199,11 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
             });
         }
     }
-    let rendered = markdown::render(&body);
+    crate::model::media::check_post_media(origin.media)?;
+    let rendered = markdown::render(&body, origin.media);
     let (excerpt_html, description) = match &summary {
         Some(summary) => (
-            markdown::to_safe_html(summary),
+            markdown::to_safe_html_with(summary, origin.media),
             markdown::plain_text(summary),
         ),
         None => (rendered.excerpt_html, rendered.excerpt_text),
@@ -225,6 +230,7 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
         aliases,
         old_paths,
         moved_from: Vec::new(),
+        media: origin.media.to_vec(),
         version: 0,
     })
 }
@@ -250,6 +256,15 @@ pub fn content_hash(source: &str, origin: &Origin<'_>) -> String {
     for old in origin.old_paths.unwrap_or_default() {
         made_of.push_str(old);
         made_of.push('\n');
+    }
+    // A changed image is a changed post: its URL, size and variants are in the page.
+    for media in origin.media {
+        for file in media.files() {
+            made_of.push_str(&media.reference);
+            made_of.push(' ');
+            made_of.push_str(&file.path());
+            made_of.push('\n');
+        }
     }
     format!("{:032x}", xxh3_128(made_of.as_bytes()))
 }

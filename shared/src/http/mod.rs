@@ -10,6 +10,7 @@
 
 mod feeds;
 pub mod ingest;
+mod media;
 mod pages;
 mod respond;
 
@@ -29,30 +30,51 @@ pub use respond::CACHE_CONTROL;
 use crate::config::SiteConfig;
 use crate::model::{FeedFormat, Listing};
 use crate::paths;
+use crate::store::blobs::Blobs;
 use crate::store::{Store, StoreConfig};
 use respond::WebError;
 
-/// What the routers are built with: the store, and the site's configuration. Built once per
-/// process.
+/// What the routers are built with: the store, the posts' files (where this function or site
+/// handles them), and the site's configuration. Built once per process.
 #[derive(Clone)]
 pub struct AppState {
     store: Arc<dyn Store>,
+    media: MediaBlobs,
     site: Arc<SiteConfig>,
 }
 
 impl AppState {
-    /// The state of a site over `store`.
+    /// The state of a site over `store`, with no files.
     pub fn new(store: Arc<dyn Store>, site: SiteConfig) -> Self {
         Self {
             store,
+            media: MediaBlobs(None),
             site: Arc::new(site),
         }
     }
+
+    /// The same site, storing and serving posts' files in `blobs`.
+    pub fn with_media(mut self, blobs: Arc<dyn Blobs>) -> Self {
+        self.media = MediaBlobs(Some(blobs));
+        self
+    }
 }
 
-/// What a handler works with: the store, and the site as this request sees it.
+/// The posts' files, if this function or site has them: the whole state of the `media`
+/// function, and a part of the site's.
+#[derive(Clone, Default)]
+pub struct MediaBlobs(pub Option<Arc<dyn Blobs>>);
+
+impl axum::extract::FromRef<AppState> for MediaBlobs {
+    fn from_ref(state: &AppState) -> Self {
+        state.media.clone()
+    }
+}
+
+/// What a handler works with: the store, the files, and the site as this request sees it.
 pub(crate) struct Ctx {
     pub(crate) store: Arc<dyn Store>,
+    pub(crate) media: Option<Arc<dyn Blobs>>,
     pub(crate) site: Arc<SiteConfig>,
 }
 
@@ -77,6 +99,7 @@ impl FromRequestParts<AppState> for Ctx {
         };
         Ok(Self {
             store: Arc::clone(&state.store),
+            media: state.media.0.clone(),
             site,
         })
     }
@@ -92,6 +115,39 @@ pub async fn run_function(
     let site = SiteConfig::from_env()?;
     let store = StoreConfig::from_env()?.open().await?;
     lambda_http::run(routes(AppState::new(store, site))).await
+}
+
+/// Runs the `ingest` Lambda function: [`run_function`] with the posts' files
+/// (`BLOG_MEDIA_BUCKET`), authenticated as the environment says.
+pub async fn run_ingest_function() -> Result<(), lambda_http::Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let site = SiteConfig::from_env()?;
+    let store = StoreConfig::from_env()?.open().await?;
+    let mut state = AppState::new(store, site);
+    if let Some(blobs) = crate::store::blobs::from_env().await? {
+        state = state.with_media(blobs);
+    }
+    let auth = IngestAuth::from_env();
+    tracing::info!(?auth, files = state.media.0.is_some(), "ingest ready");
+    lambda_http::run(ingest(state, auth)).await
+}
+
+/// Runs the `media` Lambda function: stored files from `BLOG_MEDIA_BUCKET`, for readers who
+/// reach the API without the CDN. It needs no table.
+pub async fn run_media_function() -> Result<(), lambda_http::Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let blobs = crate::store::blobs::from_env()
+        .await?
+        .ok_or("set BLOG_MEDIA_BUCKET to the bucket of the posts' files")?;
+    lambda_http::run(media_function(blobs)).await
+}
+
+/// The `media` function's route: `/media/<sha256>/<name>`, with 304 for a fresh copy.
+pub fn media_function(blobs: Arc<dyn Blobs>) -> Router {
+    Router::new()
+        .route(paths::MEDIA_ROUTE, get(media::serve))
+        .with_state(MediaBlobs(Some(blobs)))
+        .layer(middleware::from_fn(respond::not_modified))
 }
 
 /// The `list-posts` function's routes: the home page, category and author pages, and the
@@ -155,7 +211,10 @@ fn finish<T: 'static>(
 }
 
 fn read_routes() -> Router<AppState> {
-    listing_routes().merge(post_routes()).merge(feed_routes())
+    listing_routes()
+        .merge(post_routes())
+        .merge(feed_routes())
+        .route(paths::MEDIA_ROUTE, get(media::serve))
 }
 
 fn listing_routes() -> Router<AppState> {

@@ -50,3 +50,29 @@ pub const MAX_NAME_CHARS: usize = 100;
 /// DynamoDB's limit on one transaction: 4 MB of items in all (the post, every listing row,
 /// redirect, counter and index row it writes).
 pub const MAX_TRANSACTION_BYTES: usize = 4_000_000;
+
+/// The largest file a post may use, in bytes (a screenshot, a PDF, an archive). The ingest
+/// function reads a file once to check its bytes against its name, so it must fit its memory.
+pub const MAX_MEDIA_BYTES: u64 = 25 * 1024 * 1024;
+
+/// The most bytes of files one post may use, its images' variants included.
+pub const MAX_POST_MEDIA_BYTES: u64 = 200 * 1024 * 1024;
+
+/// The most files one post may use, variants included (a post with 100 screenshots, each in
+/// four sizes).
+pub const MAX_POST_MEDIA_FILES: usize = 400;
+
+/// The longest name of a file in its URL, in bytes.
+pub const MAX_MEDIA_NAME_LEN: usize = 100;
+
+/// The longest side of an image, in pixels, as its header declares it.
+pub const MAX_IMAGE_SIDE: u32 = 20_000;
+
+/// The most pixels an image may declare: 80 million (a 4000 × 3000 photo has 12 million; a
+/// decoder allocates 4 bytes for each).
+pub const MAX_IMAGE_PIXELS: u64 = 80_000_000;
+
+/// The largest file a Lambda function answers with itself: its response is base64-encoded
+/// (4/3 larger) within Lambda's 6 MB payload. Larger files are for the CDN, which reads them
+/// from the bucket directly; without it, a reader is redirected to a short-lived signed URL.
+pub const MAX_SERVED_MEDIA_BYTES: u64 = 4_000_000;

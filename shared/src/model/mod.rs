@@ -3,12 +3,14 @@
 
 mod limits;
 mod listing;
+pub mod media;
 
 pub use limits::*;
 use listing::listings_of;
 pub use listing::{
     Cursor, CursorError, Listing, ListingEntry, ListingPage, PageRequest, sort_key, visible_until,
 };
+pub use media::{MediaFile, MediaRef};
 
 use std::fmt;
 use std::sync::LazyLock;
@@ -187,6 +189,9 @@ pub struct Post {
     /// The `id` its front matter gives it, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The files it references (diagrams, screenshots, PDFs), as stored.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub media: Vec<MediaRef>,
     /// Bumped by every write; updates are conditional on it (optimistic locking).
     pub version: u64,
 }

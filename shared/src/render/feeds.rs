@@ -345,6 +345,7 @@ mod tests {
         let site = SiteConfig::new("https://blog.example.com").unwrap();
         let html = crate::content::markdown::render(
             "Write `<a href=\"/x\">` or `src=\"#y\"`, then [link](/z).",
+            &[],
         )
         .body_html;
         let absolute = absolute_content(&site, "https://blog.example.com/posts/this", &html);

@@ -3,6 +3,7 @@
 //! listing the post is in, written together. What a write changes, and how a listing is paged,
 //! is decided once for both, in [`rules`].
 
+pub mod blobs;
 mod dynamo;
 pub mod rules;
 mod sqlite;

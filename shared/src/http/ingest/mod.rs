@@ -8,6 +8,7 @@
 //! the limit (`problem.rs`); and sending the same content again writes nothing.
 
 mod auth;
+mod media;
 mod problem;
 mod upload;
 
@@ -22,14 +23,15 @@ use axum::{Extension, Router};
 use serde::{Deserialize, Serialize};
 
 pub use auth::IngestAuth;
+pub use media::{FileSlot, SlotAnswer, SlotRequest};
 pub use upload::{
-    DEFAULT_CATEGORY_HEADER, IMPORT_FORMAT_HEADER, OLD_PATHS_HEADER, SLUG_HEADER, SOURCE_HEADER,
-    encode_source_path,
+    DEFAULT_CATEGORY_HEADER, IMPORT_FORMAT_HEADER, OLD_PATHS_HEADER, PostUpload, SLUG_HEADER,
+    SOURCE_HEADER, encode_source_path,
 };
 
 use super::respond::NO_STORE;
 use super::{AppState, Ctx};
-use crate::model::{MAX_UPLOAD_BYTES, Post, Slug};
+use crate::model::{MAX_MEDIA_BYTES, MAX_UPLOAD_BYTES, MediaFile, MediaRef, Post, Slug};
 use crate::paths;
 use crate::store::rules::redirect_paths;
 use crate::store::{PublishOutcome, WriteError, WriteOutcome};
@@ -50,9 +52,35 @@ pub(super) fn routes(auth: IngestAuth) -> Router<AppState> {
         )
         .route(
             paths::POST_ROUTE,
-            put(replace).delete(remove).route_layer(authenticated),
+            put(replace)
+                .delete(remove)
+                .route_layer(authenticated.clone()),
         )
+        .route(paths::MEDIA, post(media::slots).route_layer(authenticated))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+        // A local upload slot carries its own signature, as a presigned S3 URL does.
+        .merge(Router::new().route(
+            paths::MEDIA_ROUTE,
+            put(media::receive).layer(DefaultBodyLimit::max(MAX_MEDIA_BYTES as usize)),
+        ))
+}
+
+/// Makes sure every file `post` uses is stored with the bytes its name says (else 409 naming
+/// the missing ones, or 422 for one uploaded with other bytes).
+async fn check_media(ctx: &Ctx, post: &Post) -> Result<(), Problem> {
+    if post.media.is_empty() {
+        return Ok(());
+    }
+    let blobs = media::blobs(ctx)?;
+    let files: Vec<MediaFile> = post
+        .media
+        .iter()
+        .flat_map(MediaRef::files)
+        .cloned()
+        .collect();
+    crate::store::blobs::ensure_stored(blobs, &files)
+        .await
+        .map_err(Problem::not_stored)
 }
 
 /// What the client gets back after a write: the post's slug, URL and version.
@@ -151,6 +179,7 @@ async fn create(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Written, Problem> {
     let post = render_upload(headers, body, None).await?;
+    check_media(&ctx, &post).await?;
     let outcome = ctx
         .store
         .publish(&post)
@@ -263,6 +292,7 @@ async fn replace(
     let slug = url_slug(&slug)?;
     let expected = expected_version(&headers)?;
     let post = render_upload(headers, body, Some(slug.clone())).await?;
+    check_media(&ctx, &post).await?;
     let outcome = ctx
         .store
         .replace(&slug, &post, expected)

@@ -8,7 +8,8 @@ use serde::Serialize;
 use super::super::respond::{NO_STORE, RETRY_AFTER};
 use crate::content::PostError;
 use crate::content::frontmatter::FrontMatterError;
-use crate::model::{MAX_REDIRECTS, Slug};
+use crate::model::media::MediaError;
+use crate::model::{MAX_REDIRECTS, MediaFile, Slug};
 use crate::report::report;
 use crate::store::{Holder, StoreError, WriteError};
 
@@ -36,6 +37,9 @@ struct ProblemDocument {
     /// whether it is the same post.
     #[serde(skip_serializing_if = "Option::is_none")]
     holder: Option<HolderDocument>,
+    /// The files a post uses that are not uploaded (a 409), by URL path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    missing: Option<Vec<String>>,
 }
 
 /// What an author is told of the post holding a slug.
@@ -72,7 +76,29 @@ impl Problem {
             current_version: None,
             slug: None,
             holder: None,
+            missing: None,
         }))
+    }
+
+    /// A post whose files are not all stored, or one stored with other bytes than it names.
+    pub(super) fn not_stored(error: crate::store::blobs::NotStored) -> Self {
+        use crate::store::blobs::NotStored;
+        match error {
+            NotStored::Missing(files) => {
+                let mut problem = Self::new(
+                    StatusCode::CONFLICT,
+                    format!(
+                        "{error}: upload them through the slots of POST /media, then send the post again",
+                        error = NotStored::Missing(files.clone())
+                    ),
+                )
+                .field("media");
+                problem.0.missing = Some(files.iter().map(MediaFile::path).collect());
+                problem
+            }
+            NotStored::Refused(error) => Self::from(crate::content::PostError::Media(error)),
+            NotStored::Store(error) => Self::from(error),
+        }
     }
 
     pub(super) fn field(mut self, field: &str) -> Self {
@@ -228,6 +254,7 @@ impl From<PostError> for Problem {
             | PostError::Unprintable { field, .. }
             | PostError::BadPath { field, .. } => Some((*field).to_owned()),
             PostError::Empty(field) => Some((*field).to_owned()),
+            PostError::Media(_) => Some("media".to_owned()),
             PostError::FrontMatter(_) => None,
         };
         let limit = match &error {
@@ -236,6 +263,7 @@ impl From<PostError> for Problem {
         };
         let status = match &error {
             PostError::FrontMatter(_) => StatusCode::BAD_REQUEST,
+            PostError::Media(MediaError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
         let mut problem = Self::new(status, error.to_string());

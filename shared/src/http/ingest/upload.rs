@@ -9,9 +9,10 @@ use super::problem::Problem;
 use crate::content::permalinks::Generator;
 use crate::content::{Origin, parse_post_from};
 use crate::model::{
-    MAX_ITEM_BYTES, MAX_REDIRECTS, MAX_TRANSACTION_BYTES, MAX_UPLOAD_BYTES, Post, Slug,
+    MAX_ITEM_BYTES, MAX_REDIRECTS, MAX_TRANSACTION_BYTES, MAX_UPLOAD_BYTES, MediaRef, Post, Slug,
 };
 use crate::store::{listing_item_size, post_item_size, write_size};
+use serde::{Deserialize, Serialize};
 
 /// The request header naming the category of posts that name none (`blog import --category`).
 pub const DEFAULT_CATEGORY_HEADER: &str = "blog-default-category";
@@ -35,13 +36,24 @@ pub fn encode_source_path(path: &str) -> String {
 /// The longest source path kept, in bytes.
 const MAX_SOURCE_PATH: usize = 500;
 
+/// A post that uses files, as `blog publish` sends it (`Content-Type: application/json`): the
+/// Markdown exactly as written, and the files it references as they were stored.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PostUpload {
+    /// The Markdown file, front matter included.
+    pub markdown: String,
+    /// Every local file it references.
+    #[serde(default)]
+    pub media: Vec<MediaRef>,
+}
+
 /// Checks the media type, size and encoding of an upload, then parses, validates and renders it.
 pub(super) fn read_upload(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     url_slug: Option<&Slug>,
 ) -> Result<Post, Problem> {
-    check_media_type(headers)?;
+    let with_media = check_media_type(headers)?;
     let body = body.map_err(|rejection| match rejection.status() {
         StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -62,6 +74,23 @@ pub(super) fn read_upload(
             format!("the body is not valid UTF-8 (at byte {})", e.valid_up_to()),
         )
     })?;
+    let envelope = if with_media {
+        let mut json = serde_json::Deserializer::from_str(text);
+        Some(
+            serde_path_to_error::deserialize::<_, PostUpload>(&mut json).map_err(|e| {
+                Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("the post's JSON at `{}`: {}", e.path(), e.inner()),
+                )
+            })?,
+        )
+    } else {
+        None
+    };
+    let (text, media) = match &envelope {
+        Some(upload) => (upload.markdown.as_str(), upload.media.as_slice()),
+        None => (text, &[][..]),
+    };
     let file_name = upload_file_name(headers);
     let default_category = headers
         .get(DEFAULT_CATEGORY_HEADER)
@@ -110,6 +139,7 @@ pub(super) fn read_upload(
         assigned_slug: assigned_slug.as_ref(),
         old_paths: old_paths.as_deref(),
         slug: url_slug,
+        media,
     };
     let post = parse_post_from(text, &origin)?;
     fits_dynamodb(&post)?;
@@ -174,11 +204,15 @@ fn bad_header(name: &str, problem: &str) -> Problem {
     .field(name)
 }
 
-fn check_media_type(headers: &HeaderMap) -> Result<(), Problem> {
+/// Checks the upload's media type: Markdown, or JSON carrying Markdown and its files
+/// ([`PostUpload`]), which it says by returning true.
+fn check_media_type(headers: &HeaderMap) -> Result<bool, Problem> {
     let unsupported = |what: &str| {
         Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("{what}: send the post as `Content-Type: text/markdown; charset=utf-8`"),
+            format!(
+                "{what}: send the post as `Content-Type: text/markdown; charset=utf-8` (or as `application/json` with its files)"
+            ),
         )
     };
     let media_type: mime::Mime = headers
@@ -189,14 +223,15 @@ fn check_media_type(headers: &HeaderMap) -> Result<(), Problem> {
         .and_then(|value| value.parse().ok())
         .ok_or_else(|| unsupported("an unreadable Content-Type"))?;
     let essence = media_type.essence_str();
-    if !matches!(essence, "text/markdown" | "text/x-markdown" | "text/plain") {
+    let json = essence == mime::APPLICATION_JSON.essence_str();
+    if !json && !matches!(essence, "text/markdown" | "text/x-markdown" | "text/plain") {
         return Err(unsupported(&format!("`{essence}` is not Markdown")));
     }
     match media_type.get_param(mime::CHARSET) {
         Some(charset) if charset != mime::UTF_8 => {
             Err(unsupported(&format!("charset `{charset}` is not UTF-8")))
         }
-        _ => Ok(()),
+        _ => Ok(json),
     }
 }
 

@@ -1,0 +1,322 @@
+//! The files a post references, and its HTML pointed at them once they are stored.
+//!
+//! The publisher finds references with [`references`]; the server renders with the same
+//! parser, so a reference is the same string on both sides: a Markdown image or link's
+//! destination as pulldown-cmark reads it, or a raw `<img src>`/`<a href>` as written.
+//! Rendering then swaps each for its file's URL ([`Media::substitute`], before sanitising) and,
+//! once sanitised, gives every stored image its size, lazy loading and its variants
+//! ([`Media::finish`]).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use pulldown_cmark::{CowStr, Event, Tag};
+
+use crate::model::{MediaFile, MediaRef};
+
+/// One local reference in a post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    /// The URL as written.
+    pub url: String,
+    /// Whether it is an image (`![](…)`, `<img src>`), not a link.
+    pub image: bool,
+}
+
+/// The `sizes` of every image: the post's column is at most 46rem (736 px) wide.
+const SIZES: &str = "(max-width: 46rem) 100vw, 46rem";
+
+/// Whether a URL names a file of the site rather than another site, a fragment or a scheme.
+pub fn is_local(url: &str) -> bool {
+    let url = url.trim();
+    let has_scheme = url
+        .split(['/', '?', '#'])
+        .next()
+        .is_some_and(|first| first.contains(':'));
+    !(url.is_empty() || has_scheme || url.starts_with("//") || url.starts_with(['#', '?']))
+}
+
+/// Every local reference in a Markdown body, in order, each once: images and links (Markdown
+/// or raw HTML). Which links name files rather than pages is the publisher's to decide.
+pub fn references(markdown: &str) -> Vec<Reference> {
+    let found = Rc::new(RefCell::new(Vec::<Reference>::new()));
+    for event in pulldown_cmark::Parser::new_ext(markdown, super::markdown::options()) {
+        match event {
+            Event::Start(Tag::Image { dest_url, .. }) => found.borrow_mut().push(Reference {
+                url: dest_url.to_string(),
+                image: true,
+            }),
+            Event::Start(Tag::Link { dest_url, .. }) => found.borrow_mut().push(Reference {
+                url: dest_url.to_string(),
+                image: false,
+            }),
+            Event::Html(html) | Event::InlineHtml(html) => {
+                let sink = Rc::clone(&found);
+                rewrite_raw(&html, move |image, url| {
+                    sink.borrow_mut().push(Reference {
+                        url: url.to_owned(),
+                        image,
+                    });
+                    None
+                });
+            }
+            _ => {}
+        }
+    }
+    let mut all = found.take();
+    all.retain(|r| is_local(&r.url));
+    let mut seen = std::collections::HashSet::new();
+    all.retain(|r| seen.insert((r.url.clone(), r.image)));
+    all
+}
+
+/// Runs `each` over the `src` of every `<img>` and the `href` of every `<a>` in a fragment of
+/// raw HTML, replacing the value with what it returns.
+fn rewrite_raw(html: &str, each: impl Fn(bool, &str) -> Option<String>) -> String {
+    let each = Rc::new(each);
+    let (for_images, for_links) = (Rc::clone(&each), each);
+    let settings = lol_html::RewriteStrSettings::new()
+        .append_element_content_handler(lol_html::element!("img[src]", move |element| {
+            if let Some(url) = element.get_attribute("src")
+                && let Some(new) = for_images(true, &url)
+            {
+                element.set_attribute("src", &new)?;
+            }
+            Ok(())
+        }))
+        .append_element_content_handler(lol_html::element!("a[href]", move |element| {
+            if let Some(url) = element.get_attribute("href")
+                && let Some(new) = for_links(false, &url)
+            {
+                element.set_attribute("href", &new)?;
+            }
+            Ok(())
+        }));
+    lol_html::rewrite_str(html, settings).unwrap_or_else(|_| html.to_owned())
+}
+
+/// A post's stored files, looked up by the reference that names them and by their URL.
+#[derive(Debug, Default)]
+pub struct Media<'a> {
+    by_reference: HashMap<&'a str, &'a MediaRef>,
+    by_path: HashMap<String, &'a MediaRef>,
+}
+
+impl<'a> Media<'a> {
+    /// The files of a post.
+    pub fn new(media: &'a [MediaRef]) -> Self {
+        Self {
+            by_reference: media.iter().map(|m| (m.reference.as_str(), m)).collect(),
+            by_path: media.iter().map(|m| (m.file.path(), m)).collect(),
+        }
+    }
+
+    /// Whether the post has none.
+    pub fn is_empty(&self) -> bool {
+        self.by_reference.is_empty()
+    }
+
+    fn path_of(&self, reference: &str) -> Option<String> {
+        self.by_reference.get(reference).map(|m| m.file.path())
+    }
+
+    /// A Markdown event with each reference to a stored file made that file's URL.
+    pub fn substitute<'e>(&self, event: Event<'e>) -> Event<'e> {
+        if self.is_empty() {
+            return event;
+        }
+        match event {
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => Event::Start(Tag::Image {
+                link_type,
+                dest_url: self.path_of(&dest_url).map_or(dest_url, CowStr::from),
+                title,
+                id,
+            }),
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => Event::Start(Tag::Link {
+                link_type,
+                dest_url: self.path_of(&dest_url).map_or(dest_url, CowStr::from),
+                title,
+                id,
+            }),
+            Event::Html(html) => Event::Html(self.substitute_raw(html)),
+            Event::InlineHtml(html) => Event::InlineHtml(self.substitute_raw(html)),
+            other => other,
+        }
+    }
+
+    fn substitute_raw<'e>(&self, html: CowStr<'e>) -> CowStr<'e> {
+        let names_one = self.by_reference.keys().any(|r| html.contains(r));
+        if !names_one {
+            return html;
+        }
+        CowStr::from(rewrite_raw(&html, |_, url| self.path_of(url)))
+    }
+
+    /// Sanitised HTML with every stored image given its width and height (no layout shift),
+    /// lazy loading, and its variants: `srcset` over those of its own type, and a `<picture>`
+    /// offering the WebP ones first.
+    pub fn finish(&self, html: String) -> String {
+        if self.is_empty() {
+            return html;
+        }
+        let settings = lol_html::RewriteStrSettings::new().append_element_content_handler(
+            lol_html::element!("img[src]", |element| {
+                let Some(media) = element
+                    .get_attribute("src")
+                    .and_then(|src| self.by_path.get(&src).copied())
+                else {
+                    return Ok(());
+                };
+                let file = &media.file;
+                if let (Some(width), Some(height)) = (file.width, file.height) {
+                    element.set_attribute("width", &width.to_string())?;
+                    element.set_attribute("height", &height.to_string())?;
+                }
+                if element.get_attribute("alt").is_none() {
+                    element.set_attribute("alt", "")?;
+                }
+                element.set_attribute("loading", "lazy")?;
+                element.set_attribute("decoding", "async")?;
+                let own: Vec<&MediaFile> = media
+                    .files()
+                    .filter(|f| f.media_type == file.media_type && f.width.is_some())
+                    .collect();
+                if own.len() > 1 {
+                    element.set_attribute("srcset", &srcset(&own))?;
+                    element.set_attribute("sizes", SIZES)?;
+                    // Browsers without srcset get the widest variant, not a camera original.
+                    if let Some(widest) = media
+                        .variants
+                        .iter()
+                        .filter(|f| f.media_type == file.media_type)
+                        .max_by_key(|f| f.width)
+                    {
+                        element.set_attribute("src", &widest.path())?;
+                    }
+                }
+                let webp: Vec<&MediaFile> = media
+                    .variants
+                    .iter()
+                    .filter(|f| f.media_type == "image/webp" && file.media_type != "image/webp")
+                    .collect();
+                if !webp.is_empty() {
+                    let mut source = String::from("<picture><source type=\"image/webp\" srcset=\"");
+                    super::markdown::escape(&mut source, &srcset(&webp));
+                    source.push_str("\" sizes=\"");
+                    source.push_str(SIZES);
+                    source.push_str("\">");
+                    element.before(&source, lol_html::html_content::ContentType::Html);
+                    element.after("</picture>", lol_html::html_content::ContentType::Html);
+                }
+                Ok(())
+            }),
+        );
+        lol_html::rewrite_str(&html, settings).unwrap_or(html)
+    }
+}
+
+/// `url 480w, url 960w, …` over files that know their width.
+fn srcset(files: &[&MediaFile]) -> String {
+    let mut sorted: Vec<&&MediaFile> = files.iter().collect();
+    sorted.sort_by_key(|f| f.width);
+    sorted
+        .iter()
+        .filter_map(|f| f.width.map(|w| format!("{} {w}w", f.path())))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str, media_type: &str, width: u32) -> MediaFile {
+        MediaFile {
+            sha256: format!("{:064x}", width),
+            name: name.to_owned(),
+            media_type: media_type.to_owned(),
+            size: 1000,
+            width: Some(width),
+            height: Some(width / 2),
+        }
+    }
+
+    #[test]
+    fn references_are_found_in_markdown_and_raw_html_alike() {
+        let md = "![Arch](diagram.png \"t\")\n\n[slides](../files/talk.pdf) [remote](https://x.example/a.png) [top](#top) [mail](mailto:a@b.c)\n\n<img src=\"/images/raw.gif\" alt=\"r\">\n\nInline <a href=\"archive.tar.gz\">tarball</a> and ![again](diagram.png).\n";
+        let found = references(md);
+        let urls: Vec<(&str, bool)> = found.iter().map(|r| (r.url.as_str(), r.image)).collect();
+        assert_eq!(
+            urls,
+            [
+                ("diagram.png", true),
+                ("../files/talk.pdf", false),
+                ("/images/raw.gif", true),
+                ("archive.tar.gz", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn stored_images_get_their_size_variants_and_lazy_loading() {
+        let media = [MediaRef {
+            reference: "diagram.png".to_owned(),
+            site_path: "posts/diagram.png".to_owned(),
+            file: file("diagram.png", "image/png", 2000),
+            variants: vec![
+                file("diagram-480w.png", "image/png", 480),
+                file("diagram-960w.png", "image/png", 960),
+                file("diagram-480w.webp", "image/webp", 480),
+            ],
+        }];
+        let html = crate::content::markdown::to_safe_html_with("![Arch](diagram.png)\n", &media);
+        let original = media[0].file.path();
+        let wide = media[0].variants[1].path();
+        assert!(html.contains(&format!("src=\"{wide}\"")), "{html}");
+        assert!(html.contains("width=\"2000\" height=\"1000\""), "{html}");
+        assert!(
+            html.contains("loading=\"lazy\" decoding=\"async\""),
+            "{html}"
+        );
+        assert!(
+            html.contains(&format!("960w, {original} 2000w\"")),
+            "{html}"
+        );
+        assert!(
+            html.contains("<picture><source type=\"image/webp\""),
+            "{html}"
+        );
+        assert!(html.contains("alt=\"Arch\""), "{html}");
+    }
+
+    #[test]
+    fn raw_html_references_become_stored_urls_and_script_stays_out() {
+        let media = [MediaRef {
+            reference: "talk.pdf".to_owned(),
+            site_path: "talk.pdf".to_owned(),
+            file: file("talk.pdf", "application/pdf", 1),
+            variants: vec![],
+        }];
+        let html = crate::content::markdown::to_safe_html_with(
+            "<a href=\"talk.pdf\" onclick=\"x()\">slides</a> <img src=\"talk.pdf\" onerror=\"x()\">\n",
+            &media,
+        );
+        let path = media[0].file.path();
+        assert!(html.contains(&format!("href=\"{path}\"")), "{html}");
+        assert!(
+            !html.contains("onclick") && !html.contains("onerror"),
+            "{html}"
+        );
+    }
+}

@@ -1,0 +1,521 @@
+//! Files that posts use (diagrams, screenshots, PDFs): content-addressed, so a file's URL names
+//! its bytes, never changes meaning, and is cached for a year.
+//!
+//! A [`MediaFile`] is one stored file, named by the SHA-256 of its bytes and a readable name
+//! (`/media/<sha256>/<name>`); a [`MediaRef`] is one reference in a post's Markdown
+//! (`![](diagram.png)`) and what it became: the file, and for a raster image its resized
+//! variants. What a file is, is decided by its bytes ([`sniff`]), never by its name.
+
+use serde::{Deserialize, Serialize};
+
+use super::limits::{
+    MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, MAX_MEDIA_BYTES, MAX_MEDIA_NAME_LEN, MAX_POST_MEDIA_BYTES,
+    MAX_POST_MEDIA_FILES,
+};
+
+/// One stored file: its bytes' SHA-256, its name in URLs, its media type (decided by its
+/// bytes), its size, and for an image its size in pixels.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct MediaFile {
+    /// The SHA-256 of its bytes, 64 lower-case hexadecimal digits.
+    pub sha256: String,
+    /// Its name in its URL: lower-case letters, digits, `.`, `-` and `_` (`diagram-960w.webp`).
+    pub name: String,
+    /// Its media type, as its bytes say (`image/png`).
+    #[serde(rename = "type")]
+    pub media_type: String,
+    /// Its length in bytes.
+    pub size: u64,
+    /// An image's width in pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    /// An image's height in pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+}
+
+/// One local file a post references, and what it was stored as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaRef {
+    /// The reference exactly as the post's Markdown or HTML writes it (`../images/x.png`).
+    pub reference: String,
+    /// Where the file was found, relative to the folder published (`images/x.png`):
+    /// `blog export` writes it back there.
+    pub site_path: String,
+    /// The file as uploaded (its metadata stripped, for an image that carried any).
+    pub file: MediaFile,
+    /// A raster image's resized copies, narrowest first (`srcset`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<MediaFile>,
+}
+
+impl MediaRef {
+    /// The file and its variants.
+    pub fn files(&self) -> impl Iterator<Item = &MediaFile> {
+        std::iter::once(&self.file).chain(&self.variants)
+    }
+}
+
+/// The media types the blog stores and serves, each with the extension its files take: images,
+/// documents and archives. Anything else (HTML, scripts, executables) is refused.
+pub const MEDIA_TYPES: &[(&str, &str)] = &[
+    ("image/png", "png"),
+    ("image/jpeg", "jpg"),
+    ("image/gif", "gif"),
+    ("image/webp", "webp"),
+    ("image/avif", "avif"),
+    ("image/svg+xml", "svg"),
+    ("application/pdf", "pdf"),
+    ("application/zip", "zip"),
+    ("application/gzip", "gz"),
+    ("application/x-tar", "tar"),
+    ("application/x-xz", "xz"),
+    ("application/x-bzip2", "bz2"),
+    ("application/x-7z-compressed", "7z"),
+    ("video/mp4", "mp4"),
+    ("video/webm", "webm"),
+];
+
+/// Raster images: measured, and resized into variants by the publisher.
+pub fn is_raster(media_type: &str) -> bool {
+    matches!(
+        media_type,
+        "image/png" | "image/jpeg" | "image/gif" | "image/webp" | "image/avif"
+    )
+}
+
+/// Why a file is not stored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MediaError {
+    /// The bytes are of no type the blog serves.
+    #[error(
+        "{name}: its bytes are {found}, not a file type the blog serves (images, PDF, archives)"
+    )]
+    Type {
+        /// The file.
+        name: String,
+        /// What the bytes look like.
+        found: String,
+    },
+    /// The bytes are of another type than declared.
+    #[error("{name}: declared as {declared}, but its bytes are {found}")]
+    Mismatch {
+        /// The file.
+        name: String,
+        /// The declared type.
+        declared: String,
+        /// What the bytes are.
+        found: String,
+    },
+    /// Over a limit.
+    #[error("{name}: {what} is {value}, over the limit of {limit}")]
+    TooLarge {
+        /// The file (or the post).
+        name: String,
+        /// What is measured.
+        what: &'static str,
+        /// Its value.
+        value: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// An image whose header cannot be read.
+    #[error("{name}: not a readable {media_type} ({problem})")]
+    Unreadable {
+        /// The file.
+        name: String,
+        /// Its type.
+        media_type: String,
+        /// What went wrong.
+        problem: String,
+    },
+    /// A malformed description of a file.
+    #[error("{name}: {problem}")]
+    Malformed {
+        /// The file.
+        name: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The stored bytes do not hash to the file's name.
+    #[error("{name}: the stored bytes hash to {actual}, not to the {expected} the post names")]
+    HashMismatch {
+        /// The file.
+        name: String,
+        /// The SHA-256 the post names.
+        expected: String,
+        /// The SHA-256 of the stored bytes.
+        actual: String,
+    },
+}
+
+impl MediaFile {
+    /// Its path, `/media/<sha256>/<name>`.
+    pub fn path(&self) -> String {
+        crate::paths::media(&self.sha256, &self.name)
+    }
+
+    /// Its key in a blob store: its path without the leading `/`, so that a CDN serving the
+    /// bucket at `/media/*` finds it under the same path readers use.
+    pub fn key(&self) -> String {
+        self.path().trim_start_matches('/').to_owned()
+    }
+
+    /// Checks the description alone, before any byte is read: a well-formed hash and name, a
+    /// type the blog serves, the size and pixel limits.
+    pub fn check(&self) -> Result<(), MediaError> {
+        let malformed = |problem: &str| MediaError::Malformed {
+            name: self.name.clone(),
+            problem: problem.to_owned(),
+        };
+        if !is_sha256(&self.sha256) {
+            return Err(malformed(
+                "`sha256` must be the SHA-256 of its bytes, 64 lower-case hexadecimal digits",
+            ));
+        }
+        if !is_media_name(&self.name) {
+            return Err(malformed(&format!(
+                "a file's name is at most {MAX_MEDIA_NAME_LEN} lower-case letters, digits, `.`, `-` and `_`, with an extension"
+            )));
+        }
+        if !MEDIA_TYPES.iter().any(|(t, _)| *t == self.media_type) {
+            return Err(MediaError::Type {
+                name: self.name.clone(),
+                found: format!("declared as {}", self.media_type),
+            });
+        }
+        if self.size > MAX_MEDIA_BYTES {
+            return Err(self.too_large("its size in bytes", self.size, MAX_MEDIA_BYTES));
+        }
+        if let (Some(width), Some(height)) = (self.width, self.height) {
+            check_pixels(&self.name, width, height)?;
+        }
+        Ok(())
+    }
+
+    fn too_large(&self, what: &'static str, value: u64, limit: u64) -> MediaError {
+        MediaError::TooLarge {
+            name: self.name.clone(),
+            what,
+            value,
+            limit,
+        }
+    }
+}
+
+/// Checks an image's size in pixels, as its header declares it, before anything decodes it: a
+/// tiny file can declare 50,000 × 50,000 pixels and take gigabytes to decode.
+pub fn check_pixels(name: &str, width: u32, height: u32) -> Result<(), MediaError> {
+    let too_large = |what, value, limit| MediaError::TooLarge {
+        name: name.to_owned(),
+        what,
+        value,
+        limit,
+    };
+    let side = width.max(height);
+    if side > MAX_IMAGE_SIDE {
+        return Err(too_large(
+            "its longer side in pixels",
+            u64::from(side),
+            u64::from(MAX_IMAGE_SIDE),
+        ));
+    }
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > MAX_IMAGE_PIXELS {
+        return Err(too_large("its number of pixels", pixels, MAX_IMAGE_PIXELS));
+    }
+    Ok(())
+}
+
+/// Checks a post's files together: each one, and their number and total size.
+pub fn check_post_media(media: &[MediaRef]) -> Result<(), MediaError> {
+    let files: Vec<&MediaFile> = media.iter().flat_map(MediaRef::files).collect();
+    for file in &files {
+        file.check()?;
+    }
+    let post = |what, value, limit| MediaError::TooLarge {
+        name: "the post".to_owned(),
+        what,
+        value,
+        limit,
+    };
+    if files.len() > MAX_POST_MEDIA_FILES {
+        return Err(post(
+            "its number of files (variants included)",
+            files.len() as u64,
+            MAX_POST_MEDIA_FILES as u64,
+        ));
+    }
+    let total: u64 = files.iter().map(|f| f.size).sum();
+    if total > MAX_POST_MEDIA_BYTES {
+        return Err(post(
+            "the size of its files in bytes",
+            total,
+            MAX_POST_MEDIA_BYTES,
+        ));
+    }
+    for reference in media {
+        if reference.reference.is_empty() || reference.reference.len() > 1000 {
+            return Err(MediaError::Malformed {
+                name: reference.file.name.clone(),
+                problem: "its reference must be the URL the post writes, at most 1000 bytes"
+                    .to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Whether `s` is a SHA-256 in lower-case hexadecimal.
+pub fn is_sha256(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Whether `s` is a file name as media URLs carry them.
+pub fn is_media_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= MAX_MEDIA_NAME_LEN
+        && s.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_')
+        })
+        && s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && s.rsplit_once('.')
+            .is_some_and(|(stem, ext)| !stem.is_empty() && !ext.is_empty())
+        && !s.contains("..")
+}
+
+/// The name a file takes in its URL: its stem made a slug, and the extension of the type its
+/// bytes are (`Architecture Diagram (v2).PNG` that is a JPEG → `architecture-diagram-v2.jpg`).
+pub fn media_name(file_name: &str, media_type: &str) -> String {
+    let stem = file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(file_name)
+        .rsplit_once('.')
+        .map_or(file_name, |(stem, _)| stem);
+    let extension = MEDIA_TYPES
+        .iter()
+        .find(|(t, _)| *t == media_type)
+        .map_or("bin", |(_, e)| e);
+    let room = MAX_MEDIA_NAME_LEN - extension.len() - 1;
+    let mut stem = slug::slugify(stem);
+    if stem.len() > room {
+        stem.truncate(room);
+        while stem.ends_with('-') {
+            stem.pop();
+        }
+    }
+    if stem.is_empty() {
+        stem.push_str("file");
+    }
+    format!("{stem}.{extension}")
+}
+
+/// The media type a file's bytes are, if the blog serves that type: by their signature
+/// (`infer`), and for SVG by the document's root element (an XML file whose root is `<svg>`).
+/// Never by a file name: an HTML page renamed `.png` is HTML.
+pub fn sniff(bytes: &[u8]) -> Result<&'static str, String> {
+    if let Some(kind) = infer::get(bytes) {
+        let found = kind.mime_type();
+        let found = match found {
+            "application/x-gzip" => "application/gzip",
+            other => other,
+        };
+        return MEDIA_TYPES
+            .iter()
+            .find(|(t, _)| *t == found)
+            .map(|(t, _)| *t)
+            .ok_or_else(|| found.to_owned());
+    }
+    if is_svg(bytes) {
+        return Ok("image/svg+xml");
+    }
+    let text = std::str::from_utf8(bytes).is_ok();
+    Err(if text {
+        "text (not an SVG document)".to_owned()
+    } else {
+        "of no known type".to_owned()
+    })
+}
+
+/// Whether `bytes` are an XML document whose root element is `svg`.
+fn is_svg(bytes: &[u8]) -> bool {
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    let mut buffer = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buffer) {
+            Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)) => {
+                return e.local_name().as_ref() == b"svg";
+            }
+            Ok(
+                quick_xml::events::Event::Decl(_)
+                | quick_xml::events::Event::Comment(_)
+                | quick_xml::events::Event::DocType(_)
+                | quick_xml::events::Event::PI(_),
+            ) => {}
+            Ok(quick_xml::events::Event::Text(t)) if t.iter().all(u8::is_ascii_whitespace) => {}
+            _ => return false,
+        }
+        buffer.clear();
+    }
+}
+
+/// An image's width and height in pixels, read from its header alone (`imagesize`), or for an
+/// SVG from its `width`/`height` or `viewBox` (300 × 150, a browser's default, when it says
+/// neither). None for a file that is not an image.
+pub fn dimensions(
+    name: &str,
+    media_type: &str,
+    bytes: &[u8],
+) -> Result<Option<(u32, u32)>, MediaError> {
+    let unreadable = |problem: String| MediaError::Unreadable {
+        name: name.to_owned(),
+        media_type: media_type.to_owned(),
+        problem,
+    };
+    if media_type == "image/svg+xml" {
+        return svg_dimensions(bytes).map(Some).map_err(unreadable);
+    }
+    if !is_raster(media_type) {
+        return Ok(None);
+    }
+    let size = imagesize::blob_size(bytes).map_err(|e| unreadable(e.to_string()))?;
+    let (width, height) = (
+        u32::try_from(size.width).unwrap_or(u32::MAX),
+        u32::try_from(size.height).unwrap_or(u32::MAX),
+    );
+    if width == 0 || height == 0 {
+        return Err(unreadable("it declares no pixels".to_owned()));
+    }
+    check_pixels(name, width, height)?;
+    Ok(Some((width, height)))
+}
+
+fn svg_dimensions(bytes: &[u8]) -> Result<(u32, u32), String> {
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    let mut buffer = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buffer) {
+            Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e))
+                if e.local_name().as_ref() == b"svg" =>
+            {
+                let attribute = |name: &[u8]| {
+                    e.attributes()
+                        .flatten()
+                        .find(|a| a.key.local_name().as_ref() == name)
+                        .and_then(|a| String::from_utf8(a.value.into_owned()).ok())
+                };
+                let length = |value: Option<String>| {
+                    value.and_then(|v| {
+                        let number = v.trim().trim_end_matches("px");
+                        number
+                            .parse::<f64>()
+                            .ok()
+                            .filter(|n| *n >= 1.0 && n.is_finite())
+                    })
+                };
+                let (width, height) = (length(attribute(b"width")), length(attribute(b"height")));
+                let view_box: Option<Vec<f64>> = attribute(b"viewBox").map(|v| {
+                    v.split([' ', ','])
+                        .filter(|s| !s.is_empty())
+                        .filter_map(|s| s.parse().ok())
+                        .collect()
+                });
+                let from_box = view_box
+                    .filter(|b| b.len() == 4 && b[2] >= 1.0 && b[3] >= 1.0)
+                    .map(|b| (b[2], b[3]));
+                let (w, h) = match (width, height, from_box) {
+                    (Some(w), Some(h), _) => (w, h),
+                    (Some(w), None, Some((bw, bh))) => (w, w * bh / bw),
+                    (None, Some(h), Some((bw, bh))) => (h * bw / bh, h),
+                    (None, None, Some(b)) => b,
+                    _ => (300.0, 150.0),
+                };
+                let clamp = |v: f64| v.round().clamp(1.0, f64::from(MAX_IMAGE_SIDE)) as u32;
+                return Ok((clamp(w), clamp(h)));
+            }
+            Ok(quick_xml::events::Event::Eof) => return Err("no <svg> element".to_owned()),
+            Err(e) => return Err(e.to_string()),
+            Ok(_) => {}
+        }
+        buffer.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PNG_1X1: &[u8] = &[
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0,
+        0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89,
+    ];
+
+    #[test]
+    fn types_come_from_the_bytes_not_the_name() {
+        assert_eq!(sniff(PNG_1X1), Ok("image/png"));
+        assert_eq!(
+            sniff(b"<!doctype html><html><body><script>alert(1)</script>"),
+            Err("text/html".to_owned())
+        );
+        assert_eq!(
+            sniff(b"<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"/>"),
+            Ok("image/svg+xml")
+        );
+        assert!(sniff(b"<html><svg/></html>").is_err());
+        assert_eq!(
+            sniff(b"just some notes"),
+            Err("text (not an SVG document)".to_owned())
+        );
+        assert!(sniff(b"MZ\x90\x00\x03\x00\x00\x00\x04\x00").is_err());
+    }
+
+    #[test]
+    fn a_dimension_bomb_is_refused_from_its_header() {
+        let mut bomb = PNG_1X1.to_vec();
+        bomb[16..20].copy_from_slice(&50_000u32.to_be_bytes());
+        bomb[20..24].copy_from_slice(&50_000u32.to_be_bytes());
+        let error = dimensions("bomb.png", "image/png", &bomb).unwrap_err();
+        assert!(matches!(error, MediaError::TooLarge { .. }), "{error}");
+        assert_eq!(
+            dimensions("dot.png", "image/png", PNG_1X1).unwrap(),
+            Some((1, 1))
+        );
+    }
+
+    #[test]
+    fn svg_dimensions_come_from_width_height_or_view_box() {
+        let svg = |attrs: &str| format!("<svg xmlns=\"http://www.w3.org/2000/svg\" {attrs}/>");
+        let size = |attrs: &str| dimensions("a.svg", "image/svg+xml", svg(attrs).as_bytes());
+        assert_eq!(
+            size("width=\"640\" height=\"480\"").unwrap(),
+            Some((640, 480))
+        );
+        assert_eq!(size("viewBox=\"0 0 800 600\"").unwrap(), Some((800, 600)));
+        assert_eq!(
+            size("width=\"400px\" viewBox=\"0 0 800 600\"").unwrap(),
+            Some((400, 300))
+        );
+        assert_eq!(size("").unwrap(), Some((300, 150)));
+    }
+
+    #[test]
+    fn names_are_made_from_file_names_and_the_real_type() {
+        assert_eq!(
+            media_name("Architecture Diagram (v2).PNG", "image/jpeg"),
+            "architecture-diagram-v2.jpg"
+        );
+        assert_eq!(
+            media_name("../images/Überblick.svg", "image/svg+xml"),
+            "uberblick.svg"
+        );
+        assert_eq!(media_name("...png", "image/png"), "file.png");
+        assert!(is_media_name(&media_name(
+            &"x".repeat(500),
+            "application/pdf"
+        )));
+        assert!(!is_media_name("../etc.png"));
+        assert!(!is_media_name("Diagram.png"));
+        assert!(!is_media_name("noextension"));
+    }
+}

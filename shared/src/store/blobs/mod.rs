@@ -1,0 +1,266 @@
+//! Where posts' files live: S3 in AWS, the embedded database locally, behind one trait. Keys
+//! are the files' paths without the leading `/` (`media/<sha256>/<name>`).
+//!
+//! Bytes never travel through the ingest function on the way in: it hands out upload slots
+//! (a presigned S3 `PUT` that signs the length, type and SHA-256, so S3 refuses other bytes;
+//! locally the same protocol onto the embedded store). Before a post may use a file, the
+//! server reads it once ([`ensure_stored`]): its bytes must hash to its name, be the type and
+//! size declared, and an image the size in pixels declared; then the file is marked verified
+//! and never read again for that.
+
+mod s3;
+mod sqlite;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axum::body::Bytes;
+use sha2::{Digest, Sha256};
+
+pub use s3::S3Blobs;
+pub use sqlite::SqliteBlobs;
+
+use super::StoreError;
+use crate::model::MediaFile;
+use crate::model::media::{MediaError, dimensions, sniff};
+
+/// What a blob store knows of a file without reading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobMeta {
+    /// Its length in bytes.
+    pub size: u64,
+    /// Its media type, as stored.
+    pub media_type: Option<String>,
+    /// The SHA-256 its bytes were found to have, once the server has checked them.
+    pub verified: Option<String>,
+}
+
+/// A file and its bytes.
+#[derive(Debug, Clone)]
+pub struct Blob {
+    /// What is known of it.
+    pub meta: BlobMeta,
+    /// Its bytes.
+    pub bytes: Bytes,
+}
+
+/// Where and how a client uploads one file: `PUT` the file's exact bytes to `url` with
+/// `headers`; anything else is refused (by S3's signature check, or by the embedded store).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Slot {
+    /// Always `PUT`.
+    pub method: String,
+    /// Where to.
+    pub url: String,
+    /// The headers to send, each as signed.
+    pub headers: BTreeMap<String, String>,
+}
+
+/// How long an upload slot stays valid.
+pub const SLOT_LIFETIME: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// The `Cache-Control` of every stored file: its URL names its bytes, so it never changes.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// Storage of posts' files.
+#[async_trait]
+pub trait Blobs: Send + Sync + 'static {
+    /// What is stored at `key`, without its bytes (`HeadObject`).
+    async fn head(&self, key: &str) -> Result<Option<BlobMeta>, StoreError>;
+
+    /// What is stored at `key`, with its bytes (`GetObject`).
+    async fn get(&self, key: &str) -> Result<Option<Blob>, StoreError>;
+
+    /// Stores `bytes` at `key` as the given type, replacing what is there.
+    async fn put(&self, key: &str, bytes: Bytes, media_type: &str) -> Result<(), StoreError>;
+
+    /// Marks the file at `key` as checked: its bytes hash to `sha256`.
+    async fn mark_verified(&self, key: &str, sha256: &str) -> Result<(), StoreError>;
+
+    /// Removes what is stored at `key`.
+    async fn delete(&self, key: &str) -> Result<(), StoreError>;
+
+    /// An upload slot for `file`, on a site whose public origin is `origin` (the embedded
+    /// store's slots are URLs of the site itself).
+    async fn slot(&self, file: &MediaFile, origin: &str) -> Result<Slot, StoreError>;
+
+    /// A short-lived URL readers may fetch `key` from directly, for files too large for a
+    /// Lambda response; None where the store serves every file itself.
+    async fn read_url(&self, key: &str) -> Result<Option<String>, StoreError>;
+
+    /// Checks a local upload slot's `PUT`: its signature and expiry (the embedded store only;
+    /// S3 checks its own).
+    fn check_slot(&self, _key: &str, _query: &SlotQuery, _file: &MediaFile) -> Result<(), String> {
+        Err("this store's upload slots are not on this site".to_owned())
+    }
+}
+
+/// The query of a local upload slot's URL.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct SlotQuery {
+    /// When it expires, in seconds since the Unix epoch.
+    pub expires: Option<u64>,
+    /// Its signature.
+    pub signature: Option<String>,
+}
+
+/// Which blob store the environment names: `BLOG_MEDIA_BUCKET` (S3; its endpoint may be
+/// overridden by `AWS_ENDPOINT_URL_S3`), else the embedded database `BLOG_DB` with the upload
+/// slots signed by `BLOG_INGEST_TOKEN`. None when neither is set: posts then cannot use files.
+pub async fn from_env() -> Result<Option<Arc<dyn Blobs>>, StoreError> {
+    let set = |name| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    if let Some(bucket) = set("BLOG_MEDIA_BUCKET") {
+        return Ok(Some(Arc::new(S3Blobs::from_env(bucket).await)));
+    }
+    if let Some(db) = set("BLOG_DB") {
+        let secret = set("BLOG_INGEST_TOKEN").unwrap_or_default();
+        return Ok(Some(Arc::new(
+            SqliteBlobs::open(std::path::Path::new(&db), secret.as_bytes()).await?,
+        )));
+    }
+    Ok(None)
+}
+
+/// The SHA-256 of `bytes`, in lower-case hexadecimal.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Why a post's files are not all ready.
+#[derive(Debug, thiserror::Error)]
+pub enum NotStored {
+    /// Some were never uploaded (or were removed).
+    #[error("{} of the post's files are not uploaded: {}", .0.len(), names(.0))]
+    Missing(Vec<MediaFile>),
+    /// One was uploaded with other bytes than it names: it was removed.
+    #[error(transparent)]
+    Refused(#[from] MediaError),
+    /// The blob store could not answer.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn names(files: &[MediaFile]) -> String {
+    files
+        .iter()
+        .map(|f| f.path())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How many files are checked at once.
+const CONCURRENCY: usize = 16;
+
+/// Makes sure every file is stored with the bytes its name says: files already checked cost
+/// one `HeadObject`; a new one is read once and checked (its SHA-256, its type by its bytes,
+/// its size, an image's pixels), then marked; one that fails is removed and refused.
+pub async fn ensure_stored(blobs: &Arc<dyn Blobs>, files: &[MediaFile]) -> Result<(), NotStored> {
+    let mut missing = Vec::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut queue = files.to_vec();
+    queue.sort_by_key(MediaFile::key);
+    queue.dedup_by_key(|f| f.key());
+    let mut results = Vec::with_capacity(queue.len());
+    while !queue.is_empty() || !tasks.is_empty() {
+        while tasks.len() < CONCURRENCY
+            && let Some(file) = queue.pop()
+        {
+            let blobs = Arc::clone(blobs);
+            tasks.spawn(async move {
+                let outcome = check_one(blobs.as_ref(), &file).await;
+                (file, outcome)
+            });
+        }
+        if let Some(joined) = tasks.join_next().await {
+            results.push(
+                joined.map_err(|e| StoreError::Failed("checking a stored file", Box::new(e)))?,
+            );
+        }
+    }
+    for (file, outcome) in results {
+        match outcome? {
+            true => {}
+            false => missing.push(file),
+        }
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        missing.sort_by(|a, b| a.name.cmp(&b.name).then(a.sha256.cmp(&b.sha256)));
+        Err(NotStored::Missing(missing))
+    }
+}
+
+/// Whether `file` is stored and right; an error if it is stored wrong (then removed).
+async fn check_one(blobs: &dyn Blobs, file: &MediaFile) -> Result<bool, NotStored> {
+    let key = file.key();
+    match blobs.head(&key).await? {
+        None => return Ok(false),
+        Some(meta) if meta.verified.as_deref() == Some(file.sha256.as_str()) => return Ok(true),
+        Some(_) => {}
+    }
+    let Some(blob) = blobs.get(&key).await? else {
+        return Ok(false);
+    };
+    let bytes = blob.bytes.clone();
+    let checked = {
+        let file = file.clone();
+        tokio::task::spawn_blocking(move || verify(&file, &bytes))
+            .await
+            .map_err(|e| StoreError::Failed("checking a stored file", Box::new(e)))?
+    };
+    match checked {
+        Ok(()) => {
+            blobs.mark_verified(&key, &file.sha256).await?;
+            Ok(true)
+        }
+        Err(error) => {
+            tracing::warn!(key, error = %error, "a stored file does not match its name: removed");
+            blobs.delete(&key).await?;
+            Err(NotStored::Refused(error))
+        }
+    }
+}
+
+/// Checks `bytes` against what `file` says of them.
+pub fn verify(file: &MediaFile, bytes: &[u8]) -> Result<(), MediaError> {
+    let actual = sha256_hex(bytes);
+    if actual != file.sha256 {
+        return Err(MediaError::HashMismatch {
+            name: file.name.clone(),
+            expected: file.sha256.clone(),
+            actual,
+        });
+    }
+    if bytes.len() as u64 != file.size {
+        return Err(MediaError::Malformed {
+            name: file.name.clone(),
+            problem: format!("declared as {} bytes, stored as {}", file.size, bytes.len()),
+        });
+    }
+    let found = sniff(bytes).map_err(|found| MediaError::Type {
+        name: file.name.clone(),
+        found,
+    })?;
+    if found != file.media_type {
+        return Err(MediaError::Mismatch {
+            name: file.name.clone(),
+            declared: file.media_type.clone(),
+            found: found.to_owned(),
+        });
+    }
+    let measured = dimensions(&file.name, found, bytes)?;
+    let declared = file.width.zip(file.height);
+    if measured.is_some() && measured != declared {
+        return Err(MediaError::Malformed {
+            name: file.name.clone(),
+            problem: format!(
+                "declared as {} pixels, but its header says {}",
+                declared.map_or("no size".to_owned(), |(w, h)| format!("{w} × {h}")),
+                measured.map_or("nothing".to_owned(), |(w, h)| format!("{w} × {h}"))
+            ),
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,232 @@
+//! Files in a private S3 bucket, read by CloudFront through Origin Access Control (readers
+//! never reach the bucket) and, without the CDN, by the `media` function.
+//!
+//! An upload slot is a presigned `PUT` that signs the length, the type, the SHA-256 (S3
+//! refuses a body whose checksum differs) and the `Cache-Control` every file is served with.
+//! A file the server has checked carries `x-amz-meta-verified: <sha256>`, set by a copy onto
+//! itself; S3 refuses a presigned request carrying `x-amz-*` headers it did not sign, so no
+//! upload can set it.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use aws_sdk_s3::Client;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::types::MetadataDirective;
+use axum::body::Bytes;
+
+use super::{Blob, BlobMeta, Blobs, IMMUTABLE, SLOT_LIFETIME, Slot};
+use crate::model::MediaFile;
+use crate::store::{BoxError, StoreError};
+
+/// The metadata naming a checked file's SHA-256.
+const VERIFIED: &str = "verified";
+
+/// How long a reader's signed URL for a large file stays valid.
+const READ_URL_LIFETIME: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// A bucket of files.
+#[derive(Debug, Clone)]
+pub struct S3Blobs {
+    client: Client,
+    bucket: String,
+}
+
+impl S3Blobs {
+    /// The bucket `bucket` through `client`.
+    pub fn new(client: Client, bucket: String) -> Self {
+        Self { client, bucket }
+    }
+
+    /// The bucket `bucket`, with the AWS configuration from the standard chain. An endpoint
+    /// override (`AWS_ENDPOINT_URL_S3`, for an S3-compatible server) uses path-style URLs.
+    pub async fn from_env(bucket: String) -> Self {
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .timeout_config(super::super::dynamo_timeouts())
+            .load()
+            .await;
+        let overridden = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
+            .iter()
+            .any(|name| std::env::var_os(name).is_some());
+        let config = aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(overridden)
+            .build();
+        Self::new(Client::from_conf(config), bucket)
+    }
+}
+
+/// Whether an S3 error says there is no such object. Without `s3:ListBucket` (which no role
+/// here has) S3 answers 403 rather than 404 for a missing key.
+fn is_missing<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
+    match error {
+        SdkError::ServiceError(service) => {
+            matches!(
+                service.err().code(),
+                Some("NoSuchKey" | "NotFound" | "AccessDenied" | "Forbidden")
+            ) || service.err().code().is_none()
+        }
+        _ => false,
+    }
+}
+
+fn sdk_error<E, R>(what: &'static str) -> impl Fn(SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    move |error| {
+        let transient = match &error {
+            SdkError::TimeoutError(_)
+            | SdkError::DispatchFailure(_)
+            | SdkError::ResponseError(_) => true,
+            SdkError::ServiceError(service) => matches!(
+                service.err().code(),
+                Some("SlowDown" | "ServiceUnavailable" | "InternalError" | "RequestTimeout")
+            ),
+            _ => false,
+        };
+        let boxed: BoxError = Box::new(error);
+        if transient {
+            StoreError::Unavailable(boxed)
+        } else {
+            StoreError::Failed(what, boxed)
+        }
+    }
+}
+
+fn presigning(lifetime: std::time::Duration) -> Result<PresigningConfig, StoreError> {
+    PresigningConfig::expires_in(lifetime)
+        .map_err(|e| StoreError::Failed("signing a URL", Box::new(e)))
+}
+
+#[async_trait]
+impl Blobs for S3Blobs {
+    async fn head(&self, key: &str) -> Result<Option<BlobMeta>, StoreError> {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(head) => Ok(Some(BlobMeta {
+                size: head.content_length().map_or(0, |n| n.max(0) as u64),
+                media_type: head.content_type().map(str::to_owned),
+                verified: head.metadata().and_then(|m| m.get(VERIFIED)).cloned(),
+            })),
+            Err(error) if is_missing(&error) => Ok(None),
+            Err(error) => Err(sdk_error("reading a file's metadata")(error)),
+        }
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Blob>, StoreError> {
+        let object = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(object) => object,
+            Err(error) if is_missing(&error) => return Ok(None),
+            Err(error) => return Err(sdk_error("reading a file")(error)),
+        };
+        let meta = BlobMeta {
+            size: object.content_length().map_or(0, |n| n.max(0) as u64),
+            media_type: object.content_type().map(str::to_owned),
+            verified: object.metadata().and_then(|m| m.get(VERIFIED)).cloned(),
+        };
+        let bytes = object
+            .body
+            .collect()
+            .await
+            .map_err(|e| StoreError::Unavailable(Box::new(e)))?
+            .into_bytes();
+        Ok(Some(Blob { meta, bytes }))
+    }
+
+    async fn put(&self, key: &str, bytes: Bytes, media_type: &str) -> Result<(), StoreError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(media_type)
+            .cache_control(IMMUTABLE)
+            .body(bytes.into())
+            .send()
+            .await
+            .map_err(sdk_error("storing a file"))?;
+        Ok(())
+    }
+
+    async fn mark_verified(&self, key: &str, sha256: &str) -> Result<(), StoreError> {
+        let media_type = self
+            .head(key)
+            .await?
+            .and_then(|m| m.media_type)
+            .unwrap_or_else(|| "application/octet-stream".to_owned());
+        self.client
+            .copy_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .copy_source(format!("{}/{key}", self.bucket))
+            .metadata_directive(MetadataDirective::Replace)
+            .metadata(VERIFIED, sha256)
+            .content_type(media_type)
+            .cache_control(IMMUTABLE)
+            .send()
+            .await
+            .map_err(sdk_error("marking a file checked"))?;
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(sdk_error("removing a file"))?;
+        Ok(())
+    }
+
+    async fn slot(&self, file: &MediaFile, _origin: &str) -> Result<Slot, StoreError> {
+        let presigned = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(file.key())
+            .content_length(i64::try_from(file.size).unwrap_or(i64::MAX))
+            .content_type(&file.media_type)
+            .cache_control(IMMUTABLE)
+            .checksum_sha256(super::sqlite::hex_to_base64(&file.sha256))
+            .presigned(presigning(SLOT_LIFETIME)?)
+            .await
+            .map_err(sdk_error("signing an upload slot"))?;
+        let headers: BTreeMap<String, String> = presigned
+            .headers()
+            .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
+            .collect();
+        Ok(Slot {
+            method: presigned.method().to_owned(),
+            url: presigned.uri().to_owned(),
+            headers,
+        })
+    }
+
+    async fn read_url(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let presigned = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .presigned(presigning(READ_URL_LIFETIME)?)
+            .await
+            .map_err(sdk_error("signing a read URL"))?;
+        Ok(Some(presigned.uri().to_owned()))
+    }
+}

@@ -1,0 +1,227 @@
+//! Files in the embedded database, beside the posts: one row per file. Upload slots are URLs of
+//! the local site itself, signed with HMAC-SHA256 over the key, type, length and expiry, so a
+//! slot is good for those bytes only, as a presigned S3 URL is.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use axum::body::Bytes;
+use base64::Engine;
+use hmac::{KeyInit, Mac};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{Blob, BlobMeta, Blobs, SLOT_LIFETIME, Slot, SlotQuery};
+use crate::model::MediaFile;
+use crate::store::StoreError;
+
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS blobs (
+    key TEXT PRIMARY KEY,
+    media_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    verified TEXT,
+    bytes BLOB NOT NULL
+) STRICT;
+";
+
+/// Files in one SQLite file, safe to share between processes.
+#[derive(Clone)]
+pub struct SqliteBlobs {
+    connection: Arc<Mutex<Connection>>,
+    secret: Arc<[u8]>,
+}
+
+impl SqliteBlobs {
+    /// Opens (creating if needed) the files' table in the database at `path`; slots are signed
+    /// with `secret` (the local ingest token; a random one when empty, valid for this process).
+    pub async fn open(path: &Path, secret: &[u8]) -> Result<Self, StoreError> {
+        let path = path.to_owned();
+        let connection = tokio::task::spawn_blocking(move || -> rusqlite::Result<Connection> {
+            let connection = Connection::open(&path)?;
+            connection.busy_timeout(Duration::from_secs(10))?;
+            connection.pragma_update(None, "journal_mode", "WAL")?;
+            connection.execute_batch(SCHEMA)?;
+            Ok(connection)
+        })
+        .await
+        .map_err(|e| StoreError::Failed("opening the files' table", Box::new(e)))?
+        .map_err(|e| StoreError::Failed("opening the files' table", Box::new(e)))?;
+        let secret: Arc<[u8]> = if secret.is_empty() {
+            let mut random = [0u8; 32];
+            getrandom::fill(&mut random)
+                .map_err(|e| StoreError::Failed("making a slot key", e.to_string().into()))?;
+            Arc::from(&random[..])
+        } else {
+            Arc::from(secret)
+        };
+        Ok(Self {
+            connection: Arc::new(Mutex::new(connection)),
+            secret,
+        })
+    }
+
+    async fn with<T: Send + 'static>(
+        &self,
+        what: &'static str,
+        work: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let connection = Arc::clone(&self.connection);
+        tokio::task::spawn_blocking(move || {
+            let guard = connection
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            work(&guard)
+        })
+        .await
+        .map_err(|e| StoreError::Failed(what, Box::new(e)))?
+        .map_err(|e| match e {
+            rusqlite::Error::SqliteFailure(code, _)
+                if matches!(
+                    code.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) =>
+            {
+                StoreError::Unavailable(Box::new(e))
+            }
+            other => StoreError::Failed(what, Box::new(other)),
+        })
+    }
+
+    fn signature(&self, key: &str, media_type: &str, size: u64, expires: u64) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.secret).expect("HMAC takes any key length");
+        mac.update(format!("PUT\n{key}\n{media_type}\n{size}\n{expires}").as_bytes());
+        mac
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[async_trait]
+impl Blobs for SqliteBlobs {
+    async fn head(&self, key: &str) -> Result<Option<BlobMeta>, StoreError> {
+        let key = key.to_owned();
+        self.with("reading a file's metadata", move |c| {
+            c.query_row(
+                "SELECT size, media_type, verified FROM blobs WHERE key = ?1",
+                [key],
+                |row| {
+                    Ok(BlobMeta {
+                        size: row.get::<_, i64>(0)?.max(0) as u64,
+                        media_type: row.get(1)?,
+                        verified: row.get(2)?,
+                    })
+                },
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Blob>, StoreError> {
+        let key = key.to_owned();
+        self.with("reading a file", move |c| {
+            c.query_row(
+                "SELECT size, media_type, verified, bytes FROM blobs WHERE key = ?1",
+                [key],
+                |row| {
+                    Ok(Blob {
+                        meta: BlobMeta {
+                            size: row.get::<_, i64>(0)?.max(0) as u64,
+                            media_type: row.get(1)?,
+                            verified: row.get(2)?,
+                        },
+                        bytes: Bytes::from(row.get::<_, Vec<u8>>(3)?),
+                    })
+                },
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn put(&self, key: &str, bytes: Bytes, media_type: &str) -> Result<(), StoreError> {
+        let (key, media_type) = (key.to_owned(), media_type.to_owned());
+        self.with("storing a file", move |c| {
+            c.execute(
+                "INSERT OR REPLACE INTO blobs (key, media_type, size, verified, bytes) VALUES (?1, ?2, ?3, NULL, ?4)",
+                params![key, media_type, bytes.len() as i64, &bytes[..]],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn mark_verified(&self, key: &str, sha256: &str) -> Result<(), StoreError> {
+        let (key, sha256) = (key.to_owned(), sha256.to_owned());
+        self.with("marking a file checked", move |c| {
+            c.execute(
+                "UPDATE blobs SET verified = ?2 WHERE key = ?1",
+                params![key, sha256],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        self.with("removing a file", move |c| {
+            c.execute("DELETE FROM blobs WHERE key = ?1", [key])
+                .map(drop)
+        })
+        .await
+    }
+
+    async fn slot(&self, file: &MediaFile, origin: &str) -> Result<Slot, StoreError> {
+        let key = file.key();
+        let expires = now() + SLOT_LIFETIME.as_secs();
+        let signature = self.signature(&key, &file.media_type, file.size, expires);
+        let signature = hex::encode(signature.finalize().into_bytes());
+        let checksum = hex_to_base64(&file.sha256);
+        Ok(Slot {
+            method: "PUT".to_owned(),
+            url: format!("{origin}/{key}?expires={expires}&signature={signature}"),
+            headers: BTreeMap::from([
+                ("content-length".to_owned(), file.size.to_string()),
+                ("content-type".to_owned(), file.media_type.clone()),
+                ("x-amz-checksum-sha256".to_owned(), checksum),
+            ]),
+        })
+    }
+
+    async fn read_url(&self, _key: &str) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
+
+    fn check_slot(&self, key: &str, query: &SlotQuery, file: &MediaFile) -> Result<(), String> {
+        let (Some(expires), Some(signature)) = (query.expires, query.signature.as_deref()) else {
+            return Err("the URL is no upload slot: ask for one with POST /media".to_owned());
+        };
+        let given =
+            hex::decode(signature).map_err(|_| "the slot's signature is not hexadecimal")?;
+        self.signature(key, &file.media_type, file.size, expires)
+            .verify_slice(&given)
+            .map_err(|_| {
+                "the slot was signed for other bytes: send exactly the type and length it names"
+                    .to_owned()
+            })?;
+        if expires < now() {
+            return Err("the slot has expired: ask for a new one".to_owned());
+        }
+        Ok(())
+    }
+}
+
+/// A SHA-256 in hexadecimal as S3's `x-amz-checksum-sha256` carries it: base64 of its bytes.
+pub fn hex_to_base64(sha256: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(hex::decode(sha256).unwrap_or_default())
+}
