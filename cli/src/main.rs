@@ -10,6 +10,7 @@
 mod auth;
 mod export;
 mod import;
+mod media;
 mod publish;
 mod serve;
 

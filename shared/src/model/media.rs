@@ -315,6 +315,10 @@ pub fn media_name(file_name: &str, media_type: &str) -> String {
 /// (`infer`), and for SVG by the document's root element (an XML file whose root is `<svg>`).
 /// Never by a file name: an HTML page renamed `.png` is HTML.
 pub fn sniff(bytes: &[u8]) -> Result<&'static str, String> {
+    // An SVG is XML text, which the signatures call `text/xml` at best.
+    if is_svg(bytes) {
+        return Ok("image/svg+xml");
+    }
     if let Some(kind) = infer::get(bytes) {
         let found = kind.mime_type();
         let found = match found {
@@ -326,9 +330,6 @@ pub fn sniff(bytes: &[u8]) -> Result<&'static str, String> {
             .find(|(t, _)| *t == found)
             .map(|(t, _)| *t)
             .ok_or_else(|| found.to_owned());
-    }
-    if is_svg(bytes) {
-        return Ok("image/svg+xml");
     }
     let text = std::str::from_utf8(bytes).is_ok();
     Err(if text {
