@@ -20,6 +20,7 @@ use crate::publish::{Uploader, refusal};
 pub async fn export(uploader: &Uploader, dir: &Path) -> Result<usize> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut written: HashSet<PathBuf> = HashSet::new();
+    let mut files: HashSet<PathBuf> = HashSet::new();
     let mut from: Option<String> = None;
     loop {
         let mut url = format!("{}/posts", uploader.endpoint());
@@ -48,6 +49,18 @@ pub async fn export(uploader: &Uploader, dir: &Path) -> Result<usize> {
             std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
             println!("exported   {} → {}", post.slug, path.display());
             written.insert(path);
+            for media in &post.media {
+                let Some(file) = plain_relative(&media.site_path).map(|p| dir.join(p)) else {
+                    eprintln!(
+                        "not exported: {} (used by {}) has no plain path",
+                        media.site_path, post.slug
+                    );
+                    continue;
+                };
+                if files.insert(file.clone()) {
+                    download(uploader, &media.file.path(), &file).await?;
+                }
+            }
         }
         match page.next {
             Some(next) => from = Some(next),
@@ -55,6 +68,35 @@ pub async fn export(uploader: &Uploader, dir: &Path) -> Result<usize> {
         }
     }
     Ok(written.len())
+}
+
+/// `path` if it is a plain relative path, with nothing that climbs out of the folder.
+fn plain_relative(path: &str) -> Option<&Path> {
+    let path = Path::new(path);
+    (!path.as_os_str().is_empty() && path.components().all(|c| matches!(c, Component::Normal(_))))
+        .then_some(path)
+}
+
+/// Fetches a stored file (`/media/<sha256>/<name>`) into `target`, the file as uploaded.
+async fn download(uploader: &Uploader, path: &str, target: &Path) -> Result<()> {
+    let request = http::Request::get(format!("{}{path}", uploader.endpoint()))
+        .body(Vec::new())
+        .context("building the request")?;
+    let response = uploader.execute(request).await?;
+    if !response.status().is_success() {
+        return Err(refusal(response).await.context(format!("fetching {path}")));
+    }
+    let bytes = response
+        .bytes()
+        .await
+        .with_context(|| format!("fetching {path}"))?;
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
+    }
+    std::fs::write(target, &bytes).with_context(|| format!("writing {}", target.display()))?;
+    println!("exported   {path} → {}", target.display());
+    Ok(())
 }
 
 /// Where a post is written: the path it was published from, if that is a plain relative path

@@ -42,6 +42,15 @@ impl Layout {
         }
     }
 
+    /// Where the site keeps files served at its root (`/images/x.png`), within its folder:
+    /// Hugo's and Zola's `static/`; Jekyll serves its root itself.
+    pub fn static_dirs(self) -> Vec<&'static str> {
+        match self {
+            Self::Jekyll => Vec::new(),
+            Self::Hugo | Self::Zola => vec!["static"],
+        }
+    }
+
     /// Its name.
     pub fn name(self) -> &'static str {
         self.generator().name()
@@ -81,8 +90,10 @@ pub fn plan(dir: &Path, layout: Layout, uploader: &Uploader) -> Result<Plan> {
     let mut uploads = markdown_files(std::slice::from_ref(&content_root))?;
     let mut posts: Vec<Option<Post>> = Vec::with_capacity(uploads.len());
     for upload in &mut uploads {
-        // The identity is the file's place in the site, whatever was given on the command line.
+        // The identity is the file's place in the site, whatever was given on the command line;
+        // its files are looked for from the site's root too.
         upload.source_path = relative(&upload.path, dir);
+        upload.root = dir.to_owned();
         upload.skip = skip_reason(&upload.path, layout);
         if upload.skip.is_some() {
             posts.push(None);
@@ -110,6 +121,7 @@ pub fn plan(dir: &Path, layout: Layout, uploader: &Uploader) -> Result<Plan> {
             };
             let mut old = old_urls(&site, &file);
             let page = old.first().cloned().unwrap_or_default();
+            upload.old_url = old.first().cloned();
             for alias in meta.aliases.iter().flatten() {
                 let alias = alias.trim();
                 // Hugo reads an alias without a leading `/` as relative to the page's URL.

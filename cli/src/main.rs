@@ -131,6 +131,7 @@ async fn run(command: Command) -> Result<bool> {
             let mut uploader = target.uploader().await?;
             uploader.default_category = category;
             uploader.import = Some(layout.generator());
+            uploader.static_dirs = layout.static_dirs();
             let plan = import::plan(&dir, layout, &uploader)?;
             anyhow::ensure!(
                 !plan.uploads.is_empty(),

@@ -9,14 +9,15 @@ use anyhow::{Context, Result};
 use blog_shared::content::permalinks::Generator;
 use blog_shared::content::{Origin, parse_post_from};
 use blog_shared::http::ingest::{
-    DEFAULT_CATEGORY_HEADER, IMPORT_FORMAT_HEADER, OLD_PATHS_HEADER, SLUG_HEADER, SOURCE_HEADER,
-    encode_source_path,
+    DEFAULT_CATEGORY_HEADER, IMPORT_FORMAT_HEADER, OLD_PATHS_HEADER, PostUpload, SLUG_HEADER,
+    SOURCE_HEADER, SlotAnswer, SlotRequest, encode_source_path,
 };
 use blog_shared::model::{Identity, Post, Slug};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Deserialize;
 
 use crate::auth::Credentials;
+use crate::media::{PostMedia, Roots, prepare_post};
 
 /// Where and how to upload.
 pub struct Uploader {
@@ -27,6 +28,11 @@ pub struct Uploader {
     pub default_category: Option<String>,
     /// The generator the files were written for, on import.
     pub import: Option<Generator>,
+    /// Where site-root paths (`/images/x.png`) are looked for, within each upload's root:
+    /// `static/` (Hugo, Zola, and a plain folder), or the root alone (Jekyll).
+    pub static_dirs: Vec<&'static str>,
+    /// What the files' uploads came to: (files uploaded, their bytes, files already stored).
+    transferred: std::sync::Mutex<(usize, u64, usize)>,
 }
 
 /// One file to publish, and what the publisher decided about it beforehand.
@@ -42,6 +48,11 @@ pub struct Upload {
     /// Every address it had on its old site, its aliases among them (an import's), which then
     /// stand for its front matter's `aliases`.
     pub old_paths: Option<Vec<String>>,
+    /// The folder it was published from (the site's root, on import): where its files are
+    /// looked for, and what their paths are relative to.
+    pub root: PathBuf,
+    /// Its address on the old site (import), for files referenced relative to it.
+    pub old_url: Option<String>,
     /// Why it is not published, if it is not.
     pub skip: Option<String>,
     /// What the importer made of it that the author should know (a renaming, split authors).
@@ -105,7 +116,79 @@ impl Uploader {
             credentials,
             default_category: None,
             import: None,
+            static_dirs: vec!["static"],
+            transferred: std::sync::Mutex::default(),
         })
+    }
+
+    /// What the files' uploads came to so far: (files uploaded, their bytes, files that were
+    /// already stored).
+    pub fn transferred(&self) -> (usize, u64, usize) {
+        *self
+            .transferred
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Stores every file `media` holds that the blog does not have yet: asks for upload slots
+    /// (`POST /media`), then sends each file's bytes to its slot, as the slot says.
+    async fn store_files(&self, media: &PostMedia) -> Result<()> {
+        if media.files.is_empty() {
+            return Ok(());
+        }
+        let request = SlotRequest {
+            files: media.files.iter().map(|p| p.file.clone()).collect(),
+        };
+        let body = serde_json::to_vec(&request).context("describing the files")?;
+        let request = http::Request::builder()
+            .method(http::Method::POST)
+            .uri(format!("{}{}", self.endpoint, blog_shared::paths::MEDIA))
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .context("building the request")?;
+        let response = self.execute(request).await?;
+        if !response.status().is_success() {
+            return Err(refusal(response).await.context("asking for upload slots"));
+        }
+        let answer: SlotAnswer = response.json().await.context("reading the upload slots")?;
+        let (mut uploaded, mut bytes, mut stored) = (0, 0, 0);
+        for (prepared, slot) in media.files.iter().zip(&answer.files) {
+            anyhow::ensure!(
+                slot.sha256 == prepared.file.sha256 && slot.name == prepared.file.name,
+                "the blog answered for other files than were asked about"
+            );
+            let Some(upload) = &slot.upload else {
+                stored += 1;
+                continue;
+            };
+            let method = http::Method::from_bytes(upload.method.as_bytes())
+                .context("an upload slot with no method")?;
+            // A slot carries its own authorisation (a presigned URL): sent as it is, unsigned.
+            let mut request = self.http.request(method, &upload.url);
+            for (name, value) in &upload.headers {
+                request = request.header(name, value);
+            }
+            let response = request
+                .body(prepared.bytes.clone())
+                .send()
+                .await
+                .with_context(|| format!("uploading {}", prepared.file.name))?;
+            if !response.status().is_success() {
+                return Err(refusal(response)
+                    .await
+                    .context(format!("uploading {}", prepared.file.name)));
+            }
+            uploaded += 1;
+            bytes += prepared.bytes.len() as u64;
+        }
+        let mut total = self
+            .transferred
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        total.0 += uploaded;
+        total.1 += bytes;
+        total.2 += stored;
+        Ok(())
     }
 
     /// The blog's base URL.
@@ -138,10 +221,42 @@ impl Uploader {
     }
 
     async fn try_upload(&self, upload: &Upload) -> Result<Outcome> {
-        let body = std::fs::read(&upload.path)
+        let file = std::fs::read(&upload.path)
             .with_context(|| format!("reading {}", upload.path.display()))?;
+        // A file that is not UTF-8 is sent as it is: the server refuses it, saying where.
+        let media = match std::str::from_utf8(&file) {
+            Ok(text) => {
+                let roots = Roots {
+                    site: upload.root.clone(),
+                    statics: self
+                        .static_dirs
+                        .iter()
+                        .map(|d| upload.root.join(d))
+                        .collect(),
+                };
+                let path = upload.path.clone();
+                let (text, old_url) = (text.to_owned(), upload.old_url.clone());
+                tokio::task::spawn_blocking(move || {
+                    prepare_post(&path, &text, old_url.as_deref(), &roots)
+                })
+                .await
+                .context("preparing the post's files")??
+            }
+            Err(_) => PostMedia::default(),
+        };
+        self.store_files(&media).await?;
+        let json = !media.refs.is_empty();
+        let body = if !json {
+            file
+        } else {
+            serde_json::to_vec(&PostUpload {
+                markdown: String::from_utf8(file).context("the post is not UTF-8")?,
+                media: media.refs,
+            })
+            .context("describing the post")?
+        };
         let response = self
-            .send(http::Method::POST, "/posts", &body, upload, None)
+            .send(http::Method::POST, "/posts", &body, json, upload, None)
             .await?;
         match response.status().as_u16() {
             201 => Ok(Outcome::Created(response.json::<Written>().await?.url)),
@@ -154,7 +269,8 @@ impl Uploader {
                     anyhow::bail!("{}", problem.detail);
                 };
                 // The slug is held: update it only if it is this very post.
-                let text = String::from_utf8_lossy(&body);
+                let text = std::fs::read_to_string(&upload.path)
+                    .with_context(|| format!("reading {}", upload.path.display()))?;
                 let mine = self.local_post(upload, &text)?;
                 if !is_same_post(&mine, &holder) {
                     anyhow::bail!(
@@ -174,6 +290,7 @@ impl Uploader {
                         http::Method::PUT,
                         &format!("/posts/{slug}"),
                         &body,
+                        json,
                         upload,
                         Some(&etag),
                     )
@@ -195,13 +312,20 @@ impl Uploader {
         method: http::Method,
         path: &str,
         body: &[u8],
+        json: bool,
         upload: &Upload,
         if_match: Option<&str>,
     ) -> Result<reqwest::Response> {
+        // A post that uses files goes as JSON: its Markdown, and the files as stored.
+        let content_type = if json {
+            "application/json"
+        } else {
+            "text/markdown; charset=utf-8"
+        };
         let mut request = http::Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.endpoint))
-            .header(http::header::CONTENT_TYPE, "text/markdown; charset=utf-8")
+            .header(http::header::CONTENT_TYPE, content_type)
             .header(
                 http::header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{}\"", upload_name(&upload.path)),
@@ -301,6 +425,7 @@ pub fn markdown_files(paths: &[PathBuf]) -> Result<Vec<Upload>> {
                 uploads.push(Upload {
                     path: file,
                     source_path,
+                    root: path.clone(),
                     ..Upload::default()
                 });
             }
@@ -314,6 +439,10 @@ pub fn markdown_files(paths: &[PathBuf]) -> Result<Vec<Upload>> {
             uploads.push(Upload {
                 path: path.clone(),
                 source_path,
+                root: path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .map_or_else(|| PathBuf::from("."), Path::to_owned),
                 ..Upload::default()
             });
         } else {
@@ -397,6 +526,10 @@ pub async fn run(uploader: &Uploader, uploads: Vec<Upload>) -> bool {
         results.push((upload, outcome));
     }
     bar.finish_and_clear();
+    let (uploaded, bytes, stored) = uploader.transferred();
+    if uploaded + stored > 0 {
+        println!("files: {uploaded} uploaded ({bytes} bytes), {stored} already stored");
+    }
     print_summary(&results, started.elapsed());
     !results.iter().any(|(_, o)| matches!(o, Outcome::Failed(_)))
 }

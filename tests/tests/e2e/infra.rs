@@ -59,9 +59,12 @@ fn media_objects() -> Value {
     json!({ "Fn::Sub": "${MediaBucket.Arn}/media/*" })
 }
 
-/// What each function's inline statements allow: (function name, [(resource, actions)]).
+/// What one statement allows: a resource, and actions on it.
+type Grant = (Value, BTreeSet<String>);
+
+/// What each function's inline statements allow: (function name, its grants).
 /// Fails on anything but an inline `Allow` of a list of actions on one resource.
-fn grants(template: &Value) -> Vec<(String, Vec<(Value, BTreeSet<String>)>)> {
+fn grants(template: &Value) -> Vec<(String, Vec<Grant>)> {
     functions(template)
         .into_iter()
         .map(|(id, name, properties)| {
@@ -109,7 +112,7 @@ fn grants(template: &Value) -> Vec<(String, Vec<(Value, BTreeSet<String>)>)> {
 }
 
 /// The actions `grants` allow on `resource`, in order.
-fn actions_on(grants: &[(Value, BTreeSet<String>)], resource: &Value) -> Vec<String> {
+fn actions_on(grants: &[Grant], resource: &Value) -> Vec<String> {
     let mut actions = BTreeSet::new();
     for (r, a) in grants {
         if r == resource {

@@ -263,6 +263,9 @@ pub struct ExportedPost {
     pub old_paths: Vec<String>,
     /// The Markdown as uploaded.
     pub source: String,
+    /// The files it uses, with where each was found (`blog export` writes them back there).
+    #[serde(default)]
+    pub media: Vec<MediaRef>,
 }
 
 impl From<&Post> for ExportedPost {
@@ -278,6 +281,7 @@ impl From<&Post> for ExportedPost {
             source_path: post.source_path.clone(),
             old_paths: redirect_paths(post),
             source: post.source.clone(),
+            media: post.media.clone(),
         }
     }
 }
