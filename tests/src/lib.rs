@@ -2,6 +2,7 @@
 //! DynamoDB-compatible server on loopback), a real HTTP server running the site, and a counter
 //! of the requests the site makes to DynamoDB.
 
+pub mod media_sites;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -137,6 +138,70 @@ macro_rules! on_every_backend {
             $(#[tokio::test] async fn $scenario() { super::$scenario($crate::Backend::Dynamo).await })*
         }
     };
+}
+
+/// A blob store for posts' files on `backend`: the embedded database's table, or a fresh
+/// bucket on the S3-compatible server (the same loopback server as DynamoDB), with whatever
+/// must live as long as it does.
+pub struct TestBlobs {
+    /// The store.
+    pub blobs: Arc<dyn blog_shared::store::blobs::Blobs>,
+    /// The bucket (None for SQLite).
+    pub bucket: Option<String>,
+    _dir: Option<TempDir>,
+}
+
+impl TestBlobs {
+    /// A new, empty blob store on `backend`; local upload slots are signed with `secret`.
+    pub async fn new(backend: Backend, secret: &str) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = TempDir::new().expect("a temporary folder");
+                let blobs = blog_shared::store::blobs::SqliteBlobs::open(
+                    &dir.path().join("blog.sqlite3"),
+                    secret.as_bytes(),
+                )
+                .await
+                .expect("open the files' table");
+                Self {
+                    blobs: Arc::new(blobs),
+                    bucket: None,
+                    _dir: Some(dir),
+                }
+            }
+            Backend::Dynamo => {
+                let client = s3_client();
+                let bucket = unique_table_name().replace('_', "-").to_lowercase();
+                let bucket: String = bucket.chars().take(63).collect();
+                client
+                    .create_bucket()
+                    .bucket(&bucket)
+                    .send()
+                    .await
+                    .expect("create a bucket on the S3-compatible server");
+                Self {
+                    blobs: Arc::new(blog_shared::store::blobs::S3Blobs::new(
+                        client,
+                        bucket.clone(),
+                    )),
+                    bucket: Some(bucket),
+                    _dir: None,
+                }
+            }
+        }
+    }
+}
+
+/// An S3 client for the S3-compatible server the tests start (path-style, as it needs).
+pub fn s3_client() -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .endpoint_url(dynamo_endpoint())
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
 }
 
 /// The DynamoDB-compatible server's URL. Tests that need it fail, never skip, without it.
@@ -318,6 +383,22 @@ impl TestSite {
         configure: impl FnOnce(&mut SiteConfig),
     ) -> Self {
         Self::serve(store, configure, http::site).await
+    }
+
+    /// Serves `store` and the posts' files in `blobs`, with the ingest routes, writable with
+    /// `token`.
+    pub async fn start_with_media(
+        store: Arc<dyn Store>,
+        blobs: Arc<dyn blog_shared::store::blobs::Blobs>,
+        token: &str,
+    ) -> Self {
+        let auth = blog_shared::http::IngestAuth::Token(token.into());
+        Self::serve(
+            store,
+            |_| {},
+            move |state| http::site_with_ingest(state.with_media(blobs), auth),
+        )
+        .await
     }
 
     /// Serves `store` with the ingest routes too, writable with `token`.

@@ -24,8 +24,9 @@ pub struct Reference {
     pub image: bool,
 }
 
-/// The `sizes` of every image: the post's column is at most 46rem (736 px) wide.
-const SIZES: &str = "(max-width: 46rem) 100vw, 46rem";
+/// The `sizes` of every image: the page's column is 42rem wide with 1rem of padding each side
+/// (`base.html`), the whole screen less that on a phone.
+const SIZES: &str = "(max-width: 42rem) calc(100vw - 2rem), 40rem";
 
 /// Whether a URL names a file of the site rather than another site, a fragment or a scheme.
 pub fn is_local(url: &str) -> bool {

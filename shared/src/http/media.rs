@@ -3,6 +3,11 @@
 //! (decided from its bytes at upload), cached for a year and never revalidated (its URL names
 //! its bytes), its SHA-256 as its ETag, `nosniff`, and a policy under which an SVG opened on
 //! its own runs no script.
+//!
+//! The SVG policy: served as it was uploaded, under a `Content-Security-Policy` that forbids
+//! scripts and every load (`default-src 'none'; sandbox`). In an `<img>` a browser never runs
+//! an SVG's script; opened on its own, the policy stops `<script>`, `onload` and whatever a
+//! `<foreignObject>` holds. Sanitising instead would rewrite authors' diagrams.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -16,9 +21,9 @@ use crate::paths;
 use crate::store::StoreError;
 use crate::store::blobs::IMMUTABLE;
 
-/// The policy of every stored file: nothing it references loads, no script runs (`sandbox`),
-/// inline styles (which SVG diagrams use) apply.
-pub const MEDIA_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+/// The policy of a stored SVG: nothing it references loads, no script runs (`sandbox`), inline
+/// styles (which diagrams use) apply. The CDN sends the same for `/media/*.svg`.
+pub const SVG_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 
 /// Serves one stored file; a file too large for a Lambda response redirects to a short-lived
 /// URL of the bucket (the CDN, which reads the bucket itself, is the way for large files).
@@ -77,10 +82,14 @@ pub(super) async fn serve(
                 header::X_CONTENT_TYPE_OPTIONS,
                 HeaderValue::from_static("nosniff"),
             );
-            headers.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(MEDIA_CSP),
-            );
+            // An SVG opened on its own is a document that could run script; nothing else stored
+            // is (and a PDF under `sandbox` would not open in the browser's viewer).
+            if blob.meta.media_type.as_deref() == Some("image/svg+xml") {
+                headers.insert(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(SVG_CSP),
+                );
+            }
             response
         }
         Err(error) => {

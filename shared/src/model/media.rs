@@ -178,11 +178,18 @@ impl MediaFile {
                 "a file's name is at most {MAX_MEDIA_NAME_LEN} lower-case letters, digits, `.`, `-` and `_`, with an extension"
             )));
         }
-        if !MEDIA_TYPES.iter().any(|(t, _)| *t == self.media_type) {
+        let Some((_, extension)) = MEDIA_TYPES.iter().find(|(t, _)| *t == self.media_type) else {
             return Err(MediaError::Type {
                 name: self.name.clone(),
                 found: format!("declared as {}", self.media_type),
             });
+        };
+        // The CDN picks an SVG's policy by its name, so a name always says its type.
+        if self.name.rsplit_once('.').map(|(_, e)| e) != Some(extension) {
+            return Err(malformed(&format!(
+                "a file of type {} is named `….{extension}`",
+                self.media_type
+            )));
         }
         if self.size > MAX_MEDIA_BYTES {
             return Err(self.too_large("its size in bytes", self.size, MAX_MEDIA_BYTES));

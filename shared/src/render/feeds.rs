@@ -33,9 +33,26 @@ pub fn absolute_content(site: &SiteConfig, post_url: &str, html: &str) -> String
             Ok(())
         }
     };
+    // A `srcset` (an image's variants) is candidates, each a URL and a width.
+    let rewrite_srcset = |element: &mut lol_html::html_content::Element<'_, '_>| {
+        if let Some(srcset) = element.get_attribute("srcset") {
+            let candidates: Vec<String> = srcset
+                .split(',')
+                .map(|candidate| {
+                    let candidate = candidate.trim();
+                    let (url, width) = candidate.split_once(' ').unwrap_or((candidate, ""));
+                    let url = absolute(url).unwrap_or_else(|| url.to_owned());
+                    format!("{url} {width}").trim_end().to_owned()
+                })
+                .collect();
+            element.set_attribute("srcset", &candidates.join(", "))?;
+        }
+        Ok(())
+    };
     let settings = lol_html::RewriteStrSettings::new()
         .append_element_content_handler(lol_html::element!("[href]", rewrite("href")))
-        .append_element_content_handler(lol_html::element!("[src]", rewrite("src")));
+        .append_element_content_handler(lol_html::element!("[src]", rewrite("src")))
+        .append_element_content_handler(lol_html::element!("[srcset]", rewrite_srcset));
     // The stored HTML came out of the sanitiser, so it parses; should rewriting ever fail, the
     // root-relative original is still a working document.
     lol_html::rewrite_str(html, settings).unwrap_or_else(|_| html.to_owned())

@@ -11,6 +11,7 @@ mod import;
 mod infra;
 mod ingest;
 mod lambda_events;
+mod media;
 mod pages;
 mod publish;
 mod request_count;

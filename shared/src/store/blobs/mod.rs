@@ -122,6 +122,12 @@ pub async fn from_env() -> Result<Option<Arc<dyn Blobs>>, StoreError> {
     Ok(None)
 }
 
+/// A SHA-256 in hexadecimal as S3's `x-amz-checksum-sha256` carries it: base64 of its bytes.
+pub fn checksum_sha256(sha256: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(hex::decode(sha256).unwrap_or_default())
+}
+
 /// The SHA-256 of `bytes`, in lower-case hexadecimal.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -149,8 +155,9 @@ fn names(files: &[MediaFile]) -> String {
         .join(", ")
 }
 
-/// How many files are checked at once.
-const CONCURRENCY: usize = 16;
+/// How many files are checked at once: each is read whole (up to 25 MiB), so this bounds the
+/// ingest function's memory at about 100 MiB of bodies.
+const CONCURRENCY: usize = 4;
 
 /// Makes sure every file is stored with the bytes its name says: files already checked cost
 /// one `HeadObject`; a new one is read once and checked (its SHA-256, its type by its bytes,

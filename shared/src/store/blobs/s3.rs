@@ -203,7 +203,7 @@ impl Blobs for S3Blobs {
             .content_length(i64::try_from(file.size).unwrap_or(i64::MAX))
             .content_type(&file.media_type)
             .cache_control(IMMUTABLE)
-            .checksum_sha256(super::sqlite::hex_to_base64(&file.sha256))
+            .checksum_sha256(super::checksum_sha256(&file.sha256))
             .presigned(presigning(SLOT_LIFETIME)?)
             .await
             .map_err(sdk_error("signing an upload slot"))?;

@@ -9,11 +9,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use axum::body::Bytes;
-use base64::Engine;
 use hmac::{KeyInit, Mac};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Blob, BlobMeta, Blobs, SLOT_LIFETIME, Slot, SlotQuery};
+use super::{Blob, BlobMeta, Blobs, SLOT_LIFETIME, Slot, SlotQuery, checksum_sha256};
 use crate::model::MediaFile;
 use crate::store::StoreError;
 
@@ -186,7 +185,7 @@ impl Blobs for SqliteBlobs {
         let expires = now() + SLOT_LIFETIME.as_secs();
         let signature = self.signature(&key, &file.media_type, file.size, expires);
         let signature = hex::encode(signature.finalize().into_bytes());
-        let checksum = hex_to_base64(&file.sha256);
+        let checksum = checksum_sha256(&file.sha256);
         Ok(Slot {
             method: "PUT".to_owned(),
             url: format!("{origin}/{key}?expires={expires}&signature={signature}"),
@@ -219,9 +218,4 @@ impl Blobs for SqliteBlobs {
         }
         Ok(())
     }
-}
-
-/// A SHA-256 in hexadecimal as S3's `x-amz-checksum-sha256` carries it: base64 of its bytes.
-pub fn hex_to_base64(sha256: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(hex::decode(sha256).unwrap_or_default())
 }
