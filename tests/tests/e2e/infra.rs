@@ -349,87 +349,132 @@ fn the_media_bucket_is_private_tls_only_and_outlives_the_stack() {
 }
 
 /// With the CDN, `/media/*` comes from the bucket, never through a function: an S3 origin
-/// signed by an origin access control, cached for long, with headers that keep a stored file
-/// from running script when opened directly.
+/// signed by an origin access control, cached for long. SVG, the only stored type that can
+/// carry script, has its own behaviour, `/media/*.svg`, matched first, whose CSP keeps an SVG
+/// opened directly from running script; every other file gets no CSP (its `sandbox` would keep
+/// Chromium's viewer from showing a PDF), and every file gets nosniff.
 #[test]
-fn the_cdn_serves_stored_files_from_the_bucket_inert() {
+fn the_cdn_serves_stored_files_from_the_bucket_svg_inert() {
     let template = template();
     let resources = &template["Resources"];
     let distribution = &resources["Cdn"]["Properties"]["DistributionConfig"];
-    let behaviour = distribution["CacheBehaviors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["PathPattern"] == "/media/*")
-        .expect("a behaviour for /media/*");
-    assert_eq!(behaviour["AllowedMethods"], json!(["GET", "HEAD"]));
-    assert_eq!(behaviour["CachedMethods"], json!(["GET", "HEAD"]));
-    assert_eq!(behaviour["Compress"], true);
-    assert_eq!(behaviour["ViewerProtocolPolicy"], "redirect-to-https");
-    assert_eq!(
-        behaviour["CachePolicyId"], "658327ea-f89d-4fab-a63d-7e88639e58f6",
-        "the managed CachingOptimized policy: a file's URL names its bytes"
-    );
+    let behaviours = distribution["CacheBehaviors"].as_array().unwrap();
+    let position = |pattern: &str| {
+        behaviours
+            .iter()
+            .position(|b| b["PathPattern"] == pattern)
+            .unwrap_or_else(|| panic!("a behaviour for {pattern}"))
+    };
+    let (svg, all) = (position("/media/*.svg"), position("/media/*"));
     assert!(
-        behaviour["OriginRequestPolicyId"].is_null(),
-        "S3 wants its own Host, and no viewer header"
+        svg < all,
+        "CloudFront takes the first match: /media/*.svg must come before /media/*"
     );
 
-    let origin = distribution["Origins"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["Id"] == behaviour["TargetOriginId"])
-        .expect("the behaviour's origin");
-    assert_eq!(
-        origin["DomainName"],
-        json!({ "Fn::GetAtt": ["MediaBucket", "RegionalDomainName"] }),
-        "the bucket, not the API"
-    );
-    assert!(origin["CustomOriginConfig"].is_null());
-    assert_eq!(
-        origin["S3OriginConfig"],
-        json!({ "OriginAccessIdentity": "" }),
-        "no legacy origin access identity"
-    );
-    let oac_id = origin["OriginAccessControlId"]["Fn::GetAtt"]
-        .as_array()
-        .expect("the origin access control's Id");
-    assert_eq!(oac_id[1], "Id");
-    let oac = &resources[oac_id[0].as_str().unwrap()];
-    assert_eq!(oac["Type"], "AWS::CloudFront::OriginAccessControl");
-    assert_eq!(oac["Condition"], "CdnEnabled");
-    let config = &oac["Properties"]["OriginAccessControlConfig"];
-    assert_eq!(config["OriginAccessControlOriginType"], "s3");
-    assert_eq!(config["SigningBehavior"], "always");
-    assert_eq!(config["SigningProtocol"], "sigv4");
+    // Both from the bucket, alike but for their response headers.
+    for behaviour in [&behaviours[svg], &behaviours[all]] {
+        let pattern = &behaviour["PathPattern"];
+        assert_eq!(
+            behaviour["AllowedMethods"],
+            json!(["GET", "HEAD"]),
+            "{pattern}"
+        );
+        assert_eq!(
+            behaviour["CachedMethods"],
+            json!(["GET", "HEAD"]),
+            "{pattern}"
+        );
+        assert_eq!(behaviour["Compress"], true, "{pattern}");
+        assert_eq!(
+            behaviour["ViewerProtocolPolicy"], "redirect-to-https",
+            "{pattern}"
+        );
+        assert_eq!(
+            behaviour["CachePolicyId"], "658327ea-f89d-4fab-a63d-7e88639e58f6",
+            "{pattern}: the managed CachingOptimized policy: a file's URL names its bytes"
+        );
+        assert!(
+            behaviour["OriginRequestPolicyId"].is_null(),
+            "{pattern}: S3 wants its own Host, and no viewer header"
+        );
 
-    let headers_policy = behaviour["ResponseHeadersPolicyId"]["Ref"]
-        .as_str()
-        .expect("a response headers policy of this stack's");
-    let headers_policy = &resources[headers_policy];
+        let origin = distribution["Origins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["Id"] == behaviour["TargetOriginId"])
+            .unwrap_or_else(|| panic!("{pattern}: the behaviour's origin"));
+        assert_eq!(
+            origin["DomainName"],
+            json!({ "Fn::GetAtt": ["MediaBucket", "RegionalDomainName"] }),
+            "{pattern}: the bucket, not the API"
+        );
+        assert!(origin["CustomOriginConfig"].is_null(), "{pattern}");
+        assert_eq!(
+            origin["S3OriginConfig"],
+            json!({ "OriginAccessIdentity": "" }),
+            "{pattern}: no legacy origin access identity"
+        );
+        let oac_id = origin["OriginAccessControlId"]["Fn::GetAtt"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{pattern}: the origin access control's Id"));
+        assert_eq!(oac_id[1], "Id");
+        let oac = &resources[oac_id[0].as_str().unwrap()];
+        assert_eq!(oac["Type"], "AWS::CloudFront::OriginAccessControl");
+        assert_eq!(oac["Condition"], "CdnEnabled");
+        let config = &oac["Properties"]["OriginAccessControlConfig"];
+        assert_eq!(config["OriginAccessControlOriginType"], "s3");
+        assert_eq!(config["SigningBehavior"], "always");
+        assert_eq!(config["SigningProtocol"], "sigv4");
+    }
     assert_eq!(
-        headers_policy["Type"],
-        "AWS::CloudFront::ResponseHeadersPolicy"
+        behaviours[svg]["TargetOriginId"],
+        behaviours[all]["TargetOriginId"]
     );
-    assert_eq!(headers_policy["Condition"], "CdnEnabled");
-    let security =
-        &headers_policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"];
-    assert_eq!(security["ContentTypeOptions"]["Override"], true, "nosniff");
+
+    let security_headers = |behaviour: &Value| {
+        let pattern = &behaviour["PathPattern"];
+        let name = behaviour["ResponseHeadersPolicyId"]["Ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{pattern}: a response headers policy of this stack's"));
+        let policy = &resources[name];
+        assert_eq!(
+            policy["Type"], "AWS::CloudFront::ResponseHeadersPolicy",
+            "{pattern}"
+        );
+        assert_eq!(policy["Condition"], "CdnEnabled", "{pattern}");
+        let security =
+            &policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"];
+        assert_eq!(
+            security["ContentTypeOptions"]["Override"], true,
+            "{pattern}: nosniff"
+        );
+        // HSTS, like every other response of the CDN (the managed SecurityHeadersPolicy).
+        assert_eq!(
+            security["StrictTransportSecurity"]["AccessControlMaxAgeSec"], 31_536_000,
+            "{pattern}"
+        );
+        assert_eq!(
+            security["StrictTransportSecurity"]["Override"], true,
+            "{pattern}"
+        );
+        (name.to_owned(), security.clone())
+    };
+    let (svg_policy, svg_security) = security_headers(&behaviours[svg]);
+    let (all_policy, all_security) = security_headers(&behaviours[all]);
+    assert_ne!(svg_policy, all_policy, "SVG has a policy of its own");
     assert_eq!(
-        security["ContentSecurityPolicy"],
+        svg_security["ContentSecurityPolicy"],
         json!({
             "ContentSecurityPolicy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
             "Override": true,
         }),
         "an SVG opened directly runs no script"
     );
-    // HSTS, like every other response of the CDN (the managed SecurityHeadersPolicy).
-    assert_eq!(
-        security["StrictTransportSecurity"]["AccessControlMaxAgeSec"],
-        31_536_000
+    assert!(
+        all_security.get("ContentSecurityPolicy").is_none(),
+        "no CSP on other files: its sandbox keeps Chromium's viewer from showing a PDF"
     );
-    assert_eq!(security["StrictTransportSecurity"]["Override"], true);
 }
 
 /// A route: method, path in matchit syntax, function.
