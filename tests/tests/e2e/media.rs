@@ -10,7 +10,8 @@ use blog_shared::model::MediaFile;
 use blog_shared::model::media::sniff;
 use blog_shared::store::blobs::{self, NotStored, ensure_stored, sha256_hex};
 use blog_tests::media_sites::{
-    dimension_bomb_png, html_renamed, jpeg_with_exif, png, svg_with_script,
+    FixtureFile, GPS_MARKER, dimension_bomb_png, html_renamed, hugo_site, jekyll_site,
+    jpeg_with_exif, png, svg_with_script, zola_site,
 };
 use blog_tests::{
     Backend, CliRun, TestBlobs, TestSite, TestStore, attrs, on_every_backend, run_blog,
@@ -496,4 +497,98 @@ on_every_backend!(
     a_post_with_a_photo_a_diagram_and_a_pdf_shows_them_all,
     files_that_are_not_what_they_say_are_refused_and_nothing_is_written,
     a_post_naming_files_never_uploaded_is_refused_with_them,
+    a_jekyll_site_arrives_with_its_files,
+    a_hugo_site_arrives_with_its_files,
+    a_zola_site_arrives_with_its_files,
 );
+
+/// Imports an old site with files (`write` lays it out) into a fresh blog on `backend`, then
+/// checks every file of every post: the page shows it at its stored URL, which answers 200 with
+/// the type its bytes are; a second import uploads nothing.
+async fn import_site(backend: Backend, write: fn(&std::path::Path) -> Vec<FixtureFile>) {
+    let blog = Blog::start(backend).await;
+    let dir = tempfile::TempDir::new().unwrap();
+    let expected = write(dir.path());
+    assert!(!expected.is_empty());
+    let site = dir.path().display().to_string();
+    let args = [
+        "import",
+        &site,
+        "--endpoint",
+        &blog.site.base_url,
+        "--token",
+        TOKEN,
+    ];
+    let run = run_blog(&args).await;
+    assert!(run.success, "{run:?}");
+    let http = reqwest::Client::new();
+    for file in &expected {
+        let line = run.line_for(&file.markdown);
+        assert!(line.starts_with("created"), "{file:?}: {line}");
+        let url = line.split(" → ").nth(1).expect("the post's URL").trim();
+        let page = blog
+            .site
+            .page(url.trim_start_matches(&blog.site.base_url))
+            .await;
+        let name = blog_shared::model::media::media_name(&file.file, file.media_type);
+        let urls = media_urls(&page);
+        let stored = urls
+            .iter()
+            .find(|u| u.ends_with(&format!("/{name}")))
+            .unwrap_or_else(|| panic!("{file:?}: no /media/…/{name} on {url}: {urls:?}"));
+        let response = http.get(blog.site.url(stored)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{file:?}");
+        assert_eq!(
+            response.headers()["content-type"].to_str().unwrap(),
+            file.media_type,
+            "{file:?}"
+        );
+        let bytes = response.bytes().await.unwrap();
+        assert_eq!(sniff(&bytes).unwrap(), file.media_type, "{file:?}");
+        assert!(
+            !bytes.windows(GPS_MARKER.len()).any(|w| w == GPS_MARKER),
+            "{file:?}: the camera's location is published"
+        );
+        // Every image on the page has its size (no layout shift) and every stored URL answers.
+        for image in page.select(&scraper::Selector::parse("article img").unwrap()) {
+            assert!(
+                image.value().attr("width").is_some() && image.value().attr("height").is_some(),
+                "{url}: {}",
+                image.html()
+            );
+        }
+        for other in &urls {
+            let status = http
+                .head(blog.site.url(other))
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert_eq!(status, 200, "{url}: {other}");
+        }
+    }
+    let again = run_blog(&args).await;
+    assert!(again.success, "{again:?}");
+    assert!(
+        again.stdout.contains("files: 0 uploaded (0 bytes)"),
+        "{}",
+        again.stdout
+    );
+    assert!(
+        !again.summary().contains(" 0 unchanged"),
+        "{}",
+        again.summary()
+    );
+}
+
+async fn a_jekyll_site_arrives_with_its_files(backend: Backend) {
+    import_site(backend, jekyll_site).await;
+}
+
+async fn a_hugo_site_arrives_with_its_files(backend: Backend) {
+    import_site(backend, hugo_site).await;
+}
+
+async fn a_zola_site_arrives_with_its_files(backend: Backend) {
+    import_site(backend, zola_site).await;
+}
