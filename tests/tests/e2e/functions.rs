@@ -267,3 +267,81 @@ async fn without_a_configured_url_links_use_the_api_gateway_domain_never_the_hos
         "{body}"
     );
 }
+
+/// An API Gateway v2 event for `GET path`, as the `media` route receives it.
+fn media_event(path: &str) -> String {
+    let mut event: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("apigw-v2-category.json")).unwrap())
+            .unwrap();
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    event["rawPath"] = path.into();
+    event["routeKey"] = "GET /media/{sha256}/{name}".into();
+    event["requestContext"]["http"]["path"] = path.into();
+    event["requestContext"]["routeKey"] = "GET /media/{sha256}/{name}".into();
+    event["pathParameters"] = serde_json::json!({ "sha256": parts[1], "name": parts[2] });
+    event.to_string()
+}
+
+#[tokio::test]
+async fn the_media_binary_serves_a_file_from_the_bucket_and_redirects_a_large_one() {
+    use base64::Engine as _;
+    use blog_shared::store::blobs::sha256_hex;
+    let bucket = blog_tests::TestBlobs::new(Backend::Dynamo, "unused").await;
+    let small = blog_tests::media_sites::png(64, 48);
+    let small_path = format!("/media/{}/chart.png", sha256_hex(&small));
+    // Larger than a Lambda response may carry: a PDF of 5 MB.
+    let mut large = b"%PDF-1.4\n".to_vec();
+    large.resize(5_000_000, b' ');
+    large.extend_from_slice(b"\n%%EOF\n");
+    let large_path = format!("/media/{}/handbook.pdf", sha256_hex(&large));
+    for (path, bytes, media_type) in [
+        (&small_path, &small, "image/png"),
+        (&large_path, &large, "application/pdf"),
+    ] {
+        bucket
+            .blobs
+            .put(
+                path.trim_start_matches('/'),
+                bytes.clone().into(),
+                media_type,
+            )
+            .await
+            .unwrap();
+    }
+    let env = vec![
+        ("BLOG_MEDIA_BUCKET", bucket.bucket.clone().unwrap()),
+        ("AWS_ENDPOINT_URL_S3", dynamo_endpoint()),
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+    ];
+
+    let response = invoke_binary_with("media", &env, media_event(&small_path)).await;
+    assert_eq!(response["statusCode"], 200, "{response}");
+    assert_eq!(response["headers"]["content-type"], "image/png");
+    assert_eq!(
+        response["headers"]["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(response["headers"]["x-content-type-options"], "nosniff");
+    assert_eq!(
+        response["isBase64Encoded"], true,
+        "binary goes base64-encoded"
+    );
+    let body = base64::engine::general_purpose::STANDARD
+        .decode(response["body"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(body, small);
+
+    let response = invoke_binary_with("media", &env, media_event(&large_path)).await;
+    assert_eq!(response["statusCode"], 302, "{response}");
+    let location = response["headers"]["location"].as_str().unwrap();
+    assert!(location.contains("X-Amz-Signature="), "{location}");
+    let fetched = reqwest::get(location).await.unwrap();
+    assert_eq!(fetched.status(), 200);
+    assert_eq!(fetched.bytes().await.unwrap().len(), large.len());
+
+    let missing = media_event(&format!("/media/{}/gone.png", "0".repeat(64)));
+    let response = invoke_binary_with("media", &env, missing).await;
+    assert_eq!(response["statusCode"], 404, "{response}");
+}
