@@ -24,9 +24,9 @@ pub struct Reference {
     pub image: bool,
 }
 
-/// The `sizes` of every image: the page's column is 42rem wide with 1rem of padding each side
-/// (`base.html`), the whole screen less that on a phone.
-const SIZES: &str = "(max-width: 42rem) calc(100vw - 2rem), 40rem";
+/// The `sizes` of every image: the page's column holds 42rem of content inside 1rem of padding
+/// each side (`base.html`), so the whole screen less 2rem below 44rem.
+const SIZES: &str = "(max-width: 44rem) calc(100vw - 2rem), 42rem";
 
 /// Whether a URL names a file of the site rather than another site, a fragment or a scheme.
 pub fn is_local(url: &str) -> bool {
@@ -211,7 +211,10 @@ impl<'a> Media<'a> {
                     .iter()
                     .filter(|f| f.media_type == "image/webp" && file.media_type != "image/webp")
                     .collect();
-                if !webp.is_empty() {
+                // A browser that takes WebP picks from the `<source>` alone: offer it only when
+                // it has every width the image has, or wide screens would get a narrow copy.
+                let covers = |f: &&MediaFile| webp.iter().any(|w| w.width == f.width);
+                if !webp.is_empty() && own.iter().all(covers) {
                     let mut source = String::from("<picture><source type=\"image/webp\" srcset=\"");
                     super::markdown::escape(&mut source, &srcset(&webp));
                     source.push_str("\" sizes=\"");
@@ -279,6 +282,8 @@ mod tests {
                 file("diagram-480w.png", "image/png", 480),
                 file("diagram-960w.png", "image/png", 960),
                 file("diagram-480w.webp", "image/webp", 480),
+                file("diagram-960w.webp", "image/webp", 960),
+                file("diagram.webp", "image/webp", 2000),
             ],
         }];
         let html = crate::content::markdown::to_safe_html_with("![Arch](diagram.png)\n", &media);
@@ -299,6 +304,14 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("alt=\"Arch\""), "{html}");
+        // WebP at some widths only: a browser taking WebP would see those alone, so none.
+        let mut partial = media.clone();
+        partial[0]
+            .variants
+            .retain(|f| f.width != Some(2000) || f.media_type != "image/webp");
+        let html = crate::content::markdown::to_safe_html_with("![Arch](diagram.png)\n", &partial);
+        assert!(!html.contains("<picture>"), "{html}");
+        assert!(html.contains("srcset="), "{html}");
     }
 
     #[test]

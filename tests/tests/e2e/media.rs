@@ -248,17 +248,18 @@ fn media_urls(page: &scraper::Html) -> BTreeSet<String> {
     urls
 }
 
-async fn a_post_with_a_photo_a_diagram_and_a_pdf_shows_them_all(backend: Backend) {
-    let blog = Blog::start(backend).await;
-    let dir = tempfile::TempDir::new().unwrap();
-    let post = dir.path().join("scaling-the-queue");
+/// A folder holding a post (a page bundle) with a wide PNG (its name with a space and
+/// capitals), a JPEG from a camera (EXIF with a location), an SVG carrying script, a PDF in the
+/// site's `static/` folder, and a link to another page.
+fn write_photo_post(root: &std::path::Path) {
+    let post = root.join("scaling-the-queue");
     std::fs::create_dir_all(post.join("img")).unwrap();
-    std::fs::create_dir_all(dir.path().join("static/files")).unwrap();
+    std::fs::create_dir_all(root.join("static/files")).unwrap();
     std::fs::write(post.join("img/Queue Latency.png"), png(1200, 600)).unwrap();
     std::fs::write(post.join("photo.jpg"), jpeg_with_exif(1000, 750)).unwrap();
     std::fs::write(post.join("flow.svg"), svg_with_script()).unwrap();
     std::fs::write(
-        dir.path().join("static/files/talk.pdf"),
+        root.join("static/files/talk.pdf"),
         b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
     )
     .unwrap();
@@ -271,6 +272,12 @@ async fn a_post_with_a_photo_a_diagram_and_a_pdf_shows_them_all(backend: Backend
          The [slides](/files/talk.pdf) and [another post](../other-post/).\n",
     )
     .unwrap();
+}
+
+async fn a_post_with_a_photo_a_diagram_and_a_pdf_shows_them_all(backend: Backend) {
+    let blog = Blog::start(backend).await;
+    let dir = tempfile::TempDir::new().unwrap();
+    write_photo_post(dir.path());
     let run = blog.publish(dir.path()).await;
     assert!(run.success, "{run:?}");
     assert!(run.stdout.contains("files: "), "{}", run.stdout);
@@ -497,10 +504,52 @@ on_every_backend!(
     a_post_with_a_photo_a_diagram_and_a_pdf_shows_them_all,
     files_that_are_not_what_they_say_are_refused_and_nothing_is_written,
     a_post_naming_files_never_uploaded_is_refused_with_them,
+    an_export_carries_the_files_and_publishes_back_the_same_pages,
     a_jekyll_site_arrives_with_its_files,
     a_hugo_site_arrives_with_its_files,
     a_zola_site_arrives_with_its_files,
 );
+
+async fn an_export_carries_the_files_and_publishes_back_the_same_pages(backend: Backend) {
+    let blog = Blog::start(backend).await;
+    let dir = tempfile::TempDir::new().unwrap();
+    write_photo_post(dir.path());
+    assert!(blog.publish(dir.path()).await.success);
+    let out = tempfile::TempDir::new().unwrap();
+    let target = out.path().display().to_string();
+    let export = run_blog(&[
+        "export", &target, "--endpoint", &blog.site.base_url, "--token", TOKEN,
+    ])
+    .await;
+    assert!(export.success, "{export:?}");
+    // Every file is back where it was found, as it was published (metadata stripped).
+    for found in [
+        "scaling-the-queue/img/Queue Latency.png",
+        "scaling-the-queue/photo.jpg",
+        "scaling-the-queue/flow.svg",
+        "static/files/talk.pdf",
+    ] {
+        let exported = std::fs::read(out.path().join(found))
+            .unwrap_or_else(|e| panic!("{found} is not exported: {e}\n{}", export.stdout));
+        let stored = blog
+            .site
+            .get(&format!(
+                "/media/{}/{}",
+                sha256_hex(&exported),
+                blog_shared::model::media::media_name(found, sniff(&exported).unwrap())
+            ))
+            .await;
+        assert_eq!(stored.status(), 200, "{found}: the exported bytes are the stored file's");
+    }
+    // Published into an empty blog, the export gives the same page with the same files.
+    let second = Blog::start(backend).await;
+    let run = second.publish(out.path()).await;
+    assert!(run.success, "{run:?}");
+    assert!(run.stdout.contains("files: "), "{}", run.stdout);
+    let before = media_urls(&blog.site.page("/posts/scaling-the-queue").await);
+    let after = media_urls(&second.site.page("/posts/scaling-the-queue").await);
+    assert_eq!(before, after);
+}
 
 /// Imports an old site with files (`write` lays it out) into a fresh blog on `backend`, then
 /// checks every file of every post: the page shows it at its stored URL, which answers 200 with
