@@ -502,7 +502,8 @@ fn prepare_raster(
 }
 
 /// A raster image's resized copies, narrowest first: for each of [`VARIANT_WIDTHS`] narrower
-/// than the image, one in its own format (JPEG at quality 82) and one in WebP.
+/// than the image, one in its own format (JPEG at quality 82) and one in WebP; and a WebP at
+/// the image's own width when WebP was smaller at every narrower one.
 ///
 /// The WebP copy is kept only if smaller than the same width in the original's format:
 /// `image`'s WebP encoder is lossless, which beats PNG on most images but rarely a JPEG
@@ -518,6 +519,8 @@ fn variants(
     let (width, height) = (image.width(), image.height());
     let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
     let mut made = Vec::new();
+    // Whether WebP was smaller at every width so far.
+    let mut webp_wins = media_type != "image/webp";
     // Widest first, each resized from the one before it.
     let mut source: Option<DynamicImage> = None;
     for &target in VARIANT_WIDTHS.iter().rev().filter(|&&w| w < width) {
@@ -548,9 +551,25 @@ fn variants(
                     bytes: webp,
                     size: Some((target, target_height)),
                 });
+            } else {
+                webp_wins = false;
             }
         }
         source = Some(resized);
+    }
+    // A page offers WebP only when it has every width the image has (a browser taking WebP
+    // chooses among those alone), so where WebP won at every narrower width, it is tried at
+    // the original's too. A photo, where it loses at once, costs no full-size encode.
+    if webp_wins {
+        let webp = encode(image, "image/webp", VARIANT_JPEG_QUALITY, icc)?;
+        if webp.len() < original_len {
+            made.push(Encoded {
+                name: variant_name(stem, width, "image/webp"),
+                media_type: "image/webp",
+                bytes: webp,
+                size: Some((width, height)),
+            });
+        }
     }
     made.sort_by_key(|v| (v.size, v.media_type == "image/webp"));
     Ok(made)
@@ -1160,10 +1179,13 @@ mod tests {
                 "drawing-480w.png",
                 "drawing-480w.webp",
                 "drawing-960w.png",
-                "drawing-960w.webp"
+                "drawing-960w.webp",
+                "drawing-1000w.webp"
             ]
         );
         assert!(size("drawing-960w.webp") < size("drawing-960w.png"));
+        // WebP at every width the page offers, the original's included, so it can be offered.
+        assert!(size("drawing-1000w.webp") < size("drawing.png"));
         // A photo: lossless WebP is larger than a JPEG, so none is kept.
         assert!(
             media.refs[1]
