@@ -157,10 +157,30 @@ async fn a_slot_takes_only_the_bytes_it_names(backend: Backend) {
             assert!(store.blobs.head(&file.key()).await.unwrap().is_none());
         }
         Backend::Dynamo => {
-            // Stored by the server S3 stands in for; the post that uses it is refused below.
+            // Stored by the server S3 stands in for; the post that uses it is refused, naming
+            // the file, and the wrong bytes are removed.
             assert!(response.status().is_success(), "{}", response.status());
-            let refused = ensure_stored(&store.blobs, std::slice::from_ref(&file)).await;
-            assert!(matches!(refused, Err(NotStored::Refused(_))), "{refused:?}");
+            let body = serde_json::json!({
+                "markdown": "---\ntitle: Wrong bytes\ndate: 2020-01-01\n---\n![d](diagram.png)\n",
+                "media": [{ "reference": "diagram.png", "site_path": "diagram.png", "file": file }],
+            });
+            let refused = site
+                .http
+                .post(site.url("/posts"))
+                .bearer_auth(TOKEN)
+                .header("content-type", "application/json")
+                .body(body.to_string())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(refused.status(), 422);
+            let problem: serde_json::Value = refused.json().await.unwrap();
+            let detail = problem["detail"].as_str().unwrap();
+            assert!(
+                detail.contains("diagram.png") && detail.contains("hash"),
+                "{problem}"
+            );
+            assert_eq!(site.get("/posts/wrong-bytes").await.status(), 404);
             assert!(
                 store.blobs.head(&file.key()).await.unwrap().is_none(),
                 "wrong bytes are removed"
@@ -518,7 +538,12 @@ async fn an_export_carries_the_files_and_publishes_back_the_same_pages(backend: 
     let out = tempfile::TempDir::new().unwrap();
     let target = out.path().display().to_string();
     let export = run_blog(&[
-        "export", &target, "--endpoint", &blog.site.base_url, "--token", TOKEN,
+        "export",
+        &target,
+        "--endpoint",
+        &blog.site.base_url,
+        "--token",
+        TOKEN,
     ])
     .await;
     assert!(export.success, "{export:?}");
@@ -539,7 +564,11 @@ async fn an_export_carries_the_files_and_publishes_back_the_same_pages(backend: 
                 blog_shared::model::media::media_name(found, sniff(&exported).unwrap())
             ))
             .await;
-        assert_eq!(stored.status(), 200, "{found}: the exported bytes are the stored file's");
+        assert_eq!(
+            stored.status(),
+            200,
+            "{found}: the exported bytes are the stored file's"
+        );
     }
     // Published into an empty blog, the export gives the same page with the same files.
     let second = Blog::start(backend).await;
