@@ -57,13 +57,14 @@ impl MediaRef {
 }
 
 /// The media types the blog stores and serves, each with the extension its files take: images,
-/// documents and archives. Anything else (HTML, scripts, executables) is refused.
+/// documents and archives. Anything else (HTML, scripts, executables) is refused; so are AVIF
+/// images and videos, whose camera metadata (a phone's location among it) the publisher cannot
+/// strip.
 pub const MEDIA_TYPES: &[(&str, &str)] = &[
     ("image/png", "png"),
     ("image/jpeg", "jpg"),
     ("image/gif", "gif"),
     ("image/webp", "webp"),
-    ("image/avif", "avif"),
     ("image/svg+xml", "svg"),
     ("application/pdf", "pdf"),
     ("application/zip", "zip"),
@@ -72,15 +73,21 @@ pub const MEDIA_TYPES: &[(&str, &str)] = &[
     ("application/x-xz", "xz"),
     ("application/x-bzip2", "bz2"),
     ("application/x-7z-compressed", "7z"),
-    ("video/mp4", "mp4"),
-    ("video/webm", "webm"),
 ];
+
+/// The extension files of `media_type` take, if the blog serves it.
+pub fn extension_of(media_type: &str) -> Option<&'static str> {
+    MEDIA_TYPES
+        .iter()
+        .find(|(t, _)| *t == media_type)
+        .map(|(_, e)| *e)
+}
 
 /// Raster images: measured, and resized into variants by the publisher.
 pub fn is_raster(media_type: &str) -> bool {
     matches!(
         media_type,
-        "image/png" | "image/jpeg" | "image/gif" | "image/webp" | "image/avif"
+        "image/png" | "image/jpeg" | "image/gif" | "image/webp"
     )
 }
 
