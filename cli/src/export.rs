@@ -12,9 +12,14 @@ use anyhow::{Context, Result};
 use blog_shared::content::frontmatter::{self, Format};
 use blog_shared::content::parse_post;
 use blog_shared::http::ingest::{ExportPage, ExportedPost};
+use blog_shared::model::MediaFile;
+use blog_shared::store::blobs::sha256_hex;
 use serde_json::{Value, json};
 
 use crate::publish::{Uploader, refusal};
+
+/// How long one file's download may take.
+const DOWNLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Writes every post of the blog behind `uploader` into `dir`; returns how many.
 pub async fn export(uploader: &Uploader, dir: &Path) -> Result<usize> {
@@ -58,7 +63,7 @@ pub async fn export(uploader: &Uploader, dir: &Path) -> Result<usize> {
                     continue;
                 };
                 if files.insert(file.clone()) {
-                    download(uploader, &media.file.path(), &file).await?;
+                    download(uploader, &media.file, &file).await?;
                 }
             }
         }
@@ -77,12 +82,21 @@ fn plain_relative(path: &str) -> Option<&Path> {
         .then_some(path)
 }
 
-/// Fetches a stored file (`/media/<sha256>/<name>`) into `target`, the file as uploaded.
-async fn download(uploader: &Uploader, path: &str, target: &Path) -> Result<()> {
-    let request = http::Request::get(format!("{}{path}", uploader.endpoint()))
-        .body(Vec::new())
-        .context("building the request")?;
-    let response = uploader.execute(request).await?;
+/// Fetches a stored file (`/media/<sha256>/<name>`) into `target`, the file as uploaded, once
+/// its bytes are checked against its SHA-256.
+///
+/// Files are public: fetched with a plain GET, unsigned, following redirects (without a CDN,
+/// a large file redirects to a presigned S3 URL, which the signature's headers would break).
+async fn download(uploader: &Uploader, file: &MediaFile, target: &Path) -> Result<()> {
+    let path = file.path();
+    let response = uploader
+        .http()
+        .get(format!("{}{path}", uploader.endpoint()))
+        // A file is up to 25 MB: more time than the API's calls are given.
+        .timeout(DOWNLOAD_TIMEOUT)
+        .send()
+        .await
+        .with_context(|| format!("fetching {path}"))?;
     if !response.status().is_success() {
         return Err(refusal(response).await.context(format!("fetching {path}")));
     }
@@ -90,6 +104,13 @@ async fn download(uploader: &Uploader, path: &str, target: &Path) -> Result<()> 
         .bytes()
         .await
         .with_context(|| format!("fetching {path}"))?;
+    let actual = sha256_hex(&bytes);
+    anyhow::ensure!(
+        actual == file.sha256,
+        "fetching {path}: its bytes hash to {actual}, not to the file's {}; {} not written",
+        file.sha256,
+        target.display()
+    );
     if let Some(parent) = target.parent() {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("creating {}", parent.display()))?;

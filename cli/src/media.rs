@@ -7,8 +7,10 @@
 //!   is read from its header and checked before anything decodes it (a tiny file can declare
 //!   50,000 × 50,000 pixels).
 //! - A published original carries no EXIF, XMP or IPTC (camera and location data), nor what a
-//!   phone appends after a JPEG's end (Multi-Picture images, motion-photo videos). A JPEG that
-//!   EXIF said to rotate is re-encoded upright, since nothing would rotate it any more.
+//!   phone appends after a JPEG's end (Multi-Picture images, motion-photo videos); a JPEG whose
+//!   end cannot be found is re-encoded from its pixels. A JPEG that EXIF said to rotate is
+//!   re-encoded upright, since nothing would rotate it any more. AVIF images and videos, whose
+//!   metadata cannot be stripped, are refused.
 //! - A JPEG, PNG or WebP wider than 480 pixels gets narrower copies for `srcset`: 480, 960 and
 //!   1600 pixels wide, never wider than itself, each in its own format and, when smaller, in
 //!   WebP too.
@@ -23,8 +25,11 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use blog_shared::content::frontmatter;
 use blog_shared::content::media::{Reference, references};
-use blog_shared::model::media::{MediaError, check_post_media, dimensions, media_name, sniff};
+use blog_shared::model::media::{
+    MEDIA_TYPES, MediaError, check_post_media, dimensions, extension_of, media_name, sniff,
+};
 use blog_shared::model::{MAX_MEDIA_BYTES, MAX_MEDIA_NAME_LEN, MediaFile, MediaRef};
+use blog_shared::store::blobs::sha256_hex;
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
 use image::codecs::webp::WebPEncoder;
@@ -36,7 +41,6 @@ use img_parts::png::Png;
 use img_parts::webp::{CHUNK_ANIM, CHUNK_XMP, WebP};
 use img_parts::{Bytes, ImageEXIF};
 use percent_encoding::percent_decode_str;
-use sha2::{Digest, Sha256};
 
 /// Where a post's files are looked for.
 #[derive(Debug, Clone)]
@@ -89,12 +93,32 @@ const VARIANT_JPEG_QUALITY: u8 = 82;
 /// 1.6× its width), which keeps the kernel's reach, and the time, small.
 const RESIZE_FILTER: FilterType = FilterType::CatmullRom;
 
-/// Extensions that make an unresolved link an error rather than a link to a page: a missing
-/// file, not a page of the old site.
-const MEDIA_EXTENSIONS: &[&str] = &[
-    "pdf", "zip", "gz", "tgz", "tar", "xz", "bz2", "7z", "png", "jpg", "jpeg", "gif", "webp",
-    "svg", "mp4", "webm", "avif",
-];
+/// Other extensions real files of the types the blog serves take ([`MEDIA_TYPES`] names one
+/// per type).
+const EXTENSION_ALIASES: &[&str] = &["jpeg", "tgz"];
+
+/// Extensions of files the blog refuses to publish because their camera metadata (a phone's
+/// location among it) cannot be stripped: a reference to one fails the post, saying why.
+const UNSTRIPPABLE_EXTENSIONS: &[&str] = &["avif", "mp4", "webm", "mov", "m4v"];
+
+/// Why an AVIF image or a video is refused.
+const UNSTRIPPABLE: &str =
+    "AVIF/video files are not published: their camera metadata (location) cannot be stripped";
+
+/// Whether a file named `….{extension}` (lower case) is meant as one of the post's files: an
+/// unresolved link to one is an error rather than a link to a page of the old site, and one
+/// whose bytes are of no type the blog serves fails the post rather than staying a link.
+fn is_media_extension(extension: &str) -> bool {
+    MEDIA_TYPES.iter().any(|(_, e)| *e == extension)
+        || EXTENSION_ALIASES.contains(&extension)
+        || UNSTRIPPABLE_EXTENSIONS.contains(&extension)
+}
+
+/// Whether the bytes' type (as [`sniff`] names a type the blog does not serve) is an AVIF
+/// image or a video.
+fn is_unstrippable(found: &str) -> bool {
+    found == "image/avif" || found.starts_with("video/")
+}
 
 /// Extensions of pages: a link to one is a link, never a file to upload.
 const PAGE_EXTENSIONS: &[&str] = &["md", "markdown", "html", "htm"];
@@ -110,7 +134,11 @@ const PAGE_EXTENSIONS: &[&str] = &["md", "markdown", "html", "htm"];
 /// page bundles, Zola's colocated files), then, with `old_url`, against that address as a
 /// browser would, and that as a site-root path. An image that resolves to no file fails the
 /// post, and so does a link that does not but looks like a file (`.pdf`, `.zip`, `.png`…);
-/// other unresolved links, and links to pages (`.md`, `.html`, folders), are left alone.
+/// other unresolved links, and links to pages (`.md`, `.html`, folders), are left alone. So is
+/// a link to a file of a type the blog does not serve (`data.csv`, `main.rs`, `/feed.xml`),
+/// unless its name says it is one of the blog's types (an HTML page renamed `.pdf` fails), or
+/// its bytes are an AVIF image or a video (which fail, saying why). A file found through a
+/// symbolic link that leads outside the site's folder fails the post.
 /// Front matter that cannot be split gives no files: the server refuses the post by name.
 pub fn prepare_post(
     markdown_path: &Path,
@@ -129,6 +157,8 @@ pub fn prepare_post(
         .collect::<Result<Vec<_>>>()?;
     let markdown = absolute(markdown_path)?;
     let post = shown(&markdown, &site);
+    // The site's folder with every symbolic link resolved, for what a found file really is.
+    let real_site = fs::canonicalize(&site);
     let roots = Resolved {
         site,
         statics,
@@ -143,19 +173,40 @@ pub fn prepare_post(
         if written.contains(&reference.url) {
             continue;
         }
-        let Some(found) = locate(&post, &reference, old_url, &roots)? else {
+        let Some(mut found) = locate(&post, &reference, old_url, &roots)? else {
             continue;
         };
-        let key = fs::canonicalize(&found.path).unwrap_or_else(|_| found.path.clone());
-        let stored = match done.entry(key) {
+        // Reading follows symbolic links: where one leads is what must be within the site.
+        let real_site = real_site.as_ref().map_err(|e| {
+            anyhow!(
+                "cannot resolve the site's folder {}: {e}",
+                roots.site.display()
+            )
+        })?;
+        found.real = fs::canonicalize(&found.path)
+            .with_context(|| format!("{post} references `{}`", reference.url))?;
+        if !found.real.starts_with(real_site) {
+            bail!(
+                "{post} references `{}` ({}), which leads outside the site's folder {} (to {})",
+                reference.url,
+                found.site_path,
+                roots.site.display(),
+                found.real.display()
+            );
+        }
+        let stored = match done.entry(found.real.clone()) {
             Entry::Occupied(entry) => entry.into_mut(),
             Entry::Vacant(entry) => {
-                let (stored, files) = prepare_file(&found).with_context(|| {
+                let prepared = prepare_file(&found).with_context(|| {
                     format!(
                         "{post} references `{}` ({})",
                         reference.url, found.site_path
                     )
                 })?;
+                let Some((stored, files)) = prepared else {
+                    // A link to a file the blog does not serve (`data.csv`): left a link.
+                    continue;
+                };
                 for file in files {
                     if uploaded.insert((file.file.sha256.clone(), file.file.name.clone())) {
                         media.files.push(file);
@@ -185,8 +236,14 @@ struct Resolved {
 
 /// A reference's file.
 struct Found {
+    /// Where it was found, as the reference names it (its name is the file's).
     path: PathBuf,
+    /// `path` with every symbolic link resolved: what is read.
+    real: PathBuf,
     site_path: String,
+    /// Whether it may be left a link if its bytes are of no type the blog serves: a link
+    /// (not an image) whose name does not say it is one of the blog's files.
+    optional: bool,
 }
 
 /// A file prepared once, for every reference that names it.
@@ -218,7 +275,7 @@ fn locate(
         .and_then(|name| name.rsplit_once('.'))
         .map(|(_, e)| e.to_ascii_lowercase())
         .unwrap_or_default();
-    let looks_like_file = reference.image || MEDIA_EXTENSIONS.contains(&extension.as_str());
+    let looks_like_file = reference.image || is_media_extension(&extension);
 
     let mut candidates: Vec<(PathBuf, &Path)> = Vec::new();
     let mut outside = None;
@@ -267,7 +324,9 @@ fn locate(
         .map_err(|_| anyhow!("{post} references `{url}`, found outside the site's folder"))?;
     Ok(Some(Found {
         path: found.clone(),
+        real: found.clone(),
         site_path: slashed(relative),
+        optional: !looks_like_file,
     }))
 }
 
@@ -346,7 +405,8 @@ fn shown(path: &Path, site: &Path) -> String {
 }
 
 /// Reads, checks and prepares one file: its description, its variants', and every one's bytes.
-fn prepare_file(found: &Found) -> Result<(Stored, Vec<Prepared>)> {
+/// None for a file [`Found::optional`] whose bytes are of no type the blog serves: left a link.
+fn prepare_file(found: &Found) -> Result<Option<(Stored, Vec<Prepared>)>> {
     let site_path = &found.site_path;
     let too_large = |value: u64| MediaError::TooLarge {
         name: site_path.clone(),
@@ -354,24 +414,37 @@ fn prepare_file(found: &Found) -> Result<(Stored, Vec<Prepared>)> {
         value,
         limit: MAX_MEDIA_BYTES,
     };
-    let length = fs::metadata(&found.path)
-        .with_context(|| format!("cannot read {}", found.path.display()))?
+    let length = fs::metadata(&found.real)
+        .with_context(|| format!("cannot read {}", found.real.display()))?
         .len();
-    if length > MAX_MEDIA_BYTES {
+    // A link that may stay a link is read (at most one byte over the limit) for its type first:
+    // a large `data.csv` is a link, not a file too large.
+    if length > MAX_MEDIA_BYTES && !found.optional {
         return Err(too_large(length).into());
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or_default());
-    fs::File::open(&found.path)
+    let mut bytes =
+        Vec::with_capacity(usize::try_from(length.min(MAX_MEDIA_BYTES + 1)).unwrap_or_default());
+    fs::File::open(&found.real)
         .and_then(|f| f.take(MAX_MEDIA_BYTES + 1).read_to_end(&mut bytes))
-        .with_context(|| format!("cannot read {}", found.path.display()))?;
+        .with_context(|| format!("cannot read {}", found.real.display()))?;
+
+    let media_type = match sniff(&bytes) {
+        Ok(media_type) => media_type,
+        Err(other) if is_unstrippable(&other) => {
+            bail!("{site_path}: its bytes are {other}, and {UNSTRIPPABLE}")
+        }
+        Err(_) if found.optional => return Ok(None),
+        Err(other) => {
+            return Err(MediaError::Type {
+                name: site_path.clone(),
+                found: other,
+            }
+            .into());
+        }
+    };
     if bytes.len() as u64 > MAX_MEDIA_BYTES {
         return Err(too_large(bytes.len() as u64).into());
     }
-
-    let media_type = sniff(&bytes).map_err(|found| MediaError::Type {
-        name: site_path.clone(),
-        found,
-    })?;
     let file_name = found
         .path
         .file_name()
@@ -413,14 +486,14 @@ fn prepare_file(found: &Found) -> Result<(Stored, Vec<Prepared>)> {
             bytes: variant.bytes,
         });
     }
-    Ok((
+    Ok(Some((
         Stored {
             site_path: site_path.clone(),
             file,
             variants: described,
         },
         prepared,
-    ))
+    )))
 }
 
 /// One file's final bytes, before they are described.
@@ -434,7 +507,7 @@ struct Encoded {
 impl Encoded {
     fn describe(&self) -> MediaFile {
         MediaFile {
-            sha256: sha256(&self.bytes),
+            sha256: sha256_hex(&self.bytes),
             name: self.name.clone(),
             media_type: self.media_type.to_owned(),
             size: self.bytes.len() as u64,
@@ -468,13 +541,17 @@ fn prepare_raster(
     let mut decoder = ImageReader::with_format(Cursor::new(bytes), format).into_decoder()?;
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let upright = orientation == Orientation::NoTransforms || animated;
-    let needs_pixels = !animated && (!upright || width.max(height) > VARIANT_WIDTHS[0]);
+    let stripped = strip_metadata(media_type, bytes)?;
+    // A JPEG whose end cannot be found may carry what a phone appends after it (with its own
+    // EXIF and location): only its decoded pixels are kept.
+    let reencode = stripped.is_none();
+    let needs_pixels = !animated && (!upright || reencode || width.max(height) > VARIANT_WIDTHS[0]);
     let icc = decoder.icc_profile().ok().flatten();
 
     let mut original = Encoded {
         name: name.to_owned(),
         media_type,
-        bytes: strip_metadata(media_type, bytes)?,
+        bytes: stripped.unwrap_or_default(),
         size: Some((width, height)),
     };
     if !needs_pixels {
@@ -485,7 +562,7 @@ fn prepare_raster(
     }
     let mut image = DynamicImage::from_decoder(decoder)?;
     let icc = icc.filter(|profile| icc_fits(profile, &image));
-    if !upright {
+    if !upright || reencode {
         // The EXIF that said how to turn it is gone: turn the pixels themselves.
         image.apply_orientation(orientation);
         original.bytes = encode(&image, media_type, UPRIGHT_JPEG_QUALITY, icc.as_deref())?;
@@ -577,8 +654,8 @@ fn variants(
 
 /// `<stem>-960w.<extension>`, the stem shortened if the name would be too long.
 fn variant_name(stem: &str, width: u32, media_type: &str) -> String {
-    let extension = media_name("x", media_type);
-    let suffix = format!("-{width}w{}", &extension[1..]);
+    let extension = extension_of(media_type).unwrap_or("bin");
+    let suffix = format!("-{width}w.{extension}");
     let mut stem = stem.to_owned();
     if stem.len() + suffix.len() > MAX_MEDIA_NAME_LEN {
         // `media_name` gives ASCII: any byte is a character boundary.
@@ -659,9 +736,12 @@ fn is_animated(media_type: &str, bytes: &[u8]) -> bool {
 /// segments, PNG `eXIf` and text chunks, WebP `EXIF` and `XMP ` chunks), and for a JPEG
 /// whatever follows its end (the Multi-Picture images and motion-photo videos phones append,
 /// each with metadata of its own) with the APP2 segment indexing them. Colour profiles stay.
-fn strip_metadata(media_type: &str, bytes: &[u8]) -> Result<Vec<u8>> {
+///
+/// None for a JPEG whose end cannot be found: what follows it cannot be told apart from it,
+/// so it must be re-encoded from its pixels.
+fn strip_metadata(media_type: &str, bytes: &[u8]) -> Result<Option<Vec<u8>>> {
     let input = Bytes::copy_from_slice(bytes);
-    Ok(match media_type {
+    Ok(Some(match media_type {
         "image/jpeg" => {
             let mut jpeg = Jpeg::from_bytes(input)?;
             jpeg.set_exif(None);
@@ -672,9 +752,10 @@ fn strip_metadata(media_type: &str, bytes: &[u8]) -> Result<Vec<u8>> {
                 marker != markers::APP1 && marker != markers::APP13 && !multi_picture
             });
             let mut out = jpeg.encoder().bytes().to_vec();
-            if let Some(end) = jpeg_end(&out) {
-                out.truncate(end);
-            }
+            let Some(end) = jpeg_end(&out) else {
+                return Ok(None);
+            };
+            out.truncate(end);
             out
         }
         "image/png" => {
@@ -692,7 +773,7 @@ fn strip_metadata(media_type: &str, bytes: &[u8]) -> Result<Vec<u8>> {
             webp.encoder().bytes().to_vec()
         }
         _ => bytes.to_vec(),
-    })
+    }))
 }
 
 /// The length of a JPEG's first image, through its end-of-image marker: markers are walked
@@ -732,17 +813,6 @@ fn jpeg_end(b: &[u8]) -> Option<usize> {
             }
         }
     }
-}
-
-/// The SHA-256 of `bytes` in lower-case hexadecimal.
-fn sha256(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    Sha256::digest(bytes)
-        .iter()
-        .fold(String::with_capacity(64), |mut hex, byte| {
-            let _ = write!(hex, "{byte:02x}");
-            hex
-        })
 }
 
 #[cfg(test)]
@@ -1067,8 +1137,8 @@ mod tests {
             !prepared.bytes.windows(3).any(|w| w == b"GPS"),
             "location bytes left"
         );
-        assert_ne!(prepared.file.sha256, sha256(&original));
-        assert_eq!(prepared.file.sha256, sha256(&prepared.bytes));
+        assert_ne!(prepared.file.sha256, sha256_hex(&original));
+        assert_eq!(prepared.file.sha256, sha256_hex(&prepared.bytes));
         assert_eq!(prepared.file.size, prepared.bytes.len() as u64);
         assert_eq!(
             (prepared.file.width, prepared.file.height),
@@ -1142,7 +1212,7 @@ mod tests {
                 .iter()
                 .find(|p| p.file == *variant)
                 .expect("every variant is uploaded");
-            assert_eq!(variant.sha256, sha256(&prepared.bytes));
+            assert_eq!(variant.sha256, sha256_hex(&prepared.bytes));
             let decoded = image::load_from_memory(&prepared.bytes).unwrap();
             assert_eq!(Some(decoded.width()), variant.width);
             assert!(variant.size < wide.file.size);
@@ -1254,6 +1324,181 @@ mod tests {
             image::load_from_memory(&file.bytes).unwrap();
         }
         assert_eq!(media.files[1].file.media_type, "image/webp");
+    }
+
+    #[test]
+    fn links_to_files_the_blog_does_not_serve_stay_links() {
+        let site = Site::new();
+        site.write("posts/data.csv", b"year,count\n2015,3\n");
+        site.write("posts/main.rs", b"fn main() {}\n");
+        site.write(
+            "feed.xml",
+            b"<?xml version=\"1.0\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"/>\n",
+        );
+        site.write(
+            "files/talk.pdf",
+            b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+        );
+        // What a file is, its bytes say: a PNG named `.bin` is uploaded as a PNG.
+        site.write("posts/shot.bin", &png(20, 10));
+        let post = site.post(
+            "posts/x.md",
+            "[data](data.csv) [src](main.rs) [feed](/feed.xml) [slides](/files/talk.pdf) \
+             [shot](shot.bin) <a href=\"data.csv\">again</a>",
+        );
+        let media = site.prepare(&post, None, &[]).unwrap();
+        let found: Vec<(&str, &str)> = media
+            .refs
+            .iter()
+            .map(|r| (r.reference.as_str(), r.file.name.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [("/files/talk.pdf", "talk.pdf"), ("shot.bin", "shot.png")]
+        );
+        assert_eq!(media.files.len(), 2);
+
+        // A name that says it is one of the blog's files, bytes that are something else.
+        site.write(
+            "posts/fake.pdf",
+            b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>",
+        );
+        let post = site.post("posts/y.md", "[doc](fake.pdf)");
+        let message = error(site.prepare(&post, None, &[]));
+        assert!(message.contains("references `fake.pdf`"), "{message}");
+        assert!(message.contains("posts/fake.pdf"), "{message}");
+        assert!(message.contains("text/html"), "{message}");
+
+        // An image is always a file to publish.
+        let post = site.post("posts/z.md", "[data](data.csv) ![chart](data.csv)");
+        let message = error(site.prepare(&post, None, &[]));
+        assert!(message.contains("references `data.csv`"), "{message}");
+        assert!(message.contains("posts/data.csv"), "{message}");
+        assert!(
+            message.contains("not a file type the blog serves"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn media_extensions_follow_the_types_the_blog_serves() {
+        for (_, extension) in MEDIA_TYPES {
+            assert!(is_media_extension(extension), "{extension}");
+        }
+        for extension in ["jpeg", "tgz", "avif", "mp4", "webm"] {
+            assert!(is_media_extension(extension), "{extension}");
+        }
+        for extension in ["csv", "rs", "xml", "html", "md", ""] {
+            assert!(!is_media_extension(extension), "{extension}");
+        }
+    }
+
+    #[test]
+    fn avif_images_and_videos_are_refused_saying_why() {
+        let avif = b"\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf\0\0\0\x08mdat".to_vec();
+        let mp4 = b"\0\0\0\x18ftypisom\0\0\x02\0isomiso2\0\0\0\x08free".to_vec();
+        let mut webm = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm".to_vec();
+        webm.resize(300, 0);
+        assert_eq!(sniff(&avif), Err("image/avif".to_owned()));
+        assert!(sniff(&mp4).is_err_and(|t| t.starts_with("video/")));
+        assert!(sniff(&webm).is_err_and(|t| t.starts_with("video/")));
+        let site = Site::new();
+        site.write("posts/photo.avif", &avif);
+        site.write("posts/clip.mp4", &mp4);
+        site.write("posts/clip.webm", &webm);
+        // Named for no type at all, still a video.
+        site.write("posts/clip.bin", &mp4);
+        for (body, file) in [
+            ("![p](photo.avif)", "posts/photo.avif"),
+            ("[clip](clip.mp4)", "posts/clip.mp4"),
+            ("<a href=\"clip.webm\">clip</a>", "posts/clip.webm"),
+            ("[clip](clip.bin)", "posts/clip.bin"),
+        ] {
+            let post = site.post("posts/x.md", body);
+            let message = error(site.prepare(&post, None, &[]));
+            assert!(message.contains(file), "{message}");
+            assert!(
+                message.contains(
+                    "AVIF/video files are not published: their camera metadata (location) cannot be stripped"
+                ),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_jpeg_whose_end_cannot_be_found_is_re_encoded_from_its_pixels() {
+        // A phone's JPEG with its end-of-image marker lost: what follows (an appended image
+        // with EXIF and GPS) cannot be told apart from it by its markers.
+        let mut bytes = jpeg(100, 50);
+        assert_eq!(bytes[bytes.len() - 2..], [0xFF, markers::EOI]);
+        bytes.truncate(bytes.len() - 2);
+        bytes.extend(with_exif(jpeg(10, 10), exif(1)));
+        assert!(strip_metadata("image/jpeg", &bytes).unwrap().is_none());
+
+        let site = Site::new();
+        site.write("posts/phone.jpg", &bytes);
+        let post = site.post("posts/x.md", "![p](phone.jpg)");
+        let media = site.prepare(&post, None, &[]).unwrap();
+        assert_eq!(media.files.len(), 1);
+        let published = &media.files[0];
+        assert!(!published.bytes.windows(3).any(|w| w == b"GPS"));
+        assert_eq!(jpeg_end(&published.bytes), Some(published.bytes.len()));
+        let parsed = Jpeg::from_bytes(published.bytes.clone().into()).unwrap();
+        assert!(parsed.exif().is_none());
+        let decoded = image::load_from_memory(&published.bytes).unwrap();
+        assert_eq!((decoded.width(), decoded.height()), (100, 50));
+        assert_eq!(
+            (published.file.width, published.file.height),
+            (Some(100), Some(50))
+        );
+        assert_eq!(published.file.sha256, sha256_hex(&published.bytes));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symbolic_links_may_not_lead_outside_the_site() {
+        let site = Site::new();
+        let elsewhere = tempfile::tempdir().unwrap();
+        let secret = elsewhere.path().join("secret.png");
+        fs::write(&secret, png(20, 10)).unwrap();
+        fs::write(elsewhere.path().join("secret.csv"), b"a,b\n").unwrap();
+        site.write("images/real.png", &png(30, 10));
+        fs::create_dir_all(site.root().join("posts")).unwrap();
+        std::os::unix::fs::symlink(&secret, site.root().join("posts/pic.png")).unwrap();
+        std::os::unix::fs::symlink(
+            elsewhere.path().join("secret.csv"),
+            site.root().join("posts/data.csv"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), site.root().join("posts/linked")).unwrap();
+        std::os::unix::fs::symlink(
+            site.root().join("images/real.png"),
+            site.root().join("posts/alias.png"),
+        )
+        .unwrap();
+
+        for (body, reference) in [
+            ("![p](pic.png)", "pic.png"),
+            ("![p](linked/secret.png)", "linked/secret.png"),
+            ("[d](data.csv)", "data.csv"),
+        ] {
+            let post = site.post("posts/x.md", body);
+            let message = error(site.prepare(&post, None, &[]));
+            assert!(
+                message.contains(&format!("references `{reference}`")),
+                "{message}"
+            );
+            assert!(message.contains("leads outside the site"), "{message}");
+        }
+
+        // A link within the site is followed; the file keeps the name the post gives it.
+        let post = site.post("posts/y.md", "![a](alias.png) ![r](/images/real.png)");
+        let media = site.prepare(&post, None, &[]).unwrap();
+        assert_eq!(media.refs.len(), 2);
+        assert_eq!(media.refs[0].file.name, "alias.png");
+        assert_eq!(media.refs[0].file.sha256, media.refs[1].file.sha256);
+        assert_eq!(media.refs[0].site_path, "posts/alias.png");
     }
 
     #[test]

@@ -151,6 +151,13 @@ impl Uploader {
             return Err(refusal(response).await.context("asking for upload slots"));
         }
         let answer: SlotAnswer = response.json().await.context("reading the upload slots")?;
+        // Zipping would silently skip the files a short answer leaves out.
+        anyhow::ensure!(
+            answer.files.len() == media.files.len(),
+            "the blog answered for {} files, but {} were asked about",
+            answer.files.len(),
+            media.files.len()
+        );
         let (mut uploaded, mut bytes, mut stored) = (0, 0, 0);
         for (prepared, slot) in media.files.iter().zip(&answer.files) {
             anyhow::ensure!(
@@ -194,6 +201,12 @@ impl Uploader {
     /// The blog's base URL.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// The plain HTTP client: requests sent through it are neither signed nor carry the
+    /// token, and it follows redirects (reqwest's default policy, at most 10).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     /// The post `upload` makes, parsed here as the server will parse it.

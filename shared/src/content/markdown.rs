@@ -122,7 +122,8 @@ pub fn to_safe_html_with(markdown: &str, media: &[MediaRef]) -> String {
 /// [`to_safe_html_with`], and the headings for a table of contents.
 fn to_safe_html_with_outline(markdown: &str, media: &Media<'_>) -> (String, Vec<TocEntry>) {
     let events = highlight_code(
-        Parser::new_ext(markdown, options())
+        super::media::merge_html_blocks(Parser::new_ext(markdown, options()))
+            .into_iter()
             .map(task_box)
             .map(|event| media.substitute(event))
             .map(root_relative)

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use pulldown_cmark::{CowStr, Event, Tag};
+use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
 
 use crate::model::{MediaFile, MediaRef};
 
@@ -42,7 +42,11 @@ pub fn is_local(url: &str) -> bool {
 /// or raw HTML). Which links name files rather than pages is the publisher's to decide.
 pub fn references(markdown: &str) -> Vec<Reference> {
     let found = Rc::new(RefCell::new(Vec::<Reference>::new()));
-    for event in pulldown_cmark::Parser::new_ext(markdown, super::markdown::options()) {
+    let events = merge_html_blocks(pulldown_cmark::Parser::new_ext(
+        markdown,
+        super::markdown::options(),
+    ));
+    for event in events {
         match event {
             Event::Start(Tag::Image { dest_url, .. }) => found.borrow_mut().push(Reference {
                 url: dest_url.to_string(),
@@ -70,6 +74,34 @@ pub fn references(markdown: &str) -> Vec<Reference> {
     let mut seen = std::collections::HashSet::new();
     all.retain(|r| seen.insert((r.url.clone(), r.image)));
     all
+}
+
+/// The events of some Markdown with each HTML block as one `Html` event: pulldown-cmark gives
+/// one per line, and a tag (`<img\n  src="x.png">`) or a comment can span lines. The HTML
+/// written is the same.
+pub(super) fn merge_html_blocks<'a>(events: impl Iterator<Item = Event<'a>>) -> Vec<Event<'a>> {
+    let mut out = Vec::new();
+    let mut block: Option<String> = None;
+    for event in events {
+        match (event, &mut block) {
+            (Event::Start(Tag::HtmlBlock), None) => {
+                out.push(Event::Start(Tag::HtmlBlock));
+                block = Some(String::new());
+            }
+            (Event::Html(html), Some(text)) => text.push_str(&html),
+            (Event::End(TagEnd::HtmlBlock), Some(_)) => {
+                if let Some(text) = block.take() {
+                    out.push(Event::Html(CowStr::from(text)));
+                }
+                out.push(Event::End(TagEnd::HtmlBlock));
+            }
+            (other, _) => out.push(other),
+        }
+    }
+    if let Some(text) = block {
+        out.push(Event::Html(CowStr::from(text)));
+    }
+    out
 }
 
 /// Runs `each` over the `src` of every `<img>` and the `href` of every `<a>` in a fragment of
@@ -118,8 +150,12 @@ impl<'a> Media<'a> {
         self.by_reference.is_empty()
     }
 
+    /// The stored file's URL for a reference, keeping what follows the path (`#page=3`).
     fn path_of(&self, reference: &str) -> Option<String> {
-        self.by_reference.get(reference).map(|m| m.file.path())
+        self.by_reference.get(reference).map(|m| {
+            let suffix = reference.find(['?', '#']).map_or("", |at| &reference[at..]);
+            format!("{}{suffix}", m.file.path())
+        })
     }
 
     /// A Markdown event with each reference to a stored file made that file's URL.
@@ -180,9 +216,24 @@ impl<'a> Media<'a> {
                     return Ok(());
                 };
                 let file = &media.file;
+                // The file's size, so nothing shifts as it loads; an author's own width or height
+                // stands, the other made to keep the image's proportions.
                 if let (Some(width), Some(height)) = (file.width, file.height) {
-                    element.set_attribute("width", &width.to_string())?;
-                    element.set_attribute("height", &height.to_string())?;
+                    let given = |name| {
+                        element
+                            .get_attribute(name)
+                            .and_then(|v| v.trim().parse::<u64>().ok())
+                            .filter(|v| *v > 0)
+                    };
+                    let (w, h) = (u64::from(width), u64::from(height));
+                    let (w, h) = match (given("width"), given("height")) {
+                        (Some(gw), Some(gh)) => (gw, gh),
+                        (Some(gw), None) => (gw, (gw * h + w / 2) / w),
+                        (None, Some(gh)) => ((gh * w + h / 2) / h, gh),
+                        (None, None) => (w, h),
+                    };
+                    element.set_attribute("width", &w.max(1).to_string())?;
+                    element.set_attribute("height", &h.max(1).to_string())?;
                 }
                 if element.get_attribute("alt").is_none() {
                     element.set_attribute("alt", "")?;
@@ -312,6 +363,46 @@ mod tests {
         let html = crate::content::markdown::to_safe_html_with("![Arch](diagram.png)\n", &partial);
         assert!(!html.contains("<picture>"), "{html}");
         assert!(html.contains("srcset="), "{html}");
+    }
+
+    #[test]
+    fn html_blocks_are_read_whole_and_comments_stay_comments() {
+        let md = "<figure>\n  <img\n    src=\"wide.png\"\n    alt=\"Wide\">\n</figure>\n\n<!--\n<img src=\"old.png\">\n-->\n\n[deck](talk.pdf#page=3)\n";
+        let found: Vec<String> = references(md).into_iter().map(|r| r.url).collect();
+        assert_eq!(found, ["wide.png", "talk.pdf#page=3"]);
+        let media = [
+            MediaRef {
+                reference: "wide.png".to_owned(),
+                site_path: "wide.png".to_owned(),
+                file: file("wide.png", "image/png", 300),
+                variants: vec![],
+            },
+            MediaRef {
+                reference: "talk.pdf#page=3".to_owned(),
+                site_path: "talk.pdf".to_owned(),
+                file: file("talk.pdf", "application/pdf", 1),
+                variants: vec![],
+            },
+        ];
+        let html = crate::content::markdown::to_safe_html_with(md, &media);
+        assert!(
+            html.contains(&format!("src=\"{}\"", media[0].file.path())),
+            "{html}"
+        );
+        assert!(html.contains("width=\"300\" height=\"150\""), "{html}");
+        assert!(
+            html.contains(&format!("href=\"{}#page=3\"", media[1].file.path())),
+            "{html}"
+        );
+        // An author's own size stands.
+        let sized = crate::content::markdown::to_safe_html_with(
+            "<img src=\"wide.png\" width=\"120\" alt=\"w\">\n",
+            &media,
+        );
+        assert!(
+            sized.contains("width=\"120\" alt=\"w\" height=\"60\""),
+            "the author's width stands, the height keeps the proportions: {sized}"
+        );
     }
 
     #[test]

@@ -42,7 +42,8 @@ pub(super) async fn serve(
         .trim_start_matches('/')
         .to_owned();
     let outcome = async {
-        let Some(meta) = blobs.head(&key).await? else {
+        // Only checked files sit at their own key; an unmarked one is not served all the same.
+        let Some(meta) = blobs.head(&key).await?.filter(|m| m.verified.is_some()) else {
             return Ok::<_, StoreError>(None);
         };
         if meta.size > MAX_SERVED_MEDIA_BYTES

@@ -168,6 +168,12 @@ impl MediaFile {
         self.path().trim_start_matches('/').to_owned()
     }
 
+    /// Where its upload slot writes, until the server has checked the bytes: a key that no
+    /// reader's URL names (`media/incoming/…`; the CDN serves only `/media/<sha256>/<name>`).
+    pub fn staging_key(&self) -> String {
+        format!("media/incoming/{}/{}", self.sha256, self.name)
+    }
+
     /// Checks the description alone, before any byte is read: a well-formed hash and name, a
     /// type the blog serves, the size and pixel limits.
     pub fn check(&self) -> Result<(), MediaError> {
@@ -241,12 +247,44 @@ pub fn check_pixels(name: &str, width: u32, height: u32) -> Result<(), MediaErro
     Ok(())
 }
 
-/// Checks a post's files together: each one, and their number and total size.
+/// Checks a post's files together: each one, and their number and total size (each file once,
+/// however many references name it); each reference's own fields.
 pub fn check_post_media(media: &[MediaRef]) -> Result<(), MediaError> {
     let files: Vec<&MediaFile> = media.iter().flat_map(MediaRef::files).collect();
     for file in &files {
         file.check()?;
     }
+    check_files(&files)?;
+    for reference in media {
+        let malformed = |problem: &str| MediaError::Malformed {
+            name: reference.file.name.clone(),
+            problem: problem.to_owned(),
+        };
+        if reference.reference.is_empty() || reference.reference.len() > 1000 {
+            return Err(malformed(
+                "its reference must be the URL the post writes, at most 1000 bytes",
+            ));
+        }
+        let plain = !reference.site_path.is_empty()
+            && reference.site_path.len() <= 500
+            && !reference.site_path.starts_with('/')
+            && reference.site_path.split('/').all(|part| {
+                !part.is_empty() && part != "." && part != ".." && !part.contains('\\')
+            });
+        if !plain {
+            return Err(malformed(
+                "its `site_path` must be a relative path within the folder published, at most 500 bytes",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks files that go together (one post's, or one request for slots): their number and
+/// total size, each file counted once.
+pub fn check_files(files: &[&MediaFile]) -> Result<(), MediaError> {
+    let mut seen = std::collections::HashSet::new();
+    let files: Vec<&&MediaFile> = files.iter().filter(|f| seen.insert(f.key())).collect();
     let post = |what, value, limit| MediaError::TooLarge {
         name: "the post".to_owned(),
         what,
@@ -267,15 +305,6 @@ pub fn check_post_media(media: &[MediaRef]) -> Result<(), MediaError> {
             total,
             MAX_POST_MEDIA_BYTES,
         ));
-    }
-    for reference in media {
-        if reference.reference.is_empty() || reference.reference.len() > 1000 {
-            return Err(MediaError::Malformed {
-                name: reference.file.name.clone(),
-                problem: "its reference must be the URL the post writes, at most 1000 bytes"
-                    .to_owned(),
-            });
-        }
     }
     Ok(())
 }
@@ -301,16 +330,9 @@ pub fn is_media_name(s: &str) -> bool {
 /// The name a file takes in its URL: its stem made a slug, and the extension of the type its
 /// bytes are (`Architecture Diagram (v2).PNG` that is a JPEG → `architecture-diagram-v2.jpg`).
 pub fn media_name(file_name: &str, media_type: &str) -> String {
-    let stem = file_name
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or(file_name)
-        .rsplit_once('.')
-        .map_or(file_name, |(stem, _)| stem);
-    let extension = MEDIA_TYPES
-        .iter()
-        .find(|(t, _)| *t == media_type)
-        .map_or("bin", |(_, e)| e);
+    let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+    let stem = base.rsplit_once('.').map_or(base, |(stem, _)| stem);
+    let extension = extension_of(media_type).unwrap_or("bin");
     let room = MAX_MEDIA_NAME_LEN - extension.len() - 1;
     let mut stem = slug::slugify(stem);
     if stem.len() > room {
@@ -525,6 +547,7 @@ mod tests {
             "uberblick.svg"
         );
         assert_eq!(media_name("...png", "image/png"), "file.png");
+        assert_eq!(media_name("files/README", "application/pdf"), "readme.pdf");
         assert!(is_media_name(&media_name(
             &"x".repeat(500),
             "application/pdf"

@@ -15,7 +15,7 @@ use super::auth::Author;
 use super::problem::Problem;
 use crate::http::Ctx;
 use crate::http::respond::NO_STORE;
-use crate::model::media::{MediaError, sniff};
+use crate::model::media::{MediaError, check_files, sniff};
 use crate::model::{MAX_MEDIA_BYTES, MAX_POST_MEDIA_FILES, MediaFile};
 use crate::store::blobs::{Blobs, Slot, SlotQuery, sha256_hex};
 
@@ -86,15 +86,15 @@ pub(super) async fn slots(
         file.check()
             .map_err(|e| Problem::from(crate::content::PostError::Media(e)))?;
     }
+    check_files(&request.files.iter().collect::<Vec<_>>())
+        .map_err(|e| Problem::from(crate::content::PostError::Media(e)))?;
     let blobs = blobs(&ctx)?;
     let origin = ctx.site.absolute("");
     let mut answers = Vec::with_capacity(request.files.len());
     let mut uploads = 0;
     for file in &request.files {
-        let stored = blobs
-            .head(&file.key())
-            .await?
-            .is_some_and(|meta| meta.verified.as_deref() == Some(file.sha256.as_str()));
+        // Only checked files are at their own key.
+        let stored = blobs.head(&file.key()).await?.is_some();
         let upload = if stored {
             None
         } else {
@@ -121,37 +121,58 @@ pub(super) async fn slots(
     Ok(response)
 }
 
-/// `PUT /media/<sha256>/<name>?expires=…&signature=…`: a local upload slot, refusing what S3
-/// would refuse: an unsigned or expired slot, another type or length than signed, bytes that
-/// do not hash to the name.
+/// `PUT /media/<sha256>/<name>?expires=…&signature=…`: a local upload slot, landing at the
+/// file's staging key. Refused before a byte is read: an unsigned or expired slot, another type
+/// or length than signed (S3 checks the same signature); then bytes that do not hash to the
+/// name (S3 checks the signed checksum) or are not the type signed.
 pub(super) async fn receive(
     ctx: Ctx,
     Path((sha256, name)): Path<(String, String)>,
     Query(query): Query<SlotQuery>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: axum::body::Body,
 ) -> Result<StatusCode, Problem> {
     let blobs = blobs(&ctx)?;
-    let body = body.map_err(|rejection| {
-        Problem::new(rejection.status(), rejection.body_text()).limit(MAX_MEDIA_BYTES as usize)
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let size: u64 = header(header::CONTENT_LENGTH).parse().map_err(|_| {
+        Problem::new(
+            StatusCode::LENGTH_REQUIRED,
+            "send the file's length (`Content-Length`), as its slot signs it",
+        )
     })?;
-    let media_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
     let file = MediaFile {
         sha256,
         name,
-        media_type,
-        size: body.len() as u64,
+        media_type: header(header::CONTENT_TYPE),
+        size,
         width: None,
         height: None,
     };
-    let key = file.key();
     blobs
-        .check_slot(&key, &query, &file)
+        .check_slot(&file.staging_key(), &query, &file)
         .map_err(|problem| Problem::new(StatusCode::FORBIDDEN, problem))?;
+    let limit = usize::try_from(size.min(MAX_MEDIA_BYTES)).unwrap_or(usize::MAX);
+    let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not the {size} bytes the slot signs"),
+        )
+    })?;
+    if body.len() as u64 != size {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "the body is {} bytes, not the {size} the slot signs",
+                body.len()
+            ),
+        ));
+    }
     let actual = sha256_hex(&body);
     if actual != file.sha256 {
         return Err(Problem::new(
@@ -164,16 +185,32 @@ pub(super) async fn receive(
             .to_string(),
         ));
     }
-    if let Err(found) = sniff(&body) {
-        return Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            MediaError::Type {
-                name: file.name,
-                found,
-            }
-            .to_string(),
-        ));
+    match sniff(&body) {
+        Ok(found) if found == file.media_type => {}
+        Ok(found) => {
+            return Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                MediaError::Mismatch {
+                    name: file.name,
+                    declared: file.media_type,
+                    found: found.to_owned(),
+                }
+                .to_string(),
+            ));
+        }
+        Err(found) => {
+            return Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                MediaError::Type {
+                    name: file.name,
+                    found,
+                }
+                .to_string(),
+            ));
+        }
     }
-    blobs.put(&key, body, &file.media_type).await?;
+    blobs
+        .put(&file.staging_key(), body, &file.media_type)
+        .await?;
     Ok(StatusCode::OK)
 }

@@ -31,7 +31,7 @@ pub use upload::{
 
 use super::respond::NO_STORE;
 use super::{AppState, Ctx};
-use crate::model::{MAX_MEDIA_BYTES, MAX_UPLOAD_BYTES, MediaFile, MediaRef, Post, Slug};
+use crate::model::{MAX_UPLOAD_BYTES, MediaFile, MediaRef, Post, Slug};
 use crate::paths;
 use crate::store::rules::redirect_paths;
 use crate::store::{PublishOutcome, WriteError, WriteOutcome};
@@ -61,7 +61,7 @@ pub(super) fn routes(auth: IngestAuth) -> Router<AppState> {
         // A local upload slot carries its own signature, as a presigned S3 URL does.
         .merge(Router::new().route(
             paths::MEDIA_ROUTE,
-            put(media::receive).layer(DefaultBodyLimit::max(MAX_MEDIA_BYTES as usize)),
+            put(media::receive).layer(DefaultBodyLimit::disable()),
         ))
 }
 

@@ -3,10 +3,11 @@
 //!
 //! Bytes never travel through the ingest function on the way in: it hands out upload slots
 //! (a presigned S3 `PUT` that signs the length, type and SHA-256, so S3 refuses other bytes;
-//! locally the same protocol onto the embedded store). Before a post may use a file, the
-//! server reads it once ([`ensure_stored`]): its bytes must hash to its name, be the type and
-//! size declared, and an image the size in pixels declared; then the file is marked verified
-//! and never read again for that.
+//! locally the same protocol onto the embedded store), which write to a staging key
+//! (`media/incoming/<sha256>/<name>`) that nothing serves. Before a post may use a file, the
+//! server reads it there once ([`ensure_stored`]): its bytes must hash to its name, be the type
+//! and size declared, and an image the size in pixels declared; then it is copied to its own
+//! key, marked with what was checked. Only checked bytes ever sit where readers fetch files.
 
 mod s3;
 mod sqlite;
@@ -32,7 +33,7 @@ pub struct BlobMeta {
     pub size: u64,
     /// Its media type, as stored.
     pub media_type: Option<String>,
-    /// The SHA-256 its bytes were found to have, once the server has checked them.
+    /// What the server found when it checked the file ([`mark`]); only checked files have one.
     pub verified: Option<String>,
 }
 
@@ -75,14 +76,21 @@ pub trait Blobs: Send + Sync + 'static {
     /// Stores `bytes` at `key` as the given type, replacing what is there.
     async fn put(&self, key: &str, bytes: Bytes, media_type: &str) -> Result<(), StoreError>;
 
-    /// Marks the file at `key` as checked: its bytes hash to `sha256`.
-    async fn mark_verified(&self, key: &str, sha256: &str) -> Result<(), StoreError>;
+    /// Copies the file at `from` to `to`, served as `media_type` and marked with what was
+    /// checked of it (`mark`).
+    async fn copy(
+        &self,
+        from: &str,
+        to: &str,
+        media_type: &str,
+        mark: &str,
+    ) -> Result<(), StoreError>;
 
     /// Removes what is stored at `key`.
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
 
-    /// An upload slot for `file`, on a site whose public origin is `origin` (the embedded
-    /// store's slots are URLs of the site itself).
+    /// An upload slot for `file`, writing to its staging key, on a site whose public origin is
+    /// `origin` (the embedded store's slots are URLs of the site itself).
     async fn slot(&self, file: &MediaFile, origin: &str) -> Result<Slot, StoreError>;
 
     /// A short-lived URL readers may fetch `key` from directly, for files too large for a
@@ -123,9 +131,11 @@ pub async fn from_env() -> Result<Option<Arc<dyn Blobs>>, StoreError> {
 }
 
 /// A SHA-256 in hexadecimal as S3's `x-amz-checksum-sha256` carries it: base64 of its bytes.
-pub fn checksum_sha256(sha256: &str) -> String {
+pub fn checksum_sha256(sha256: &str) -> Result<String, StoreError> {
     use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(hex::decode(sha256).unwrap_or_default())
+    let bytes = hex::decode(sha256)
+        .map_err(|e| StoreError::Failed("reading a file's SHA-256", Box::new(e)))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
 /// The SHA-256 of `bytes`, in lower-case hexadecimal.
@@ -199,32 +209,64 @@ pub async fn ensure_stored(blobs: &Arc<dyn Blobs>, files: &[MediaFile]) -> Resul
     }
 }
 
-/// Whether `file` is stored and right; an error if it is stored wrong (then removed).
-async fn check_one(blobs: &dyn Blobs, file: &MediaFile) -> Result<bool, NotStored> {
-    let key = file.key();
-    match blobs.head(&key).await? {
-        None => return Ok(false),
-        Some(meta) if meta.verified.as_deref() == Some(file.sha256.as_str()) => return Ok(true),
-        Some(_) => {}
+/// What a checked file is marked with: its SHA-256 and, for an image, its size in pixels, so
+/// that a later post declaring other pixels (or another size) for the same file is refused.
+pub fn mark(file: &MediaFile) -> String {
+    match (file.width, file.height) {
+        (Some(width), Some(height)) => format!("{} {}x{width}x{height}", file.sha256, file.size),
+        _ => format!("{} {}", file.sha256, file.size),
     }
-    let Some(blob) = blobs.get(&key).await? else {
+}
+
+/// Whether `file` is stored and right; an error if what was uploaded for it is wrong (the
+/// upload is then removed; a checked file never is).
+async fn check_one(blobs: &dyn Blobs, file: &MediaFile) -> Result<bool, NotStored> {
+    let (key, staged) = (file.key(), file.staging_key());
+    if let Some(meta) = blobs.head(&key).await? {
+        // Only checked bytes are ever copied here; what the post says of them must agree.
+        return if meta.verified.as_deref() == Some(mark(file).as_str()) {
+            Ok(true)
+        } else {
+            Err(NotStored::Refused(MediaError::Malformed {
+                name: file.name.clone(),
+                problem: format!(
+                    "the post describes it otherwise than it was stored ({})",
+                    meta.verified.as_deref().unwrap_or("unmarked")
+                ),
+            }))
+        };
+    }
+    let Some(meta) = blobs.head(&staged).await? else {
         return Ok(false);
     };
-    let bytes = blob.bytes.clone();
-    let checked = {
-        let file = file.clone();
-        tokio::task::spawn_blocking(move || verify(&file, &bytes))
-            .await
-            .map_err(|e| StoreError::Failed("checking a stored file", Box::new(e)))?
+    // The size first, before reading anything: a staged file is read whole.
+    let checked = if meta.size == file.size {
+        match blobs.get(&staged).await? {
+            None => return Ok(false),
+            Some(blob) => {
+                let file = file.clone();
+                tokio::task::spawn_blocking(move || verify(&file, &blob.bytes))
+                    .await
+                    .map_err(|e| StoreError::Failed("checking a stored file", Box::new(e)))?
+            }
+        }
+    } else {
+        Err(MediaError::Malformed {
+            name: file.name.clone(),
+            problem: format!("declared as {} bytes, uploaded as {}", file.size, meta.size),
+        })
     };
     match checked {
         Ok(()) => {
-            blobs.mark_verified(&key, &file.sha256).await?;
+            blobs
+                .copy(&staged, &key, &file.media_type, &mark(file))
+                .await?;
+            blobs.delete(&staged).await?;
             Ok(true)
         }
         Err(error) => {
-            tracing::warn!(key, error = %error, "a stored file does not match its name: removed");
-            blobs.delete(&key).await?;
+            tracing::warn!(key = staged, error = %error, "an upload does not match its name: removed");
+            blobs.delete(&staged).await?;
             Err(NotStored::Refused(error))
         }
     }

@@ -3,9 +3,8 @@
 //!
 //! An upload slot is a presigned `PUT` that signs the length, the type, the SHA-256 (S3
 //! refuses a body whose checksum differs) and the `Cache-Control` every file is served with.
-//! A file the server has checked carries `x-amz-meta-verified: <sha256>`, set by a copy onto
-//! itself; S3 refuses a presigned request carrying `x-amz-*` headers it did not sign, so no
-//! upload can set it.
+//! The slot writes to the staging key; a file the server has checked is copied to its own key
+//! carrying `x-amz-meta-verified` (what was checked). Only the ingest function writes there.
 
 use std::collections::BTreeMap;
 
@@ -56,15 +55,16 @@ impl S3Blobs {
     }
 }
 
-/// Whether an S3 error says there is no such object. Without `s3:ListBucket` (which no role
-/// here has) S3 answers 403 rather than 404 for a missing key.
-fn is_missing<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
+/// Whether an S3 error says there is no such object: a 404 (the roles that read files may list
+/// the `media/` prefix, so S3 says 404 rather than 403 for a missing key). Anything else, a
+/// 403 among it, is a failure, never "missing".
+fn is_missing<E: ProvideErrorMetadata>(
+    error: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+) -> bool {
     match error {
         SdkError::ServiceError(service) => {
-            matches!(
-                service.err().code(),
-                Some("NoSuchKey" | "NotFound" | "AccessDenied" | "Forbidden")
-            ) || service.err().code().is_none()
+            service.raw().status().as_u16() == 404
+                || matches!(service.err().code(), Some("NoSuchKey" | "NotFound"))
         }
         _ => false,
     }
@@ -162,24 +162,25 @@ impl Blobs for S3Blobs {
         Ok(())
     }
 
-    async fn mark_verified(&self, key: &str, sha256: &str) -> Result<(), StoreError> {
-        let media_type = self
-            .head(key)
-            .await?
-            .and_then(|m| m.media_type)
-            .unwrap_or_else(|| "application/octet-stream".to_owned());
+    async fn copy(
+        &self,
+        from: &str,
+        to: &str,
+        media_type: &str,
+        mark: &str,
+    ) -> Result<(), StoreError> {
         self.client
             .copy_object()
             .bucket(&self.bucket)
-            .key(key)
-            .copy_source(format!("{}/{key}", self.bucket))
+            .key(to)
+            .copy_source(format!("{}/{from}", self.bucket))
             .metadata_directive(MetadataDirective::Replace)
-            .metadata(VERIFIED, sha256)
+            .metadata(VERIFIED, mark)
             .content_type(media_type)
             .cache_control(IMMUTABLE)
             .send()
             .await
-            .map_err(sdk_error("marking a file checked"))?;
+            .map_err(sdk_error("copying a checked file"))?;
         Ok(())
     }
 
@@ -199,11 +200,11 @@ impl Blobs for S3Blobs {
             .client
             .put_object()
             .bucket(&self.bucket)
-            .key(file.key())
+            .key(file.staging_key())
             .content_length(i64::try_from(file.size).unwrap_or(i64::MAX))
             .content_type(&file.media_type)
             .cache_control(IMMUTABLE)
-            .checksum_sha256(super::checksum_sha256(&file.sha256))
+            .checksum_sha256(super::checksum_sha256(&file.sha256)?)
             .presigned(presigning(SLOT_LIFETIME)?)
             .await
             .map_err(sdk_error("signing an upload slot"))?;
@@ -219,11 +220,13 @@ impl Blobs for S3Blobs {
     }
 
     async fn read_url(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let presigned = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
+        let mut request = self.client.get_object().bucket(&self.bucket).key(key);
+        // Served from S3's origin with none of the site's headers: an SVG there would be a
+        // document that runs script, so it is a download.
+        if key.ends_with(".svg") {
+            request = request.response_content_disposition("attachment");
+        }
+        let presigned = request
             .presigned(presigning(READ_URL_LIFETIME)?)
             .await
             .map_err(sdk_error("signing a read URL"))?;

@@ -1,6 +1,7 @@
 //! Files in the embedded database, beside the posts: one row per file. Upload slots are URLs of
-//! the local site itself, signed with HMAC-SHA256 over the key, type, length and expiry, so a
-//! slot is good for those bytes only, as a presigned S3 URL is.
+//! the local site itself (`PUT /media/<sha256>/<name>`, landing at the staging key), signed with
+//! HMAC-SHA256 over the staging key, type, length and expiry under a key derived from the
+//! ingest token, so a slot is good for those bytes only, as a presigned S3 URL is.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -50,13 +51,16 @@ impl SqliteBlobs {
         .await
         .map_err(|e| StoreError::Failed("opening the files' table", Box::new(e)))?
         .map_err(|e| StoreError::Failed("opening the files' table", Box::new(e)))?;
+        // A key of its own, derived from the secret: a slot's signature says nothing of the token.
         let secret: Arc<[u8]> = if secret.is_empty() {
             let mut random = [0u8; 32];
             getrandom::fill(&mut random)
                 .map_err(|e| StoreError::Failed("making a slot key", e.to_string().into()))?;
             Arc::from(&random[..])
         } else {
-            Arc::from(secret)
+            let mut derive = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
+            derive.update(b"blog upload slots v1");
+            Arc::from(&derive.finalize().into_bytes()[..])
         };
         Ok(Self {
             connection: Arc::new(Mutex::new(connection)),
@@ -159,12 +163,24 @@ impl Blobs for SqliteBlobs {
         .await
     }
 
-    async fn mark_verified(&self, key: &str, sha256: &str) -> Result<(), StoreError> {
-        let (key, sha256) = (key.to_owned(), sha256.to_owned());
-        self.with("marking a file checked", move |c| {
+    async fn copy(
+        &self,
+        from: &str,
+        to: &str,
+        media_type: &str,
+        mark: &str,
+    ) -> Result<(), StoreError> {
+        let (from, to, media_type, mark) = (
+            from.to_owned(),
+            to.to_owned(),
+            media_type.to_owned(),
+            mark.to_owned(),
+        );
+        self.with("copying a checked file", move |c| {
             c.execute(
-                "UPDATE blobs SET verified = ?2 WHERE key = ?1",
-                params![key, sha256],
+                "INSERT OR REPLACE INTO blobs (key, media_type, size, verified, bytes)
+                 SELECT ?2, ?3, size, ?4, bytes FROM blobs WHERE key = ?1",
+                params![from, to, media_type, mark],
             )
             .map(drop)
         })
@@ -181,14 +197,17 @@ impl Blobs for SqliteBlobs {
     }
 
     async fn slot(&self, file: &MediaFile, origin: &str) -> Result<Slot, StoreError> {
-        let key = file.key();
         let expires = now() + SLOT_LIFETIME.as_secs();
-        let signature = self.signature(&key, &file.media_type, file.size, expires);
+        let signature = self.signature(&file.staging_key(), &file.media_type, file.size, expires);
         let signature = hex::encode(signature.finalize().into_bytes());
-        let checksum = checksum_sha256(&file.sha256);
+        let checksum = checksum_sha256(&file.sha256)?;
+        // `PUT /media/<sha256>/<name>` on the site: the upload lands at the staging key.
         Ok(Slot {
             method: "PUT".to_owned(),
-            url: format!("{origin}/{key}?expires={expires}&signature={signature}"),
+            url: format!(
+                "{origin}{}?expires={expires}&signature={signature}",
+                file.path()
+            ),
             headers: BTreeMap::from([
                 ("content-length".to_owned(), file.size.to_string()),
                 ("content-type".to_owned(), file.media_type.clone()),
