@@ -242,7 +242,13 @@ async fn check_one(blobs: &dyn Blobs, file: &MediaFile) -> Result<bool, NotStore
     // The size first, before reading anything: a staged file is read whole.
     let checked = if meta.size == file.size {
         match blobs.get(&staged).await? {
-            None => return Ok(false),
+            // Another publish of the same file checked and moved it meanwhile.
+            None => {
+                let moved = blobs.head(&key).await?;
+                return Ok(
+                    moved.is_some_and(|m| m.verified.as_deref() == Some(mark(file).as_str()))
+                );
+            }
             Some(blob) => {
                 let file = file.clone();
                 tokio::task::spawn_blocking(move || verify(&file, &blob.bytes))
