@@ -14,13 +14,19 @@
 //! - A JPEG, PNG or WebP wider than 480 pixels gets narrower copies for `srcset`: 480, 960 and
 //!   1600 pixels wide, never wider than itself, each in its own format and, when smaller, in
 //!   WebP too.
+//! - What preparing an image makes is kept in a local cache ([`Cache`]), keyed by the SHA-256
+//!   of its bytes, its name and [`PIPELINE_VERSION`]: publishing again reads and hashes each
+//!   image but decodes, resizes and encodes none that did not change.
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::fmt;
 use std::fs;
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Write};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Once;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, Result, anyhow, bail};
 use blog_shared::content::frontmatter;
@@ -41,6 +47,7 @@ use img_parts::png::Png;
 use img_parts::webp::{CHUNK_ANIM, CHUNK_XMP, WebP};
 use img_parts::{Bytes, ImageEXIF};
 use percent_encoding::percent_decode_str;
+use serde::{Deserialize, Serialize};
 
 /// Where a post's files are looked for.
 #[derive(Debug, Clone)]
@@ -140,12 +147,29 @@ const PAGE_EXTENSIONS: &[&str] = &["md", "markdown", "html", "htm"];
 /// its bytes are an AVIF image or a video (which fail, saying why). A file found through a
 /// symbolic link that leads outside the site's folder fails the post.
 /// Front matter that cannot be split gives no files: the server refuses the post by name.
+///
+/// Prepared images are cached in [`cache_location`]'s folder; without a usable one, every
+/// image is prepared each time.
 pub fn prepare_post(
     markdown_path: &Path,
     source: &str,
     old_url: Option<&str>,
     roots: &Roots,
 ) -> Result<PostMedia> {
+    let cache = cache_location(|name| std::env::var_os(name));
+    prepare_post_with_cache(markdown_path, source, old_url, roots, cache.as_deref())
+}
+
+/// [`prepare_post`], with prepared images cached in `cache` (created if missing), or not at
+/// all with None or a folder that cannot be made.
+fn prepare_post_with_cache(
+    markdown_path: &Path,
+    source: &str,
+    old_url: Option<&str>,
+    roots: &Roots,
+    cache: Option<&Path>,
+) -> Result<PostMedia> {
+    let cache = cache.and_then(Cache::open);
     let Ok(document) = frontmatter::split(source) else {
         return Ok(PostMedia::default());
     };
@@ -197,7 +221,7 @@ pub fn prepare_post(
         let stored = match done.entry(found.real.clone()) {
             Entry::Occupied(entry) => entry.into_mut(),
             Entry::Vacant(entry) => {
-                let prepared = prepare_file(&found).with_context(|| {
+                let prepared = prepare_file(&found, cache.as_ref()).with_context(|| {
                     format!(
                         "{post} references `{}` ({})",
                         reference.url, found.site_path
@@ -406,7 +430,8 @@ fn shown(path: &Path, site: &Path) -> String {
 
 /// Reads, checks and prepares one file: its description, its variants', and every one's bytes.
 /// None for a file [`Found::optional`] whose bytes are of no type the blog serves: left a link.
-fn prepare_file(found: &Found) -> Result<Option<(Stored, Vec<Prepared>)>> {
+/// A raster image's preparation is taken from `cache` when it holds it, and put there when not.
+fn prepare_file(found: &Found, cache: Option<&Cache>) -> Result<Option<(Stored, Vec<Prepared>)>> {
     let site_path = &found.site_path;
     let too_large = |value: u64| MediaError::TooLarge {
         name: site_path.clone(),
@@ -454,46 +479,60 @@ fn prepare_file(found: &Found) -> Result<Option<(Stored, Vec<Prepared>)>> {
     // The header alone, before anything decodes the pixels.
     let size = dimensions(site_path, media_type, &bytes)?;
 
-    let image = match (media_type, size) {
-        ("image/jpeg" | "image/png" | "image/webp", Some((width, height))) => Some(
-            prepare_raster(&name, media_type, &bytes, width, height)
-                .with_context(|| format!("{site_path}: cannot prepare this {media_type}"))?,
-        ),
-        _ => None,
-    };
-    let (original, variants) = match image {
-        Some(image) => (image.original, image.variants),
-        None => (
+    // The original first, then its variants.
+    let prepared = match (media_type, size) {
+        ("image/jpeg" | "image/png" | "image/webp", Some((width, height))) => {
+            prepare_raster_cached(cache, &name, media_type, &bytes, width, height)
+                .with_context(|| format!("{site_path}: cannot prepare this {media_type}"))?
+        }
+        _ => vec![
             Encoded {
                 name,
                 media_type,
                 bytes,
                 size,
-            },
-            Vec::new(),
-        ),
+            }
+            .prepared(),
+        ],
     };
-
-    let file = original.describe();
-    let described: Vec<MediaFile> = variants.iter().map(Encoded::describe).collect();
-    let mut prepared = vec![Prepared {
-        file: file.clone(),
-        bytes: original.bytes,
-    }];
-    for (variant, file) in variants.into_iter().zip(&described) {
-        prepared.push(Prepared {
-            file: file.clone(),
-            bytes: variant.bytes,
-        });
-    }
+    let file = prepared[0].file.clone();
+    let variants = prepared[1..].iter().map(|p| p.file.clone()).collect();
     Ok(Some((
         Stored {
             site_path: site_path.clone(),
             file,
-            variants: described,
+            variants,
         },
         prepared,
     )))
+}
+
+/// [`prepare_raster`]'s files (the original first), from `cache` when it holds them for these
+/// bytes under this name, else made and put there.
+fn prepare_raster_cached(
+    cache: Option<&Cache>,
+    name: &str,
+    media_type: &'static str,
+    bytes: &[u8],
+    width: u32,
+    height: u32,
+) -> Result<Vec<Prepared>> {
+    let key = cache.map(|_| Cache::key(name, bytes));
+    if let (Some(cache), Some(key)) = (cache, &key)
+        && let Some(files) = cache.get(key, name)
+    {
+        return Ok(files);
+    }
+    let raster = prepare_raster(name, media_type, bytes, width, height)?;
+    let files: Vec<Prepared> = [raster.original]
+        .into_iter()
+        .chain(raster.variants)
+        .map(Encoded::prepared)
+        .collect();
+    if let (Some(cache), Some(key)) = (cache, &key) {
+        cache.put(key, &files);
+    }
+    Ok(files)
 }
 
 /// One file's final bytes, before they are described.
@@ -515,6 +554,13 @@ impl Encoded {
             height: self.size.map(|(_, h)| h),
         }
     }
+
+    fn prepared(self) -> Prepared {
+        Prepared {
+            file: self.describe(),
+            bytes: self.bytes,
+        }
+    }
 }
 
 /// A raster image made ready: its original without metadata (upright), and its variants.
@@ -532,6 +578,8 @@ fn prepare_raster(
     width: u32,
     height: u32,
 ) -> Result<Raster> {
+    #[cfg(test)]
+    tests::RASTER_PREPARATIONS.with(|n| n.set(n.get() + 1));
     let animated = is_animated(media_type, bytes);
     let format = match media_type {
         "image/jpeg" => ImageFormat::Jpeg,
@@ -815,13 +863,198 @@ fn jpeg_end(b: &[u8]) -> Option<usize> {
     }
 }
 
+/// The version of what preparing a raster image makes, part of every [`Cache`] key: bump it
+/// whenever that changes (how metadata is stripped, what is re-encoded, the variants' widths,
+/// names, formats, qualities or filter, the encoders' settings), so that nothing an older
+/// `blog` made is published. [`VARIANT_WIDTHS`], the qualities and the filter are in the key
+/// too, as a safety net.
+const PIPELINE_VERSION: u32 = 1;
+
+/// Where prepared files are cached: `$BLOG_CACHE_DIR` if set, else `$XDG_CACHE_HOME/blog`,
+/// else `$HOME/.cache/blog` (`var` reads the environment). None if none is set.
+fn cache_location(var: impl Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
+    let set = |name: &str| var(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    set("BLOG_CACHE_DIR")
+        .or_else(|| {
+            set("XDG_CACHE_HOME")
+                .filter(|p| p.is_absolute())
+                .map(|p| p.join("blog"))
+        })
+        .or_else(|| {
+            set("HOME")
+                .filter(|p| p.is_absolute())
+                .map(|p| p.join(".cache").join("blog"))
+        })
+}
+
+/// A local cache of prepared raster images, so that publishing again decodes nothing that
+/// did not change:
+///
+/// - `entries/<key>.json`: what preparing an image gave (its original's and its variants'
+///   descriptions, the original first), under a key hashing the image's bytes, the name it is
+///   published as (its variants are named after it) and [`PIPELINE_VERSION`];
+/// - `files/<sha256>`: each prepared file's bytes, once, named by their SHA-256.
+///
+/// A cached file is used only if its bytes hash to its name and its length is its
+/// description's: anything else (a corrupt or half-lost entry) is a miss, prepared anew and
+/// rewritten. Every file is written beside its final name and renamed into place, so that two
+/// runs at once never read half a file. The cache never fails a preparation: a folder that
+/// cannot be made or written only means nothing is cached.
+struct Cache {
+    entries: PathBuf,
+    files: PathBuf,
+}
+
+/// What `entries/<key>.json` holds.
+#[derive(Serialize, Deserialize)]
+struct CacheEntry {
+    /// The original's description, then its variants'.
+    files: Vec<MediaFile>,
+}
+
+impl Cache {
+    /// The cache in `dir`, its folders made; None (said once) if they cannot be.
+    fn open(dir: &Path) -> Option<Self> {
+        let cache = Self {
+            entries: dir.join("entries"),
+            files: dir.join("files"),
+        };
+        match fs::create_dir_all(&cache.entries).and_then(|()| fs::create_dir_all(&cache.files)) {
+            Ok(()) => Some(cache),
+            Err(error) => {
+                cache_unusable(dir, &error);
+                None
+            }
+        }
+    }
+
+    /// The key of the image `bytes` published as `name`.
+    fn key(name: &str, bytes: &[u8]) -> String {
+        sha256_hex(
+            format!(
+                "blog media v{PIPELINE_VERSION} widths {VARIANT_WIDTHS:?} quality \
+                 {UPRIGHT_JPEG_QUALITY}/{VARIANT_JPEG_QUALITY} filter {RESIZE_FILTER:?}\n\
+                 name {name}\nsource {}\n",
+                sha256_hex(bytes)
+            )
+            .as_bytes(),
+        )
+    }
+
+    fn entry(&self, key: &str) -> PathBuf {
+        self.entries.join(format!("{key}.json"))
+    }
+
+    /// The files cached under `key` (the original, named `name`, first), each checked against
+    /// its description; None if any is missing or does not match.
+    fn get(&self, key: &str, name: &str) -> Option<Vec<Prepared>> {
+        let entry = fs::read(self.entry(key)).ok()?;
+        let Ok(entry) = serde_json::from_slice::<CacheEntry>(&entry) else {
+            tracing::debug!(key, "a corrupt media cache entry is ignored");
+            return None;
+        };
+        if entry.files.first()?.name != name {
+            return None;
+        }
+        entry
+            .files
+            .into_iter()
+            .map(|file| {
+                let bytes = self.read(&file)?;
+                Some(Prepared { file, bytes })
+            })
+            .collect()
+    }
+
+    /// A cached file's bytes, if they are those `file` describes.
+    fn read(&self, file: &MediaFile) -> Option<Vec<u8>> {
+        let is_sha256 = file.sha256.len() == 64
+            && file
+                .sha256
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !is_sha256 {
+            return None;
+        }
+        let bytes = fs::read(self.files.join(&file.sha256)).ok()?;
+        if bytes.len() as u64 != file.size || sha256_hex(&bytes) != file.sha256 {
+            tracing::debug!(
+                sha256 = file.sha256,
+                "a corrupt media cache file is ignored"
+            );
+            return None;
+        }
+        Some(bytes)
+    }
+
+    /// Caches `files` under `key`: the files first, then the entry naming them. A failure is
+    /// said once and otherwise ignored.
+    fn put(&self, key: &str, files: &[Prepared]) {
+        let written = files
+            .iter()
+            .try_for_each(|p| write_atomically(&self.files.join(&p.file.sha256), &p.bytes))
+            .and_then(|()| {
+                let entry = CacheEntry {
+                    files: files.iter().map(|p| p.file.clone()).collect(),
+                };
+                write_atomically(&self.entry(key), &serde_json::to_vec(&entry)?)
+            });
+        if let Err(error) = written {
+            cache_unusable(self.files.parent().unwrap_or(&self.files), &error);
+        }
+    }
+}
+
+/// Says, once per run, that the cache in `dir` cannot be used.
+fn cache_unusable(dir: &Path, error: &std::io::Error) {
+    static SAID: Once = Once::new();
+    SAID.call_once(|| {
+        tracing::warn!(
+            "the media cache {} cannot be used ({error}): images are prepared without it",
+            dir.display()
+        );
+    });
+}
+
+/// Writes `bytes` to a new file beside `path`, then renames it to `path`: whoever reads
+/// `path` sees the old file or the new one, never part of one.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let temporary = folder.join(format!(
+        ".tmp-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let written = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)
+        .and_then(|mut file| file.write_all(bytes))
+        .and_then(|()| fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written
+}
+
 #[cfg(test)]
 mod tests {
+    use std::cell::Cell;
     use std::time::Instant;
 
     use image::{Rgb, RgbImage, Rgba, RgbaImage};
 
     use super::*;
+
+    thread_local! {
+        /// How many times this thread ran [`prepare_raster`]: each test runs in its own thread.
+        pub(super) static RASTER_PREPARATIONS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    fn raster_preparations() -> usize {
+        RASTER_PREPARATIONS.with(Cell::get)
+    }
 
     /// A photo-like image: gradients and noise, which compress like a real photo.
     fn photo(width: u32, height: u32) -> RgbImage {
@@ -896,13 +1129,20 @@ mod tests {
 
     struct Site {
         dir: tempfile::TempDir,
+        /// The site's own media cache, never the user's.
+        cache: tempfile::TempDir,
     }
 
     impl Site {
         fn new() -> Self {
             Self {
                 dir: tempfile::tempdir().unwrap(),
+                cache: tempfile::tempdir().unwrap(),
             }
+        }
+
+        fn cache(&self) -> &Path {
+            self.cache.path()
         }
 
         fn root(&self) -> &Path {
@@ -936,9 +1176,262 @@ mod tests {
             old_url: Option<&str>,
             statics: &[&str],
         ) -> Result<PostMedia> {
-            let source = fs::read_to_string(markdown).unwrap();
-            prepare_post(markdown, &source, old_url, &self.roots(statics))
+            self.prepare_with(markdown, old_url, statics, Some(self.cache()))
         }
+
+        fn prepare_with(
+            &self,
+            markdown: &Path,
+            old_url: Option<&str>,
+            statics: &[&str],
+            cache: Option<&Path>,
+        ) -> Result<PostMedia> {
+            let source = fs::read_to_string(markdown).unwrap();
+            prepare_post_with_cache(markdown, &source, old_url, &self.roots(statics), cache)
+        }
+    }
+
+    /// Every file's description and bytes, to compare two preparations.
+    fn files(media: &PostMedia) -> Vec<(MediaFile, Vec<u8>)> {
+        media
+            .files
+            .iter()
+            .map(|p| (p.file.clone(), p.bytes.clone()))
+            .collect()
+    }
+
+    /// The paths of every file in the cache's `files/` folder.
+    fn cached_files(cache: &Path) -> Vec<PathBuf> {
+        let mut found: Vec<PathBuf> = fs::read_dir(cache.join("files"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn a_second_preparation_is_the_cached_one_and_decodes_nothing() {
+        let site = Site::new();
+        site.write("posts/photo.jpg", &with_exif(jpeg(1200, 800), exif(6)));
+        site.write("posts/drawing.png", &drawing(1000, 500));
+        site.write("posts/small.png", &png(20, 10));
+        site.write(
+            "files/talk.pdf",
+            b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+        );
+        let post = site.post(
+            "posts/x.md",
+            "![p](photo.jpg) ![d](drawing.png) ![s](small.png) [t](/files/talk.pdf)",
+        );
+
+        let before = raster_preparations();
+        let first = site.prepare(&post, None, &[]).unwrap();
+        assert_eq!(raster_preparations() - before, 3);
+        assert!(first.files.len() > 5, "{:?}", first.files);
+        // Every prepared raster file is cached, by its hash, and nothing else is left there.
+        let cached = cached_files(site.cache());
+        for file in first
+            .files
+            .iter()
+            .filter(|p| p.file.media_type != "application/pdf")
+        {
+            let path = site.cache().join("files").join(&file.file.sha256);
+            assert_eq!(fs::read(&path).unwrap(), file.bytes);
+        }
+        assert_eq!(cached.len(), first.files.len() - 1, "{cached:?}");
+
+        let second = site.prepare(&post, None, &[]).unwrap();
+        assert_eq!(
+            raster_preparations() - before,
+            3,
+            "nothing is decoded again"
+        );
+        assert_eq!(second.refs, first.refs);
+        assert_eq!(files(&second), files(&first));
+
+        // The same as without a cache.
+        let uncached = site.prepare_with(&post, None, &[], None).unwrap();
+        assert_eq!(raster_preparations() - before, 6);
+        assert_eq!(uncached.refs, first.refs);
+        assert_eq!(files(&uncached), files(&first));
+
+        // The same bytes under another name: prepared for that name, files shared.
+        site.write("posts/Other Name.jpg", &with_exif(jpeg(1200, 800), exif(6)));
+        let other = site.post("posts/y.md", "![o](<Other Name.jpg>)");
+        let renamed = site.prepare(&other, None, &[]).unwrap();
+        assert_eq!(raster_preparations() - before, 7);
+        assert_eq!(renamed.refs[0].file.name, "other-name.jpg");
+        assert_eq!(renamed.refs[0].file.sha256, first.refs[0].file.sha256);
+        assert!(
+            renamed.refs[0]
+                .variants
+                .iter()
+                .all(|v| v.name.starts_with("other-name-")),
+            "{:?}",
+            renamed.refs[0].variants
+        );
+        assert_eq!(cached_files(site.cache()), cached);
+    }
+
+    #[test]
+    fn a_changed_image_is_prepared_anew() {
+        let site = Site::new();
+        site.write("posts/photo.jpg", &jpeg(1200, 800));
+        let post = site.post("posts/x.md", "![p](photo.jpg)");
+        let before = raster_preparations();
+        let first = site.prepare(&post, None, &[]).unwrap();
+        assert_eq!(raster_preparations() - before, 1);
+
+        let mut changed = jpeg(1200, 800);
+        let i = changed.len() / 2;
+        changed[i] ^= 0x01;
+        site.write("posts/photo.jpg", &changed);
+        let second = site.prepare(&post, None, &[]).unwrap();
+        assert_eq!(raster_preparations() - before, 2);
+        assert_ne!(second.refs[0].file.sha256, first.refs[0].file.sha256);
+        let uncached = site.prepare_with(&post, None, &[], None).unwrap();
+        assert_eq!(second.refs, uncached.refs);
+        assert_eq!(files(&second), files(&uncached));
+
+        // Another size entirely.
+        site.write("posts/photo.jpg", &jpeg(1000, 600));
+        let third = site.prepare(&post, None, &[]).unwrap();
+        assert_eq!(raster_preparations() - before, 4);
+        assert_eq!(third.refs[0].file.width, Some(1000));
+        assert_eq!(third.refs[0].variants[0].height, Some(288));
+    }
+
+    #[test]
+    fn a_corrupt_cache_is_detected_and_rebuilt() {
+        let site = Site::new();
+        site.write("posts/photo.jpg", &jpeg(1200, 800));
+        let post = site.post("posts/x.md", "![p](photo.jpg)");
+        let before = raster_preparations();
+        let first = site.prepare(&post, None, &[]).unwrap();
+        assert_eq!(raster_preparations() - before, 1);
+
+        // A byte flipped in each cached file in turn: detected, prepared anew, repaired.
+        let mut expected = 1;
+        for path in cached_files(site.cache()) {
+            let good = fs::read(&path).unwrap();
+            let mut bad = good.clone();
+            let i = bad.len() / 2;
+            bad[i] ^= 0x40;
+            fs::write(&path, &bad).unwrap();
+            let again = site.prepare(&post, None, &[]).unwrap();
+            expected += 1;
+            assert_eq!(raster_preparations() - before, expected, "{path:?}");
+            assert_eq!(again.refs, first.refs);
+            assert_eq!(files(&again), files(&first));
+            for file in &again.files {
+                assert_eq!(file.file.sha256, sha256_hex(&file.bytes));
+            }
+            assert_eq!(fs::read(&path).unwrap(), good, "{path:?} is rewritten");
+        }
+        assert!(expected > 2);
+
+        // A file lost, cut short or grown.
+        let path = &cached_files(site.cache())[0];
+        let good = fs::read(path).unwrap();
+        for bad in [
+            None,
+            Some(&good[..good.len() - 1]),
+            Some(&[&good[..], b"x"].concat()[..]),
+        ] {
+            match bad {
+                None => fs::remove_file(path).unwrap(),
+                Some(bad) => fs::write(path, bad).unwrap(),
+            }
+            let again = site.prepare(&post, None, &[]).unwrap();
+            expected += 1;
+            assert_eq!(raster_preparations() - before, expected);
+            assert_eq!(files(&again), files(&first));
+        }
+
+        // An entry cut short, or naming a file that is not a hash.
+        let entries: Vec<PathBuf> = fs::read_dir(site.cache().join("entries"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(entries.len(), 1);
+        let entry = fs::read_to_string(&entries[0]).unwrap();
+        let sha = &first.files[0].file.sha256;
+        for bad in [
+            entry[..entry.len() / 2].to_owned(),
+            entry.replace(sha.as_str(), "../../../../etc/passwd"),
+        ] {
+            fs::write(&entries[0], bad).unwrap();
+            let again = site.prepare(&post, None, &[]).unwrap();
+            expected += 1;
+            assert_eq!(raster_preparations() - before, expected);
+            assert_eq!(files(&again), files(&first));
+        }
+
+        // Repaired: used again.
+        site.prepare(&post, None, &[]).unwrap();
+        assert_eq!(raster_preparations() - before, expected);
+        // No temporary file is left behind.
+        for folder in ["files", "entries"] {
+            for e in fs::read_dir(site.cache().join(folder)).unwrap() {
+                let name = e.unwrap().file_name();
+                assert!(!name.to_string_lossy().starts_with(".tmp"), "{name:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn without_a_usable_cache_every_image_is_prepared() {
+        let site = Site::new();
+        site.write("posts/photo.jpg", &jpeg(1200, 800));
+        let post = site.post("posts/x.md", "![p](photo.jpg)");
+        // A folder that cannot be made: its parent is a file.
+        let blocked = site.write("not-a-folder", b"x").join("cache");
+        let before = raster_preparations();
+        let first = site.prepare_with(&post, None, &[], Some(&blocked)).unwrap();
+        let second = site.prepare_with(&post, None, &[], Some(&blocked)).unwrap();
+        assert_eq!(raster_preparations() - before, 2);
+        assert_eq!(files(&first), files(&second));
+
+        // Made, but its files cannot be written: a folder stands where one goes.
+        let cache = site.cache();
+        let sha = &first.files[0].file.sha256;
+        fs::create_dir_all(cache.join("files").join(sha).join("x")).unwrap();
+        let third = site.prepare(&post, None, &[]).unwrap();
+        let fourth = site.prepare(&post, None, &[]).unwrap();
+        assert_eq!(raster_preparations() - before, 4);
+        assert_eq!(files(&third), files(&first));
+        assert_eq!(files(&fourth), files(&first));
+    }
+
+    #[test]
+    fn the_cache_is_where_the_environment_says() {
+        let location = |vars: &[(&str, &str)]| {
+            let vars: Vec<(String, OsString)> = vars
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), OsString::from(v)))
+                .collect();
+            cache_location(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+        };
+        let all = [
+            ("BLOG_CACHE_DIR", "/tmp/blog-cache"),
+            ("XDG_CACHE_HOME", "/home/a/.xdg"),
+            ("HOME", "/home/a"),
+        ];
+        assert_eq!(location(&all), Some(PathBuf::from("/tmp/blog-cache")));
+        assert_eq!(
+            location(&all[1..]),
+            Some(PathBuf::from("/home/a/.xdg/blog"))
+        );
+        assert_eq!(
+            location(&[
+                ("BLOG_CACHE_DIR", ""),
+                ("XDG_CACHE_HOME", "relative"),
+                all[2]
+            ]),
+            Some(PathBuf::from("/home/a/.cache/blog"))
+        );
+        assert_eq!(location(&[]), None);
     }
 
     fn error(result: Result<PostMedia>) -> String {
