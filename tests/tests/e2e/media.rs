@@ -99,7 +99,14 @@ async fn a_file_is_read_once_then_trusted_by_its_mark(backend: Backend) {
     assert_eq!(meta.verified, Some(blobs::mark(&file)));
     assert_eq!(meta.media_type.as_deref(), Some("image/png"));
     assert_eq!(meta.size, file.size);
-    assert!(store.blobs.head(&file.staging_key()).await.unwrap().is_none());
+    assert!(
+        store
+            .blobs
+            .head(&file.staging_key())
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Checked once: the same file again costs a HEAD; a post describing it otherwise is
     // refused, and the checked bytes stay.
     ensure_stored(&store.blobs, std::slice::from_ref(&file))
@@ -165,7 +172,14 @@ async fn a_slot_takes_only_the_bytes_it_names(backend: Backend) {
                 400,
                 "the embedded store checks the checksum"
             );
-            assert!(store.blobs.head(&file.staging_key()).await.unwrap().is_none());
+            assert!(
+                store
+                    .blobs
+                    .head(&file.staging_key())
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
         }
         Backend::Dynamo => {
             // Stored by the server S3 stands in for; the post that uses it is refused, naming
@@ -193,7 +207,12 @@ async fn a_slot_takes_only_the_bytes_it_names(backend: Backend) {
             );
             assert_eq!(site.get("/posts/wrong-bytes").await.status(), 404);
             assert!(
-                store.blobs.head(&file.staging_key()).await.unwrap().is_none(),
+                store
+                    .blobs
+                    .head(&file.staging_key())
+                    .await
+                    .unwrap()
+                    .is_none(),
                 "wrong bytes are removed"
             );
         }
