@@ -395,11 +395,12 @@ fn cases() -> Vec<Case> {
         },
         Case {
             content_type: Some("application/json"),
+            // JSON is how a post with files travels: this one is no such post.
             ..case(
-                "JSON media type",
+                "JSON that is not a post with its files",
                 "{\"title\": \"x\"}",
-                S::UNSUPPORTED_MEDIA_TYPE,
-                "not Markdown",
+                S::BAD_REQUEST,
+                "missing field `markdown`",
                 None,
             )
         },
