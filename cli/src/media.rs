@@ -628,7 +628,8 @@ fn prepare_raster(
 
 /// A raster image's resized copies, narrowest first: for each of [`VARIANT_WIDTHS`] narrower
 /// than the image, one in its own format (JPEG at quality 82) and one in WebP; and a WebP at
-/// the image's own width when WebP was smaller at every narrower one.
+/// the image's own width when WebP was smaller at every narrower one. WebP copies are kept only
+/// if there is one at every width, the image's own included: a page offers WebP only then.
 ///
 /// The WebP copy is kept only if smaller than the same width in the original's format:
 /// `image`'s WebP encoder is lossless, which beats PNG on most images but rarely a JPEG
@@ -685,6 +686,7 @@ fn variants(
     // A page offers WebP only when it has every width the image has (a browser taking WebP
     // chooses among those alone), so where WebP won at every narrower width, it is tried at
     // the original's too. A photo, where it loses at once, costs no full-size encode.
+    let mut webp_complete = false;
     if webp_wins {
         let webp = encode(image, "image/webp", VARIANT_JPEG_QUALITY, icc)?;
         if webp.len() < original_len {
@@ -694,7 +696,12 @@ fn variants(
                 bytes: webp,
                 size: Some((width, height)),
             });
+            webp_complete = true;
         }
+    }
+    // WebP at some widths only would never be offered: not uploaded either.
+    if media_type != "image/webp" && !webp_complete {
+        made.retain(|v| v.media_type != "image/webp");
     }
     made.sort_by_key(|v| (v.size, v.media_type == "image/webp"));
     Ok(made)
@@ -868,7 +875,7 @@ fn jpeg_end(b: &[u8]) -> Option<usize> {
 /// names, formats, qualities or filter, the encoders' settings), so that nothing an older
 /// `blog` made is published. [`VARIANT_WIDTHS`], the qualities and the filter are in the key
 /// too, as a safety net.
-const PIPELINE_VERSION: u32 = 1;
+const PIPELINE_VERSION: u32 = 2;
 
 /// Where prepared files are cached: `$BLOG_CACHE_DIR` if set, else `$XDG_CACHE_HOME/blog`,
 /// else `$HOME/.cache/blog` (`var` reads the environment). None if none is set.
