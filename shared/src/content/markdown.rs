@@ -139,17 +139,27 @@ fn to_safe_html_with_outline(markdown: &str, media: &Media<'_>) -> (String, Vec<
 /// `/posts/{slug}`, so that it means the same on a listing page and can be made absolute in a
 /// feed. Absolute URLs, root-relative paths, fragments and queries are left alone.
 fn root_relative(event: Event<'_>) -> Event<'_> {
-    fn resolve(url: CowStr<'_>) -> CowStr<'_> {
-        let has_scheme = url
-            .split(['/', '?', '#'])
-            .next()
-            .is_some_and(|first| first.contains(':'));
-        if url.is_empty() || has_scheme || url.starts_with(['/', '#', '?']) {
+    map_destination(event, |url| {
+        if url.is_empty() || has_scheme(&url) || url.starts_with(['/', '#', '?']) {
             url
         } else {
             CowStr::from(format!("{}/{url}", paths::POSTS))
         }
-    }
+    })
+}
+
+/// Whether a URL starts with a scheme (`https:`, `mailto:`, `javascript:`).
+pub(super) fn has_scheme(url: &str) -> bool {
+    url.split(['/', '?', '#'])
+        .next()
+        .is_some_and(|first| first.contains(':'))
+}
+
+/// A link's or an image's event with its destination replaced by `f`'s; any other as it is.
+pub(super) fn map_destination<'e>(
+    event: Event<'e>,
+    f: impl FnOnce(CowStr<'e>) -> CowStr<'e>,
+) -> Event<'e> {
     match event {
         Event::Start(Tag::Link {
             link_type,
@@ -158,7 +168,7 @@ fn root_relative(event: Event<'_>) -> Event<'_> {
             id,
         }) => Event::Start(Tag::Link {
             link_type,
-            dest_url: resolve(dest_url),
+            dest_url: f(dest_url),
             title,
             id,
         }),
@@ -169,7 +179,7 @@ fn root_relative(event: Event<'_>) -> Event<'_> {
             id,
         }) => Event::Start(Tag::Image {
             link_type,
-            dest_url: resolve(dest_url),
+            dest_url: f(dest_url),
             title,
             id,
         }),

@@ -31,11 +31,10 @@ const SIZES: &str = "(max-width: 44rem) calc(100vw - 2rem), 42rem";
 /// Whether a URL names a file of the site rather than another site, a fragment or a scheme.
 pub fn is_local(url: &str) -> bool {
     let url = url.trim();
-    let has_scheme = url
-        .split(['/', '?', '#'])
-        .next()
-        .is_some_and(|first| first.contains(':'));
-    !(url.is_empty() || has_scheme || url.starts_with("//") || url.starts_with(['#', '?']))
+    !(url.is_empty()
+        || super::markdown::has_scheme(url)
+        || url.starts_with("//")
+        || url.starts_with(['#', '?']))
 }
 
 /// Every local reference in a Markdown body, in order, each once: images and links (Markdown
@@ -164,31 +163,11 @@ impl<'a> Media<'a> {
             return event;
         }
         match event {
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => Event::Start(Tag::Image {
-                link_type,
-                dest_url: self.path_of(&dest_url).map_or(dest_url, CowStr::from),
-                title,
-                id,
-            }),
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => Event::Start(Tag::Link {
-                link_type,
-                dest_url: self.path_of(&dest_url).map_or(dest_url, CowStr::from),
-                title,
-                id,
-            }),
             Event::Html(html) => Event::Html(self.substitute_raw(html)),
             Event::InlineHtml(html) => Event::InlineHtml(self.substitute_raw(html)),
-            other => other,
+            other => super::markdown::map_destination(other, |url| {
+                self.path_of(&url).map_or(url, CowStr::from)
+            }),
         }
     }
 

@@ -237,6 +237,37 @@ pub trait Store: Send + Sync + 'static {
     async fn delete(&self, slug: &Slug, expected: u64) -> Result<(), WriteError>;
 }
 
+/// Sorts an AWS SDK failure into "try again shortly" (a timeout, a dropped connection, or a
+/// service error whose code is one of `transient`) and "broken", keeping the cause.
+pub(crate) fn sdk_error<E, R>(
+    what: &'static str,
+    transient: &'static [&'static str],
+) -> impl Fn(aws_sdk_dynamodb::error::SdkError<E, R>) -> StoreError
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    use aws_sdk_dynamodb::error::SdkError;
+    move |error| {
+        let retry = match &error {
+            SdkError::TimeoutError(_)
+            | SdkError::DispatchFailure(_)
+            | SdkError::ResponseError(_) => true,
+            SdkError::ServiceError(service) => service
+                .err()
+                .code()
+                .is_some_and(|code| transient.contains(&code)),
+            _ => false,
+        };
+        let boxed: BoxError = Box::new(error);
+        if retry {
+            StoreError::Unavailable(boxed)
+        } else {
+            StoreError::Failed(what, boxed)
+        }
+    }
+}
+
 /// How long a DynamoDB call may take: a page must answer well inside API Gateway's 30 s, so
 /// the store gives up after a few seconds (retries included) and the reader gets the 503 page
 /// rather than a hang.

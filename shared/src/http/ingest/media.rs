@@ -8,13 +8,12 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
 use super::auth::Author;
 use super::problem::Problem;
 use crate::http::Ctx;
-use crate::http::respond::NO_STORE;
 use crate::model::media::{MediaError, check_files, sniff};
 use crate::model::{MAX_MEDIA_BYTES, MAX_POST_MEDIA_FILES, MediaFile};
 use crate::store::blobs::{Blobs, Slot, SlotQuery, sha256_hex};
@@ -65,13 +64,7 @@ pub(super) async fn slots(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
     let body = body.map_err(|rejection| Problem::new(rejection.status(), rejection.body_text()))?;
-    let mut json = serde_json::Deserializer::from_slice(&body);
-    let request: SlotRequest = serde_path_to_error::deserialize(&mut json).map_err(|e| {
-        Problem::new(
-            StatusCode::BAD_REQUEST,
-            format!("the request's JSON at `{}`: {}", e.path(), e.inner()),
-        )
-    })?;
+    let request: SlotRequest = super::read_json(&body, "the request")?;
     if request.files.len() > MAX_POST_MEDIA_FILES {
         return Err(Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -109,16 +102,7 @@ pub(super) async fn slots(
         });
     }
     tracing::info!(author = %author.0, files = answers.len(), uploads, "upload slots handed out");
-    let json = serde_json::to_string(&SlotAnswer { files: answers }).unwrap_or_default();
-    let mut response = (
-        [(header::CONTENT_TYPE, mime::APPLICATION_JSON.as_ref())],
-        json,
-    )
-        .into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, NO_STORE);
-    Ok(response)
+    Ok(super::private_json(&SlotAnswer { files: answers }))
 }
 
 /// `PUT /media/<sha256>/<name>?expires=…&signature=…`: a local upload slot, landing at the

@@ -213,7 +213,12 @@ async fn export(
         posts: page.posts.iter().map(ExportedPost::from).collect(),
         next: page.next,
     };
-    let json = serde_json::to_string(&document).unwrap_or_default();
+    Ok(private_json(&document))
+}
+
+/// An answer to an author: `document` as JSON, never cached.
+fn private_json(document: &impl Serialize) -> Response {
+    let json = serde_json::to_string(document).unwrap_or_default();
     let mut response = (
         [(header::CONTENT_TYPE, mime::APPLICATION_JSON.as_ref())],
         json,
@@ -222,7 +227,18 @@ async fn export(
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, NO_STORE);
-    Ok(response)
+    response
+}
+
+/// A request's JSON body as `T`, or a 400 naming where it is wrong (`what`: "the post").
+fn read_json<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, Problem> {
+    let mut json = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut json).map_err(|e| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            format!("{what}'s JSON at `{}`: {}", e.path(), e.inner()),
+        )
+    })
 }
 
 /// The query of an export page.

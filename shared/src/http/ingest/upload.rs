@@ -75,15 +75,7 @@ pub(super) fn read_upload(
         )
     })?;
     let envelope = if with_media {
-        let mut json = serde_json::Deserializer::from_str(text);
-        Some(
-            serde_path_to_error::deserialize::<_, PostUpload>(&mut json).map_err(|e| {
-                Problem::new(
-                    StatusCode::BAD_REQUEST,
-                    format!("the post's JSON at `{}`: {}", e.path(), e.inner()),
-                )
-            })?,
-        )
+        Some(super::read_json::<PostUpload>(text.as_bytes(), "the post")?)
     } else {
         None
     };

@@ -17,7 +17,7 @@ use axum::body::Bytes;
 
 use super::{Blob, BlobMeta, Blobs, IMMUTABLE, SLOT_LIFETIME, Slot};
 use crate::model::MediaFile;
-use crate::store::{BoxError, StoreError};
+use crate::store::StoreError;
 
 /// The metadata naming a checked file's SHA-256.
 const VERIFIED: &str = "verified";
@@ -70,29 +70,21 @@ fn is_missing<E: ProvideErrorMetadata>(
     }
 }
 
+/// An SDK failure as a store error: S3's throttling and server errors are worth retrying.
 fn sdk_error<E, R>(what: &'static str) -> impl Fn(SdkError<E, R>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    move |error| {
-        let transient = match &error {
-            SdkError::TimeoutError(_)
-            | SdkError::DispatchFailure(_)
-            | SdkError::ResponseError(_) => true,
-            SdkError::ServiceError(service) => matches!(
-                service.err().code(),
-                Some("SlowDown" | "ServiceUnavailable" | "InternalError" | "RequestTimeout")
-            ),
-            _ => false,
-        };
-        let boxed: BoxError = Box::new(error);
-        if transient {
-            StoreError::Unavailable(boxed)
-        } else {
-            StoreError::Failed(what, boxed)
-        }
-    }
+    crate::store::sdk_error(
+        what,
+        &[
+            "SlowDown",
+            "ServiceUnavailable",
+            "InternalError",
+            "RequestTimeout",
+        ],
+    )
 }
 
 fn presigning(lifetime: std::time::Duration) -> Result<PresigningConfig, StoreError> {

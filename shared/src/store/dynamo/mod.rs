@@ -14,8 +14,8 @@ pub use items::{create_table, listing_item_size, post_item_size, write_size};
 
 use super::rules::{Changes, Replacement, check_delete, prepare_replace, publish_onto};
 use super::{
-    BoxError, CategoryCount, Holder, ListingQuery, ListingRows, PostsPage, PublishOutcome,
-    Redirect, Store, StoreError, WriteError, WriteOutcome,
+    CategoryCount, Holder, ListingQuery, ListingRows, PostsPage, PublishOutcome, Redirect, Store,
+    StoreError, WriteError, WriteOutcome,
 };
 use crate::model::{Post, Slug};
 use writes::{Condition, delete_write, put_write};
@@ -38,37 +38,23 @@ impl DynamoStore {
     }
 }
 
-/// Sorts an SDK failure into "try again shortly" and "broken", keeping the cause.
+/// An SDK failure as a store error: DynamoDB's throttling and server errors are worth retrying.
 fn sdk_error<E, R>(what: &'static str) -> impl Fn(SdkError<E, R>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    move |error| {
-        let transient = match &error {
-            SdkError::TimeoutError(_)
-            | SdkError::DispatchFailure(_)
-            | SdkError::ResponseError(_) => true,
-            SdkError::ServiceError(service) => matches!(
-                service.err().code(),
-                Some(
-                    "ThrottlingException"
-                        | "ProvisionedThroughputExceededException"
-                        | "RequestLimitExceeded"
-                        | "InternalServerError"
-                        | "ServiceUnavailable"
-                        | "TransactionInProgressException"
-                )
-            ),
-            _ => false,
-        };
-        let boxed: BoxError = Box::new(error);
-        if transient {
-            StoreError::Unavailable(boxed)
-        } else {
-            StoreError::Failed(what, boxed)
-        }
-    }
+    super::sdk_error(
+        what,
+        &[
+            "ThrottlingException",
+            "ProvisionedThroughputExceededException",
+            "RequestLimitExceeded",
+            "InternalServerError",
+            "ServiceUnavailable",
+            "TransactionInProgressException",
+        ],
+    )
 }
 
 #[async_trait]
