@@ -204,6 +204,66 @@ pub fn s3_client() -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(config)
 }
 
+/// A CloudFront client for the compatible server the tests start.
+pub fn cloudfront_client() -> aws_sdk_cloudfront::Client {
+    let config = aws_sdk_cloudfront::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .endpoint_url(dynamo_endpoint())
+        .build();
+    aws_sdk_cloudfront::Client::from_conf(config)
+}
+
+/// A new distribution on the CloudFront-compatible server, in front of `origin`: its id.
+pub async fn cloudfront_distribution(origin: &str) -> String {
+    use aws_sdk_cloudfront::types::{
+        CustomOriginConfig, DefaultCacheBehavior, DistributionConfig, Origin, OriginProtocolPolicy,
+        Origins, ViewerProtocolPolicy,
+    };
+    let origin = Origin::builder()
+        .id("api")
+        .domain_name(origin)
+        .custom_origin_config(
+            CustomOriginConfig::builder()
+                .http_port(80)
+                .https_port(443)
+                .origin_protocol_policy(OriginProtocolPolicy::HttpsOnly)
+                .build()
+                .expect("origin config"),
+        )
+        .build()
+        .expect("origin");
+    let config = DistributionConfig::builder()
+        .caller_reference(unique_table_name())
+        .comment("blog tests")
+        .enabled(true)
+        .origins(
+            Origins::builder()
+                .quantity(1)
+                .items(origin)
+                .build()
+                .expect("origins"),
+        )
+        .default_cache_behavior(
+            DefaultCacheBehavior::builder()
+                .target_origin_id("api")
+                .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
+                .cache_policy_id("658327ea-f89d-4fab-a63d-7e88639e58f6")
+                .build()
+                .expect("cache behaviour"),
+        )
+        .build()
+        .expect("distribution config");
+    let created = cloudfront_client()
+        .create_distribution()
+        .distribution_config(config)
+        .send()
+        .await
+        .expect("create a distribution on the CloudFront-compatible server");
+    created.distribution.expect("a distribution").id
+}
+
 /// The DynamoDB-compatible server's URL. Tests that need it fail, never skip, without it.
 pub fn dynamo_endpoint() -> String {
     std::env::var("BLOG_TEST_DYNAMODB_ENDPOINT").unwrap_or_else(|_| {
@@ -240,7 +300,8 @@ fn unique_table_name() -> String {
 }
 
 /// Records each request the SDK sends, by its DynamoDB operation (`Query`, `GetItem`, …),
-/// counted at the wire: retries and pagination would show up here.
+/// counted at the wire: retries and pagination would show up here. A request that asked for a
+/// strongly consistent read is recorded with ` (consistent)` after its operation.
 #[derive(Debug, Clone, Default)]
 pub struct RequestLog(Arc<Mutex<Vec<String>>>);
 
@@ -248,6 +309,13 @@ impl RequestLog {
     /// The operations sent since the last clear, in order.
     pub fn operations(&self) -> Vec<String> {
         self.0.lock().expect("log lock").clone()
+    }
+
+    /// The operations sent since the last clear, sorted: requests sent at once have no order.
+    pub fn sorted_operations(&self) -> Vec<String> {
+        let mut operations = self.operations();
+        operations.sort();
+        operations
     }
 
     /// Forgets what was sent so far.
@@ -272,7 +340,21 @@ impl Intercept for RequestLog {
             .headers()
             .get("x-amz-target")
             .unwrap_or("?");
-        let operation = target.rsplit('.').next().unwrap_or(target).to_owned();
+        let mut operation = target.rsplit('.').next().unwrap_or(target).to_owned();
+        let consistent = context
+            .request()
+            .body()
+            .bytes()
+            .and_then(|body| serde_json::from_slice::<serde_json::Value>(body).ok())
+            .is_some_and(|body| {
+                body["ConsistentRead"] == true
+                    || body["RequestItems"]
+                        .as_object()
+                        .is_some_and(|tables| tables.values().any(|t| t["ConsistentRead"] == true))
+            });
+        if consistent {
+            operation.push_str(" (consistent)");
+        }
         self.0.lock().expect("log lock").push(operation);
         Ok(())
     }
@@ -397,6 +479,21 @@ impl TestSite {
             store,
             |_| {},
             move |state| http::site_with_ingest(state.with_media(blobs), auth),
+        )
+        .await
+    }
+
+    /// Serves `store` with the ingest routes, writable with `token`, behind the CDN `cdn`.
+    pub async fn start_with_cdn(
+        store: Arc<dyn Store>,
+        token: &str,
+        cdn: blog_shared::cdn::Cdn,
+    ) -> Self {
+        let auth = blog_shared::http::IngestAuth::Token(token.into());
+        Self::serve(
+            store,
+            |_| {},
+            move |state| http::site_with_ingest(state.with_cdn(cdn), auth),
         )
         .await
     }

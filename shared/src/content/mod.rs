@@ -23,8 +23,8 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 use xxhash_rust::xxh3::xxh3_128;
 
 use crate::model::{
-    Category, MAX_AUTHORS, MAX_CATEGORIES, MAX_NAME_CHARS, MAX_NESTING, MAX_REDIRECTS,
-    MAX_TITLE_CHARS, MediaRef, Post, Slug,
+    Category, MAX_AUTHORS, MAX_CATEGORIES, MAX_EXCERPT_HTML_BYTES, MAX_NAME_CHARS, MAX_NESTING,
+    MAX_REDIRECTS, MAX_TITLE_CHARS, MediaRef, Post, SHORTENED_EXCERPT_CHARS, Slug,
 };
 use crate::paths;
 use permalinks::Generator;
@@ -208,6 +208,7 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
         ),
         None => (rendered.excerpt_html, rendered.excerpt_text),
     };
+    let excerpt_html = bounded_excerpt(excerpt_html, &description);
 
     Ok(Post {
         slug,
@@ -233,6 +234,33 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
         media: origin.media.to_vec(),
         version: 0,
     })
+}
+
+/// The excerpt as listing rows carry it: as written, unless it is longer than
+/// [`MAX_EXCERPT_HTML_BYTES`] (a `<!--more-->` placed late, a long first paragraph), then its
+/// text shortened at a word to [`SHORTENED_EXCERPT_CHARS`], so a listing page reads a bounded
+/// number of bytes whatever its posts' length.
+fn bounded_excerpt(html: String, text: &str) -> String {
+    if html.len() <= MAX_EXCERPT_HTML_BYTES {
+        return html;
+    }
+    let cut = text
+        .char_indices()
+        .nth(SHORTENED_EXCERPT_CHARS)
+        .map_or(text.len(), |(at, _)| at);
+    let shortened = match text[..cut].rfind(char::is_whitespace) {
+        Some(space) if cut < text.len() => &text[..space],
+        _ => &text[..cut],
+    };
+    let mut excerpt = String::with_capacity(shortened.len() + 16);
+    excerpt.push_str("<p>");
+    pulldown_cmark_escape::escape_html(&mut excerpt, shortened.trim_end())
+        .expect("writing to a String cannot fail");
+    if cut < text.len() {
+        excerpt.push('…');
+    }
+    excerpt.push_str("</p>\n");
+    excerpt
 }
 
 /// The hash that tells an identical upload from a changed one: of the source and of whatever
@@ -425,5 +453,38 @@ mod tests {
             ..Origin::default()
         };
         assert_ne!(content_hash(POST, &plain), content_hash(POST, &archived));
+    }
+
+    #[test]
+    fn an_excerpt_too_long_for_a_listing_row_is_shortened_to_its_text_at_a_word() {
+        let paragraph = "Queues & shards < scale. ".repeat(200);
+        let post = parse_post(
+            &format!("---\ntitle: Long teaser\ndate: 2020-01-01\n---\n{paragraph}\n\nMore.\n"),
+            None,
+        )
+        .unwrap();
+        assert!(
+            post.excerpt_html.len() < MAX_EXCERPT_HTML_BYTES,
+            "{}",
+            post.excerpt_html
+        );
+        assert!(
+            post.excerpt_html
+                .starts_with("<p>Queues &amp; shards &lt; scale.")
+        );
+        // Cut at a word, never inside one.
+        let kept = post.excerpt_html["<p>".len()..]
+            .strip_suffix("…</p>\n")
+            .unwrap()
+            .replace("&lt;", "<")
+            .replace("&amp;", "&");
+        assert!(paragraph.starts_with(&format!("{kept} ")), "{kept}");
+        // A short one stays as written, markup and all.
+        let short = parse_post(
+            "---\ntitle: T\ndate: 2020-01-01\n---\nThe *teaser*.\n",
+            None,
+        )
+        .unwrap();
+        assert_eq!(short.excerpt_html, "<p>The <em>teaser</em>.</p>\n");
     }
 }

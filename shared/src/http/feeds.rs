@@ -1,5 +1,6 @@
 //! Feeds and crawler files: a listing's feed in each format, `/feed` in the format the reader
-//! asks for, the sitemap and `robots.txt`. A feed is one store read, like its listing's page.
+//! asks for, the sitemap and `robots.txt`. A feed reads its listing's first page, then, when it
+//! carries full text, its entries' bodies.
 
 use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -9,6 +10,7 @@ use time::OffsetDateTime;
 use super::Ctx;
 use super::pages::{listing_at, read_page};
 use super::respond::{PRIVATE, Representation, WebError};
+use crate::config::FeedContent;
 use crate::model::{FeedFormat, Listing, PageRequest, SITEMAP_POSTS, Slug};
 use crate::paths;
 use crate::render::feeds::{self, FeedInfo};
@@ -48,8 +50,16 @@ pub(super) async fn feed(
         page_path: &page_path,
         feed_path: &feed_path,
     };
-    let text = feeds::document(format, &ctx.site, &info, &page.entries);
-    Ok(Representation::new(format.media_type(), text))
+    // A full-text feed reads its entries' bodies from their posts: listing rows stay small.
+    let bodies = match ctx.site.feed_content {
+        FeedContent::Full if !page.entries.is_empty() => {
+            let slugs: Vec<Slug> = page.entries.iter().map(|e| e.slug.clone()).collect();
+            ctx.store.bodies(&slugs).await?.into_iter().collect()
+        }
+        _ => feeds::Bodies::new(),
+    };
+    let text = feeds::document(format, &ctx.site, &info, &page.entries, &bodies);
+    Ok(Representation::new(format.media_type(), text).until(page.changes_at))
 }
 
 /// `/feed`: a redirect to the whole blog's feed in the format the client's `Accept` prefers
@@ -111,7 +121,8 @@ pub(super) async fn sitemap(ctx: Ctx) -> Result<Representation, WebError> {
     Ok(Representation::new(
         &sitemap::MEDIA_TYPE,
         sitemap::sitemap(&ctx.site, &page.entries),
-    ))
+    )
+    .until(page.changes_at))
 }
 
 /// `/robots.txt`.

@@ -27,6 +27,7 @@ use lambda_http::request::RequestContext;
 pub use ingest::IngestAuth;
 pub use respond::CACHE_CONTROL;
 
+use crate::cdn::Cdn;
 use crate::config::SiteConfig;
 use crate::model::{FeedFormat, Listing};
 use crate::paths;
@@ -41,6 +42,7 @@ pub struct AppState {
     store: Arc<dyn Store>,
     media: MediaBlobs,
     site: Arc<SiteConfig>,
+    cdn: Option<Arc<Cdn>>,
 }
 
 impl AppState {
@@ -50,7 +52,14 @@ impl AppState {
             store,
             media: MediaBlobs(None),
             site: Arc::new(site),
+            cdn: None,
         }
+    }
+
+    /// The same site behind `cdn`, which every write tells what changed.
+    pub fn with_cdn(mut self, cdn: Cdn) -> Self {
+        self.cdn = Some(Arc::new(cdn));
+        self
     }
 
     /// The same site, storing and serving posts' files in `blobs`.
@@ -76,6 +85,7 @@ pub(crate) struct Ctx {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) media: Option<Arc<dyn Blobs>>,
     pub(crate) site: Arc<SiteConfig>,
+    pub(crate) cdn: Option<Arc<Cdn>>,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -101,6 +111,7 @@ impl FromRequestParts<AppState> for Ctx {
             store: Arc::clone(&state.store),
             media: state.media.0.clone(),
             site,
+            cdn: state.cdn.clone(),
         })
     }
 }
@@ -118,7 +129,8 @@ pub async fn run_function(
 }
 
 /// Runs the `ingest` Lambda function: [`run_function`] with the posts' files
-/// (`BLOG_MEDIA_BUCKET`), authenticated as the environment says.
+/// (`BLOG_MEDIA_BUCKET`) and the CDN to invalidate (`BLOG_CDN_DISTRIBUTION_ID`), authenticated
+/// as the environment says.
 pub async fn run_ingest_function() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let site = SiteConfig::from_env()?;
@@ -127,8 +139,16 @@ pub async fn run_ingest_function() -> Result<(), lambda_http::Error> {
     if let Some(blobs) = crate::store::blobs::from_env().await? {
         state = state.with_media(blobs);
     }
+    if let Some(cdn) = Cdn::from_env().await {
+        state = state.with_cdn(cdn);
+    }
     let auth = IngestAuth::from_env();
-    tracing::info!(?auth, files = state.media.0.is_some(), "ingest ready");
+    tracing::info!(
+        ?auth,
+        files = state.media.0.is_some(),
+        cdn = state.cdn.is_some(),
+        "ingest ready"
+    );
     lambda_http::run(ingest(state, auth)).await
 }
 

@@ -13,6 +13,10 @@ use crate::paths;
 use crate::render::pages::{CategoriesView, CategorySummary, Layout, ListingView, PostView, Row};
 use crate::store;
 
+/// How long a shared cache keeps a listing's later page (one reached by a cursor link): no write
+/// invalidates those, and only an edit or a deletion of one of its posts changes one.
+const LATER_PAGE_MAX_AGE: time::Duration = time::Duration::hours(1);
+
 /// The query string of a listing page, as the handler receives it.
 pub(super) type Page = RawQuery;
 
@@ -144,7 +148,15 @@ async fn listing_page(
     });
     let first_page = paths::listing(&listing);
     let canonical = (request == PageRequest::First).then_some(first_page.as_str());
-    Representation::html(&ListingView {
+    // Writes invalidate first pages only (crate::cdn): a later page is kept an hour, not a day.
+    let changes_at = match request {
+        PageRequest::First => page.changes_at,
+        _ => {
+            let later = OffsetDateTime::now_utc() + LATER_PAGE_MAX_AGE;
+            Some(page.changes_at.map_or(later, |at| at.min(later)))
+        }
+    };
+    Ok(Representation::html(&ListingView {
         layout: Layout::new(&ctx.site, name.as_deref(), &listing, canonical),
         browsing,
         rows: page.entries.iter().map(Row::from).collect(),
@@ -154,7 +166,8 @@ async fn listing_page(
         newer_url: page
             .newer
             .map(|c| paths::listing_page(&listing, &PageRequest::Before(c))),
-    })
+    })?
+    .until(changes_at))
 }
 
 /// One page of a listing as a reader sees it now: posts scheduled for later stay hidden.

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use headers::{ETag, HeaderMapExt, IfNoneMatch};
+use time::OffsetDateTime;
 use xxhash_rust::xxh3::xxh3_128;
 
 use super::AppState;
@@ -16,8 +17,15 @@ use crate::render::pages::ErrorView;
 use crate::report::report;
 use crate::store::StoreError;
 
-/// How long browsers and the CDN may keep a page or a feed.
-pub const CACHE_CONTROL: &str = "public, max-age=60, s-maxage=300";
+/// How long a shared cache (the CDN) keeps a page or a feed: a day, since ingest invalidates what
+/// a write changes ([`crate::cdn`]). Browsers keep it a minute, which no invalidation reaches.
+pub const SHARED_MAX_AGE: u64 = 86_400;
+/// How long browsers may keep a page or a feed.
+const BROWSER_MAX_AGE: u64 = 60;
+/// How long browsers and the CDN may keep a page or a feed: the CDN a day, serving it stale a
+/// minute while it fetches a new one, and a day when the origin fails.
+pub const CACHE_CONTROL: &str =
+    "public, max-age=60, s-maxage=86400, stale-while-revalidate=60, stale-if-error=86400";
 /// How long a 404 may be kept: short, since the post may be published any minute.
 const NOT_FOUND_CACHE_CONTROL: &str = "public, max-age=60";
 /// Seconds a client should wait before retrying when the store is unavailable (503), for
@@ -33,6 +41,9 @@ pub(crate) const PRIVATE: HeaderValue = HeaderValue::from_static("private, max-a
 pub(crate) struct Representation {
     content_type: HeaderValue,
     text: String,
+    /// Seconds until it changes with no write (a scheduled post appears), if that is sooner
+    /// than [`SHARED_MAX_AGE`].
+    changes_in: Option<u64>,
 }
 
 impl Representation {
@@ -42,6 +53,34 @@ impl Representation {
             content_type: HeaderValue::from_str(content_type.as_ref())
                 .expect("a media type is a valid header value"),
             text,
+            changes_in: None,
+        }
+    }
+
+    /// The same, kept by caches no later than `when`, when it changes with no write to
+    /// invalidate it: a scheduled post appears then.
+    pub(crate) fn until(mut self, when: Option<OffsetDateTime>) -> Self {
+        if let Some(when) = when {
+            let seconds = (when - OffsetDateTime::now_utc()).as_seconds_f64().ceil();
+            // Saturating: a time long past is 1 s, one far ahead is over a day anyway.
+            let seconds = (seconds as u64).max(1);
+            self.changes_in = (seconds < SHARED_MAX_AGE).then_some(seconds);
+        }
+        self
+    }
+
+    /// Its `Cache-Control`: a day at the CDN, a minute in browsers, both shorter when it changes
+    /// sooner by itself.
+    fn cache_control(&self) -> HeaderValue {
+        match self.changes_in {
+            None => HeaderValue::from_static(CACHE_CONTROL),
+            Some(seconds) => {
+                let browser = seconds.min(BROWSER_MAX_AGE);
+                HeaderValue::from_str(&format!(
+                    "public, max-age={browser}, s-maxage={seconds}, stale-while-revalidate=60, stale-if-error=86400"
+                ))
+                .expect("digits and commas are a valid header value")
+            }
         }
     }
 
@@ -56,13 +95,11 @@ impl IntoResponse for Representation {
         // Weak: the same page gzipped, brotli-compressed or plain is one representation to a
         // cache revalidating it, and a strong validator would have to differ between them.
         let etag = format!("W/\"{:032x}\"", xxh3_128(self.text.as_bytes()));
+        let cache_control = self.cache_control();
         let mut response = self.text.into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, self.content_type);
-        headers.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(CACHE_CONTROL),
-        );
+        headers.insert(header::CACHE_CONTROL, cache_control);
         if let Ok(value) = HeaderValue::from_str(&etag) {
             headers.insert(header::ETAG, value);
         }

@@ -1,9 +1,16 @@
 //! Every limit the blog keeps, each with the reason for it. A post within them is accepted by
 //! every backend, locally and in AWS alike.
 
-/// The largest body a listing row carries for full-text feeds; longer posts appear in feeds by
-/// their excerpt and a link.
+/// The largest body a full-text feed carries; longer posts appear in feeds by their excerpt and
+/// a link, so a feed of ten entries stays a download of at most about half a megabyte.
 pub const FEED_BODY_MAX_BYTES: usize = 48 * 1024;
+
+/// The longest excerpt, as HTML, a listing row carries as written: every listing page reads its
+/// rows whole, so a longer one (a `<!--more-->` placed late) is shortened to its text.
+pub const MAX_EXCERPT_HTML_BYTES: usize = 2048;
+
+/// How many characters of text a shortened excerpt keeps.
+pub const SHORTENED_EXCERPT_CHARS: usize = 400;
 
 /// The longest slug accepted, in bytes; keys stay short and URLs readable.
 pub const MAX_SLUG_LEN: usize = 100;

@@ -8,8 +8,10 @@ use time::OffsetDateTime;
 
 use super::{Category, Slug};
 
-/// What a listing row and a feed entry show of a post: stored with each listing, so a page of
-/// a listing is one query.
+/// What a listing row shows of a post: stored with each listing, so a page of a listing is one
+/// query, and only this, so that query reads about a kilobyte a post however long the post is.
+/// A full-text feed reads its entries' bodies from their posts (`Store::bodies`). Rows stored
+/// before bodies left them (a `body_html` attribute) still read: the field is ignored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListingEntry {
     /// The post's slug.
@@ -25,10 +27,6 @@ pub struct ListingEntry {
     pub categories: Vec<Category>,
     /// The teaser, sanitised HTML.
     pub excerpt_html: String,
-    /// The whole body, for full-text feeds, when it is at most [`super::FEED_BODY_MAX_BYTES`]: a page
-    /// of a listing stays one `Query` well under DynamoDB's 1 MB response.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body_html: Option<String>,
 }
 
 impl ListingEntry {
@@ -68,6 +66,12 @@ pub(super) fn listings_of(categories: &[Category], authors: &[String]) -> Vec<Li
 /// is time order) then the slug, which breaks ties between posts of the same second.
 pub fn sort_key(published: OffsetDateTime, slug: &Slug) -> String {
     format!("{}#{}", crate::dates::sortable(published), slug)
+}
+
+/// When the post at a sort key appears: the time part of the key.
+pub fn sort_key_time(sort_key: &str) -> Option<OffsetDateTime> {
+    let (when, _) = sort_key.split_once('#')?;
+    crate::dates::parse_sortable(when)
 }
 
 /// The upper bound of the sort keys visible at `now`: posts scheduled later sort above it.
@@ -179,6 +183,10 @@ pub struct ListingPage {
     pub older: Option<Cursor>,
     /// The page of newer posts, if there is one.
     pub newer: Option<Cursor>,
+    /// When this page changes by itself, with no write: a post scheduled for then appears at
+    /// the top of its listing (asked only of pages that reach the top: a first page, or one of
+    /// newer posts).
+    pub changes_at: Option<OffsetDateTime>,
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@ pub mod media;
 pub use limits::*;
 use listing::listings_of;
 pub use listing::{
-    Cursor, CursorError, Listing, ListingEntry, ListingPage, PageRequest, sort_key, visible_until,
+    Cursor, CursorError, Listing, ListingEntry, ListingPage, PageRequest, sort_key, sort_key_time,
+    visible_until,
 };
 pub use media::{MediaFile, MediaRef};
 
@@ -206,8 +207,6 @@ impl Post {
             published: self.published,
             categories: self.categories.clone(),
             excerpt_html: self.excerpt_html.clone(),
-            body_html: (self.body_html.len() <= FEED_BODY_MAX_BYTES)
-                .then(|| self.body_html.clone()),
         }
     }
 

@@ -2,13 +2,15 @@
 //! 1.1 (serde), each with its media type ([`FeedFormat::media_type`]). Every URL in them is
 //! absolute, from configuration.
 
+use std::collections::HashMap;
+
 use rss::extension::atom::{AtomExtensionBuilder, Link};
 use rss::extension::dublincore::DublinCoreExtensionBuilder;
 use rss::{CategoryBuilder, ChannelBuilder, GuidBuilder, ItemBuilder};
 
 use crate::config::{FeedContent, SiteConfig};
 use crate::dates;
-use crate::model::{FeedFormat, ListingEntry};
+use crate::model::{FEED_BODY_MAX_BYTES, FeedFormat, ListingEntry, Slug};
 use crate::paths;
 
 /// A post's HTML with every URL in it absolute, as feed readers need: root-relative paths get
@@ -58,13 +60,21 @@ pub fn absolute_content(site: &SiteConfig, post_url: &str, html: &str) -> String
     lol_html::rewrite_str(html, settings).unwrap_or_else(|_| html.to_owned())
 }
 
-/// The full body of `entry` for a full-text feed, with absolute URLs; None for an excerpt feed
-/// or a post too long to carry in its listing row.
-fn full_text(site: &SiteConfig, url: &str, entry: &ListingEntry) -> Option<String> {
+/// The posts' bodies a full-text feed shows, by slug, as the store read them.
+pub type Bodies = HashMap<Slug, String>;
+
+/// The full body of `entry` for a full-text feed, with absolute URLs; None for an excerpt feed,
+/// a body not read, or a post longer than [`FEED_BODY_MAX_BYTES`].
+fn full_text(
+    site: &SiteConfig,
+    url: &str,
+    entry: &ListingEntry,
+    bodies: &Bodies,
+) -> Option<String> {
     match site.feed_content {
-        FeedContent::Full => entry
-            .body_html
-            .as_deref()
+        FeedContent::Full => bodies
+            .get(&entry.slug)
+            .filter(|body| body.len() <= FEED_BODY_MAX_BYTES)
             .map(|body| absolute_content(site, url, body)),
         FeedContent::Excerpt => None,
     }
@@ -81,18 +91,19 @@ pub struct FeedInfo<'a> {
     pub feed_path: &'a str,
 }
 
-/// Writes the feed of `entries` (newest first) in `format`; its `Content-Type` is
-/// `format.media_type()`.
+/// Writes the feed of `entries` (newest first) in `format`, with the `bodies` of a full-text
+/// feed; its `Content-Type` is `format.media_type()`.
 pub fn document(
     format: FeedFormat,
     site: &SiteConfig,
     info: &FeedInfo<'_>,
     entries: &[ListingEntry],
+    bodies: &Bodies,
 ) -> String {
     match format {
-        FeedFormat::Rss => xml_chars_only(rss(site, info, entries)),
-        FeedFormat::Atom => xml_chars_only(atom(site, info, entries)),
-        FeedFormat::Json => json_feed(site, info, entries),
+        FeedFormat::Rss => xml_chars_only(rss(site, info, entries, bodies)),
+        FeedFormat::Atom => xml_chars_only(atom(site, info, entries, bodies)),
+        FeedFormat::Json => json_feed(site, info, entries, bodies),
     }
 }
 
@@ -111,7 +122,12 @@ fn xml_chars_only(document: String) -> String {
 }
 
 /// Writes an RSS 2.0 document of `entries` (newest first).
-fn rss(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> String {
+fn rss(
+    site: &SiteConfig,
+    info: &FeedInfo<'_>,
+    entries: &[ListingEntry],
+    bodies: &Bodies,
+) -> String {
     let items = entries
         .iter()
         .map(|entry| {
@@ -127,7 +143,7 @@ fn rss(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> Stri
                 ))
                 .pub_date(Some(dates::rfc2822(entry.published)))
                 .description(Some(absolute_content(site, &url, &entry.excerpt_html)))
-                .content(full_text(site, &url, entry))
+                .content(full_text(site, &url, entry, bodies))
                 .categories(
                     entry
                         .categories
@@ -170,7 +186,12 @@ fn rss(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> Stri
 }
 
 /// Writes an Atom 1.0 document of `entries` (newest first).
-fn atom(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> String {
+fn atom(
+    site: &SiteConfig,
+    info: &FeedInfo<'_>,
+    entries: &[ListingEntry],
+    bodies: &Bodies,
+) -> String {
     use atom_syndication::{
         CategoryBuilder as AtomCategory, EntryBuilder, FeedBuilder, FixedDateTime,
         GeneratorBuilder, LinkBuilder, PersonBuilder, Text,
@@ -220,7 +241,7 @@ fn atom(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> Str
                     &url,
                     &entry.excerpt_html,
                 ))))
-                .content(full_text(site, &url, entry).map(|body| {
+                .content(full_text(site, &url, entry, bodies).map(|body| {
                     atom_syndication::ContentBuilder::default()
                         .value(Some(body))
                         .content_type(Some("html".to_owned()))
@@ -310,7 +331,12 @@ pub mod json {
 }
 
 /// Writes a JSON Feed 1.1 document of `entries` (newest first).
-fn json_feed(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -> String {
+fn json_feed(
+    site: &SiteConfig,
+    info: &FeedInfo<'_>,
+    entries: &[ListingEntry],
+    bodies: &Bodies,
+) -> String {
     let feed = json::Feed {
         version: "https://jsonfeed.org/version/1.1",
         title: info.title.clone(),
@@ -326,7 +352,7 @@ fn json_feed(site: &SiteConfig, info: &FeedInfo<'_>, entries: &[ListingEntry]) -
                     id: url.clone(),
                     url: url.clone(),
                     title: entry.title.clone(),
-                    content_html: full_text(site, &url, entry)
+                    content_html: full_text(site, &url, entry, bodies)
                         .unwrap_or_else(|| absolute_content(site, &url, &entry.excerpt_html)),
                     date_published: dates::rfc3339(entry.published),
                     authors: entry

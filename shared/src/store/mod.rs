@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-pub use dynamo::{DynamoStore, create_table, listing_item_size, post_item_size, write_size};
+pub use dynamo::{
+    DynamoStore, create_table, item_size, listing_item_size, post_item_size, write_size,
+};
 pub use rules::listing_page;
 pub use sqlite::SqliteStore;
 
@@ -140,12 +142,17 @@ pub struct ListingQuery {
 }
 
 /// What replacing a stored post did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum WriteOutcome {
     /// Written; the post is now at this version.
     Written {
         /// The new version.
         version: u64,
+        /// The post as it was before: what a reader could see until now (a CDN is told which
+        /// of its pages changed from this and the new post).
+        previous: Box<Post>,
+        /// The post as it is stored now (with the slugs it moved from).
+        current: Box<Post>,
     },
     /// The stored post already had this content: nothing was written.
     Unchanged {
@@ -200,7 +207,13 @@ pub struct CategoryCount {
     pub posts: u64,
 }
 
-/// The blog's storage. A read request makes exactly one call.
+/// The blog's storage. A reader's request makes one call, or two at once (a listing's first page
+/// and a feed also ask when their next scheduled post appears; a full-text feed then reads its
+/// entries' bodies).
+///
+/// Readers' calls are eventually consistent (half the read cost on DynamoDB): right after a
+/// write a reader may see the previous content for a moment, typically under a second. Writes
+/// read what they check strongly consistently.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// The post with this slug, drafts and scheduled posts included (one `GetItem`).
@@ -208,6 +221,19 @@ pub trait Store: Send + Sync + 'static {
 
     /// Entries of one listing, in the query's order (one `Query`).
     async fn listing(&self, query: &ListingQuery) -> Result<ListingRows, StoreError>;
+
+    /// When the next post of `listing` hidden at `visible_until` (a listing's sort-key bound,
+    /// [`crate::model::visible_until`]) appears: the earliest scheduled post (one `Query` of
+    /// one key).
+    async fn next_appearing(
+        &self,
+        listing: &Listing,
+        visible_until: &str,
+    ) -> Result<Option<OffsetDateTime>, StoreError>;
+
+    /// The bodies (sanitised HTML) of these posts, for a full-text feed, by slug; a slug with
+    /// no post is left out (one `BatchGetItem` of at most 100 posts).
+    async fn bodies(&self, slugs: &[Slug]) -> Result<Vec<(Slug, String)>, StoreError>;
 
     /// Every category with its number of listed posts, by slug (one `Query`).
     async fn categories(&self) -> Result<Vec<CategoryCount>, StoreError>;
@@ -233,8 +259,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<WriteOutcome, WriteError>;
 
     /// Deletes the post at `slug` with its listing rows and redirects, if it is still at
-    /// `expected` version. All or nothing.
-    async fn delete(&self, slug: &Slug, expected: u64) -> Result<(), WriteError>;
+    /// `expected` version. All or nothing. Answers the post that was deleted.
+    async fn delete(&self, slug: &Slug, expected: u64) -> Result<Post, WriteError>;
 }
 
 /// Sorts an AWS SDK failure into "try again shortly" (a timeout, a dropped connection, or a

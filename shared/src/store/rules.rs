@@ -269,7 +269,15 @@ pub async fn listing_page(
         visible_until: visible_until(now),
         limit: page_size + 1,
     };
-    let rows = store.listing(&query).await?;
+    // Only a page that reaches the top of the listing shows a scheduled post when it appears.
+    let (rows, changes_at) = if matches!(request, PageRequest::After(_)) {
+        (store.listing(&query).await?, None)
+    } else {
+        tokio::try_join!(
+            store.listing(&query),
+            store.next_appearing(listing, &query.visible_until)
+        )?
+    };
     let mut entries = rows.entries;
     let more = entries.len() > page_size || rows.cut_short;
     entries.truncate(page_size);
@@ -289,6 +297,7 @@ pub async fn listing_page(
         entries,
         older,
         newer,
+        changes_at,
     })
 }
 

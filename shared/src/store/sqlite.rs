@@ -17,7 +17,8 @@ use super::{
     CategoryCount, Holder, ListingQuery, ListingRows, PostsPage, PublishOutcome, Redirect, Store,
     StoreError, WriteError, WriteOutcome,
 };
-use crate::model::{Category, Post, Slug};
+use crate::model::{Category, Listing, Post, Slug};
+use time::OffsetDateTime;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS posts (
@@ -178,6 +179,54 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn next_appearing(
+        &self,
+        listing: &Listing,
+        visible_until: &str,
+    ) -> Result<Option<OffsetDateTime>, StoreError> {
+        let (listing, until) = (listing.key(), visible_until.to_owned());
+        self.with("reading a listing's schedule", move |db| {
+            let key: Option<String> = db
+                .prepare_cached(
+                    "SELECT sort_key FROM listings WHERE listing = ?1 AND sort_key > ?2 ORDER BY sort_key ASC LIMIT 1",
+                )
+                .and_then(|mut statement| {
+                    statement
+                        .query_row(params![listing, until], |row| row.get(0))
+                        .optional()
+                })
+                .map_err(sql_error("reading a listing's schedule"))?;
+            Ok(key.as_deref().and_then(crate::model::sort_key_time))
+        })
+        .await
+    }
+
+    async fn bodies(&self, slugs: &[Slug]) -> Result<Vec<(Slug, String)>, StoreError> {
+        let slugs: Vec<String> = slugs.iter().map(ToString::to_string).collect();
+        self.with("reading posts' bodies", move |db| {
+            let mut statement = db
+                .prepare_cached(
+                    "SELECT slug, json_extract(item, '$.body_html') FROM posts WHERE slug IN (SELECT value FROM json_each(?1))",
+                )
+                .map_err(sql_error("reading posts' bodies"))?;
+            let wanted = serde_json::to_string(&slugs).map_err(json_error("encoding slugs"))?;
+            let rows = statement
+                .query_map([wanted], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, Option<String>>(1)?))
+                })
+                .map_err(sql_error("reading posts' bodies"))?;
+            let mut bodies = Vec::with_capacity(slugs.len());
+            for row in rows {
+                let (slug, body) = row.map_err(sql_error("reading posts' bodies"))?;
+                let slug = Slug::parse(&slug)
+                    .map_err(|e| StoreError::Failed("decoding a post's slug", Box::new(e)))?;
+                bodies.push((slug, body.unwrap_or_default()));
+            }
+            Ok(bodies)
+        })
+        .await
+    }
+
     async fn categories(&self) -> Result<Vec<CategoryCount>, StoreError> {
         self.with("reading the categories", move |db| {
             let mut statement = db
@@ -290,6 +339,8 @@ impl Store for SqliteStore {
                 }
                 Replacement::Write(next) => next,
             };
+            // A replacement is only prepared over a stored post.
+            let stored = stored.ok_or(WriteError::NotFound)?;
             if next.slug != slug {
                 if let Some(taken) = read_post(&tx, &next.slug)? {
                     return Err(WriteError::SlugTaken(Holder::of(&taken)));
@@ -297,19 +348,21 @@ impl Store for SqliteStore {
                 tx.execute("DELETE FROM posts WHERE slug = ?1", [slug.as_str()])
                     .map_err(sql_error("replacing a post"))?;
             }
-            let changes = Changes::between(stored.as_ref(), Some(&next));
+            let changes = Changes::between(Some(&stored), Some(&next));
             let changes = claim(&tx, changes, &[&slug, &next.slug])?;
             write_post(&tx, &next)?;
             apply(&tx, &next, &changes)?;
             tx.commit().map_err(sql_error("replacing a post"))?;
             Ok(WriteOutcome::Written {
                 version: next.version,
+                previous: Box::new(stored),
+                current: next,
             })
         })
         .await
     }
 
-    async fn delete(&self, slug: &Slug, expected: u64) -> Result<(), WriteError> {
+    async fn delete(&self, slug: &Slug, expected: u64) -> Result<Post, WriteError> {
         let slug = slug.clone();
         self.with("deleting a post", move |db| {
             let tx = db
@@ -321,7 +374,7 @@ impl Store for SqliteStore {
             let changes = claim(&tx, Changes::between(Some(&stored), None), &[&slug])?;
             apply(&tx, &stored, &changes)?;
             tx.commit().map_err(sql_error("deleting a post"))?;
-            Ok(())
+            Ok(stored)
         })
         .await
     }

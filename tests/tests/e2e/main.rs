@@ -2,6 +2,7 @@
 //! feed parsers, and Lambda events replayed through the functions' routers.
 
 mod bad_input;
+mod cdn;
 mod faults;
 mod feeds;
 mod functions;

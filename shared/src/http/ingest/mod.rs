@@ -83,7 +83,8 @@ async fn check_media(ctx: &Ctx, post: &Post) -> Result<(), Problem> {
         .map_err(Problem::not_stored)
 }
 
-/// What the client gets back after a write: the post's slug, URL and version.
+/// What the client gets back after a write: the post's slug, URL and version, and, behind a
+/// CDN that could not be told of the change, why readers may see the old pages for a while.
 #[derive(Debug, Serialize)]
 struct Written {
     #[serde(skip)]
@@ -91,6 +92,8 @@ struct Written {
     slug: String,
     url: String,
     version: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cdn_warning: Option<String>,
 }
 
 impl Written {
@@ -100,6 +103,32 @@ impl Written {
             slug: slug.to_string(),
             url: ctx.site.absolute(&paths::post(slug)),
             version,
+            cdn_warning: None,
+        }
+    }
+
+    fn warning(mut self, warning: Option<String>) -> Self {
+        self.cdn_warning = warning;
+        self
+    }
+}
+
+/// Tells the CDN, if there is one, which pages a write from `before` to `after` changed. The
+/// write stands either way; a failure is logged and answered as a warning: those pages may be
+/// served as they were until they expire (a day).
+async fn invalidate(ctx: &Ctx, before: Option<&Post>, after: Option<&Post>) -> Option<String> {
+    let cdn = ctx.cdn.as_ref()?;
+    let paths = crate::cdn::changed_paths(before, after, time::OffsetDateTime::now_utc());
+    match cdn.invalidate(&paths).await {
+        Ok(id) => {
+            tracing::info!(paths = paths.len(), invalidation = ?id, "CDN told");
+            None
+        }
+        Err(error) => {
+            tracing::error!(error = %crate::report::report(&error), ?paths, "CDN not told");
+            Some(format!(
+                "the post is stored, but the CDN could not be told ({error}): readers may see the old pages for up to a day"
+            ))
         }
     }
 }
@@ -191,7 +220,8 @@ async fn create(
     Ok(match outcome {
         PublishOutcome::Created { version } => {
             tracing::info!(author = %author.0, slug = %post.slug, version, "post created");
-            Written::new(&ctx, StatusCode::CREATED, &post.slug, version)
+            let warning = invalidate(&ctx, None, Some(&post)).await;
+            Written::new(&ctx, StatusCode::CREATED, &post.slug, version).warning(warning)
         }
         PublishOutcome::Unchanged { version } => {
             Written::new(&ctx, StatusCode::OK, &post.slug, version)
@@ -318,14 +348,20 @@ async fn replace(
         .replace(&slug, &post, expected)
         .await
         .map_err(|error| Problem::write(&slug, error))?;
-    let version = match outcome {
-        WriteOutcome::Written { version } => {
+    Ok(match outcome {
+        WriteOutcome::Written {
+            version,
+            previous,
+            current,
+        } => {
             tracing::info!(author = %author.0, slug = %post.slug, version, "post updated");
-            version
+            let warning = invalidate(&ctx, Some(&previous), Some(&current)).await;
+            Written::new(&ctx, StatusCode::OK, &post.slug, version).warning(warning)
         }
-        WriteOutcome::Unchanged { version } => version,
-    };
-    Ok(Written::new(&ctx, StatusCode::OK, &post.slug, version))
+        WriteOutcome::Unchanged { version } => {
+            Written::new(&ctx, StatusCode::OK, &post.slug, version)
+        }
+    })
 }
 
 async fn remove(
@@ -336,10 +372,13 @@ async fn remove(
 ) -> Result<StatusCode, Problem> {
     let slug = url_slug(&slug)?;
     let expected = expected_version(&headers)?;
-    ctx.store
+    let deleted = ctx
+        .store
         .delete(&slug, expected)
         .await
         .map_err(|error| Problem::write(&slug, error))?;
     tracing::info!(author = %author.0, slug = %slug, "post deleted");
+    // A 204 has no body to warn in: a CDN left stale is in the log.
+    invalidate(&ctx, Some(&deleted), None).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -189,6 +189,20 @@ pub(super) fn from_listing_item(item: Item) -> Result<ListingEntry, StoreError> 
     decode::<ListingItem>("decoding a listing entry", item).map(|item| item.entry)
 }
 
+/// A post's body as a full-text feed reads it: only the slug and the body were projected.
+#[derive(Debug, Deserialize)]
+struct BodyItem {
+    slug: Slug,
+    #[serde(default)]
+    body_html: String,
+}
+
+/// A post item projected to its slug and body.
+pub(super) fn from_body_item(item: Item) -> Result<(Slug, String), StoreError> {
+    let item: BodyItem = decode("decoding a post's body", item)?;
+    Ok((item.slug, item.body_html))
+}
+
 /// A redirect from `path` to `post` as an item.
 pub(super) fn to_redirect_item(path: &str, post: &Post) -> Result<Item, StoreError> {
     let item = RedirectItem {
@@ -236,8 +250,9 @@ pub fn post_item_size(post: &Post) -> usize {
     to_post_item(post).map_or(usize::MAX, |item| item_size(&item))
 }
 
-/// The size of an item as DynamoDB counts it.
-fn item_size(item: &Item) -> usize {
+/// The size of an item as DynamoDB counts it: the lengths of its attributes' names and values.
+/// A read costs a unit for each 4 KB of it (rounded up), half as much eventually consistent.
+pub fn item_size(item: &Item) -> usize {
     item.iter()
         .map(|(name, value)| name.len() + value_size(value))
         .sum()

@@ -1,6 +1,8 @@
 //! The DynamoDB store: the single-table design of `infra/template.yaml` ([`items`] spells its
-//! keys). A post page is one `GetItem`; a listing page or a feed is one `Query`; a write is one
-//! `TransactWriteItems` holding the post and every row it adds or removes. Nothing scans.
+//! keys). A post page is one `GetItem`; a listing page is one `Query` (with, on a first page, a
+//! `Query` of one key for its next scheduled post); a full-text feed adds one `BatchGetItem` of
+//! its entries' bodies; a write is one `TransactWriteItems` holding the post and every row it
+//! adds or removes. Readers read eventually consistently; nothing scans.
 
 mod items;
 mod writes;
@@ -10,15 +12,16 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 
-pub use items::{create_table, listing_item_size, post_item_size, write_size};
+pub use items::{create_table, item_size, listing_item_size, post_item_size, write_size};
 
 use super::rules::{Changes, Replacement, check_delete, prepare_replace, publish_onto};
 use super::{
     CategoryCount, Holder, ListingQuery, ListingRows, PostsPage, PublishOutcome, Redirect, Store,
     StoreError, WriteError, WriteOutcome,
 };
-use crate::model::{Post, Slug};
-use writes::{Condition, delete_write, put_write};
+use crate::model::{Listing, Post, Slug, sort_key_time};
+use time::OffsetDateTime;
+use writes::{Batch, Condition, delete_write, put_write};
 
 /// How many posts an export reads at a time: a `BatchGetItem` of that many posts stays under
 /// its 16 MB (25 items of at most 400 KB).
@@ -60,7 +63,9 @@ where
 #[async_trait]
 impl Store for DynamoStore {
     async fn post(&self, slug: &Slug) -> Result<Option<Post>, StoreError> {
-        let item = self.get(items::post_key(slug), "reading a post").await?;
+        let item = self
+            .get(items::post_key(slug), "reading a post", false)
+            .await?;
         item.map(items::from_post_item).transpose()
     }
 
@@ -82,7 +87,7 @@ impl Store for DynamoStore {
             .scan_index_forward(!query.newest_first)
             .set_exclusive_start_key(start)
             .limit(i32::try_from(query.limit).unwrap_or(i32::MAX))
-            .consistent_read(true)
+            .consistent_read(false)
             .send()
             .await
             .map_err(sdk_error("reading a listing"))?;
@@ -95,6 +100,49 @@ impl Store for DynamoStore {
         Ok(ListingRows { entries, cut_short })
     }
 
+    async fn next_appearing(
+        &self,
+        listing: &Listing,
+        visible_until: &str,
+    ) -> Result<Option<OffsetDateTime>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk > :until")
+            .expression_attribute_values(":pk", AttributeValue::S(items::listing_pk(listing)))
+            .expression_attribute_values(":until", AttributeValue::S(visible_until.to_owned()))
+            .projection_expression("sk")
+            .scan_index_forward(true)
+            .limit(1)
+            .consistent_read(false)
+            .send()
+            .await
+            .map_err(sdk_error("reading a listing's schedule"))?;
+        Ok(output
+            .items
+            .unwrap_or_default()
+            .first()
+            .and_then(|item| item.get("sk"))
+            .and_then(|sk| sk.as_s().ok())
+            .and_then(|sk| sort_key_time(sk)))
+    }
+
+    async fn bodies(&self, slugs: &[Slug]) -> Result<Vec<(Slug, String)>, StoreError> {
+        let mut bodies = Vec::with_capacity(slugs.len());
+        // `BatchGetItem` takes at most 100 keys.
+        for chunk in slugs.chunks(100) {
+            let keys = chunk.iter().map(items::post_key).collect();
+            for item in self
+                .batch_get(keys, "reading posts' bodies", Batch::Bodies)
+                .await?
+            {
+                bodies.push(items::from_body_item(item)?);
+            }
+        }
+        Ok(bodies)
+    }
+
     async fn categories(&self) -> Result<Vec<CategoryCount>, StoreError> {
         let output = self
             .client
@@ -102,7 +150,7 @@ impl Store for DynamoStore {
             .table_name(&self.table)
             .key_condition_expression("pk = :pk")
             .expression_attribute_values(":pk", AttributeValue::S(items::CATEGORIES_PK.to_owned()))
-            .consistent_read(true)
+            .consistent_read(false)
             .send()
             .await
             .map_err(sdk_error("reading the categories"))?;
@@ -116,7 +164,7 @@ impl Store for DynamoStore {
 
     async fn redirect(&self, path: &str) -> Result<Option<Redirect>, StoreError> {
         let item = self
-            .get(items::redirect_key(path), "reading a redirect")
+            .get(items::redirect_key(path), "reading a redirect", false)
             .await?;
         item.map(items::from_redirect_item).transpose()
     }
@@ -148,7 +196,7 @@ impl Store for DynamoStore {
             .flatten();
         let keys = slugs.iter().map(items::post_key).collect();
         let mut posts: Vec<Post> = self
-            .batch_get(keys, "reading posts")
+            .batch_get(keys, "reading posts", Batch::Whole)
             .await?
             .into_iter()
             .map(items::from_post_item)
@@ -174,7 +222,7 @@ impl Store for DynamoStore {
             return Ok(PublishOutcome::Created { version: 1 });
         }
         // The slug is taken: the same content is a harmless retry, other content a conflict.
-        match self.post(&post.slug).await? {
+        match self.stored_post(&post.slug).await? {
             Some(existing) => publish_onto(&existing, &post),
             None => Err(self.lost_race(&changes, &writer).await),
         }
@@ -186,17 +234,19 @@ impl Store for DynamoStore {
         post: &Post,
         expected: u64,
     ) -> Result<WriteOutcome, WriteError> {
-        let stored = self.post(slug).await?;
+        let stored = self.stored_post(slug).await?;
         let next = match prepare_replace(stored.as_ref(), slug, post, expected)? {
             Replacement::Unchanged { version } => return Ok(WriteOutcome::Unchanged { version }),
             Replacement::Write(next) => next,
         };
+        // A replacement is only prepared over a stored post.
+        let stored = stored.ok_or(WriteError::NotFound)?;
         let item = items::to_post_item(&next)?;
         // The version condition is what makes the read above safe: a writer who got in between
         // bumped the version, and this whole transaction is refused.
         let writer = [slug, &next.slug];
         let changes = self
-            .claim(Changes::between(stored.as_ref(), Some(&next)), &writer)
+            .claim(Changes::between(Some(&stored), Some(&next)), &writer)
             .await?;
         let mut writes = if &next.slug == slug {
             vec![put_write(&self.table, item, Condition::Version(expected))?]
@@ -214,10 +264,12 @@ impl Store for DynamoStore {
         if self.transact(writes, "replacing a post").await? {
             return Ok(WriteOutcome::Written {
                 version: next.version,
+                previous: Box::new(stored),
+                current: next,
             });
         }
         if &next.slug != slug
-            && let Some(taken) = self.post(&next.slug).await?
+            && let Some(taken) = self.stored_post(&next.slug).await?
         {
             return Err(WriteError::SlugTaken(Holder::of(&taken)));
         }
@@ -229,8 +281,8 @@ impl Store for DynamoStore {
         }
     }
 
-    async fn delete(&self, slug: &Slug, expected: u64) -> Result<(), WriteError> {
-        let stored = check_delete(self.post(slug).await?, expected)?;
+    async fn delete(&self, slug: &Slug, expected: u64) -> Result<Post, WriteError> {
+        let stored = check_delete(self.stored_post(slug).await?, expected)?;
         let writer = [slug];
         let changes = self
             .claim(Changes::between(Some(&stored), None), &writer)
@@ -242,7 +294,7 @@ impl Store for DynamoStore {
         )?];
         writes.extend(self.row_writes(&stored, &changes, &writer)?);
         if self.transact(writes, "deleting a post").await? {
-            return Ok(());
+            return Ok(stored);
         }
         match self.refused(slug).await {
             WriteError::Stale { current } if current == expected => {

@@ -14,26 +14,44 @@ use super::items::{self, Item, Key};
 use super::{DynamoStore, sdk_error};
 use crate::model::{Post, Slug};
 use crate::store::rules::Changes;
-use crate::store::{Store, StoreError, WriteError};
+use crate::store::{StoreError, WriteError};
+
+/// What a `BatchGetItem` reads.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Batch {
+    /// Whole items, strongly consistent: what a write checks, what an export copies.
+    Whole,
+    /// Posts' slugs and bodies, eventually consistent: what a full-text feed shows.
+    Bodies,
+}
 
 impl DynamoStore {
-    /// The item at `key` (one `GetItem`).
+    /// The item at `key` (one `GetItem`): strongly consistent for a write's checks, eventually
+    /// consistent (half the read units) for a reader.
     pub(super) async fn get(
         &self,
         key: Key,
         what: &'static str,
+        consistent: bool,
     ) -> Result<Option<Item>, StoreError> {
         let output = self
             .client
             .get_item()
             .table_name(&self.table)
             .set_key(Some(key))
-            // An author expects to see a post the moment it is published.
-            .consistent_read(true)
+            .consistent_read(consistent)
             .send()
             .await
             .map_err(sdk_error(what))?;
         Ok(output.item)
+    }
+
+    /// The post stored at `slug` now, as a write checks it (strongly consistent).
+    pub(super) async fn stored_post(&self, slug: &Slug) -> Result<Option<Post>, StoreError> {
+        let item = self
+            .get(items::post_key(slug), "reading a post", true)
+            .await?;
+        item.map(items::from_post_item).transpose()
     }
 
     /// `changes` with its redirects checked against their owners now (one `BatchGetItem`).
@@ -48,7 +66,10 @@ impl DynamoStore {
         }
         let keys = paths.iter().map(|p| items::redirect_key(p)).collect();
         let mut owners = HashMap::new();
-        for item in self.batch_get(keys, "reading redirects").await? {
+        for item in self
+            .batch_get(keys, "reading redirects", Batch::Whole)
+            .await?
+        {
             let (path, owner) = items::redirect_owner(item)?;
             owners.insert(path, owner);
         }
@@ -60,15 +81,24 @@ impl DynamoStore {
         &self,
         keys: Vec<Key>,
         what: &'static str,
+        batch: Batch,
     ) -> Result<Vec<Item>, StoreError> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let keys = KeysAndAttributes::builder()
-            .set_keys(Some(keys))
-            .consistent_read(true)
-            .build()
-            .map_err(build_error)?;
+        let keys = KeysAndAttributes::builder().set_keys(Some(keys));
+        let keys = match batch {
+            Batch::Whole => keys.consistent_read(true),
+            // A projection saves decoding and bandwidth, not read units: DynamoDB charges for
+            // the whole item either way.
+            Batch::Bodies => keys
+                .consistent_read(false)
+                .projection_expression("#slug, #body")
+                .expression_attribute_names("#slug", "slug")
+                .expression_attribute_names("#body", "body_html"),
+        }
+        .build()
+        .map_err(build_error)?;
         let mut found = Vec::new();
         let mut request = Some(HashMap::from([(self.table.clone(), keys)]));
         // A batch may come back in parts (over 16 MB, or throttled): ask again for the rest.
@@ -194,7 +224,7 @@ impl DynamoStore {
 
     /// Why a conditional write on `slug` was refused: it changed, or it went away.
     pub(super) async fn refused(&self, slug: &Slug) -> WriteError {
-        match self.post(slug).await {
+        match self.stored_post(slug).await {
             Ok(Some(current)) => WriteError::Stale {
                 current: current.version,
             },

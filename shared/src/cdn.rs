@@ -1,0 +1,263 @@
+//! The CDN in front of the blog keeps pages and feeds a day (`s-maxage`, see
+//! [`crate::http::CACHE_CONTROL`]), so every write tells it which of them changed: [`changed_paths`]
+//! works them out from the post before and after the write, and [`Cdn::invalidate`] sends them
+//! to CloudFront in one `CreateInvalidation`.
+//!
+//! Exact paths only, never wildcards: CloudFront runs at most 15 wildcard paths at a time per
+//! distribution, which an import of many posts would exceed. A listing's later pages (cursor
+//! links, `?after=`) are not invalidated; they are kept an hour instead of a day
+//! ([`crate::http`]), and a new post never changes them.
+
+use std::collections::BTreeSet;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_sdk_cloudfront::Client;
+use aws_sdk_cloudfront::types::{InvalidationBatch, Paths};
+use time::OffsetDateTime;
+
+use crate::model::{Category, FeedFormat, Listing, ListingEntry, Post};
+use crate::paths;
+use crate::store::rules::redirect_paths;
+use crate::store::{BoxError, StoreError};
+
+/// The paths whose cached answers a write from `before` to `after` changed (None: no post on
+/// that side), as readers see them at `now`: the post's page (and its former slug's), the first
+/// page and the three feeds of each listing whose row changed, the sitemap, the categories
+/// index when counts or names change, and each old address whose answer changed. Sorted, each
+/// once, percent-encoded as CloudFront matches them.
+pub fn changed_paths<'a>(
+    before: Option<&'a Post>,
+    after: Option<&'a Post>,
+    now: OffsetDateTime,
+) -> Vec<String> {
+    let public = |post: Option<&'a Post>| post.filter(|p| !p.draft && p.published <= now);
+    let (was, is) = (public(before), public(after));
+    let mut changed = BTreeSet::new();
+
+    // The post's page: shown, changed, hidden or moved.
+    if was != is {
+        for post in was.iter().chain(&is) {
+            changed.insert(paths::post(&post.slug));
+        }
+    }
+
+    // Listings: a row added, removed or changed changes the first page and the feeds; a body
+    // changed changes only the feeds (full text).
+    let listings: BTreeSet<Listing> = was.iter().chain(&is).flat_map(|p| p.listings()).collect();
+    for listing in &listings {
+        let (row_was, row_is) = (shown_in(was, listing), shown_in(is, listing));
+        let entry_changed = row_was.as_ref().map(|r| &r.0) != row_is.as_ref().map(|r| &r.0);
+        if entry_changed {
+            changed.insert(paths::listing(listing));
+            if *listing == Listing::All {
+                changed.insert(paths::SITEMAP.to_owned());
+            }
+        }
+        if entry_changed || row_was.map(|r| r.1) != row_is.map(|r| r.1) {
+            for format in FeedFormat::ALL {
+                changed.insert(paths::feed(listing, format));
+            }
+        }
+    }
+
+    // The categories index counts every post that is not a draft, scheduled ones included.
+    let counted = |post: Option<&Post>| -> Vec<Category> {
+        post.filter(|p| !p.draft)
+            .map(|p| p.categories.clone())
+            .unwrap_or_default()
+    };
+    if counted(before) != counted(after) {
+        changed.insert(paths::CATEGORIES.to_owned());
+    }
+
+    // Old addresses answer 301 to their post while it is public, else 404.
+    let answer = |post: Option<&Post>, path: &String| {
+        post.filter(|p| redirect_paths(p).contains(path))
+            .map(|p| p.slug.clone())
+    };
+    let addresses: BTreeSet<String> = before
+        .into_iter()
+        .chain(after)
+        .flat_map(redirect_paths)
+        .collect();
+    for path in addresses {
+        if answer(was, &path) != answer(is, &path) {
+            changed.insert(path);
+        }
+    }
+
+    // A `*` in an old address would be a wildcard to CloudFront.
+    changed
+        .into_iter()
+        .map(|path| path.replace('*', "%2A"))
+        .collect()
+}
+
+/// What `post` shows in `listing`: its row, and its body (in the feeds); None when it is not
+/// listed there.
+fn shown_in<'p>(post: Option<&'p Post>, listing: &Listing) -> Option<(ListingEntry, &'p str)> {
+    post.filter(|p| p.listings().contains(listing))
+        .map(|p| (p.listing_entry(), p.body_html.as_str()))
+}
+
+/// A CloudFront distribution in front of the blog.
+#[derive(Debug, Clone)]
+pub struct Cdn {
+    client: Client,
+    distribution: String,
+}
+
+impl Cdn {
+    /// The distribution `distribution`, through `client`.
+    pub fn new(client: Client, distribution: String) -> Self {
+        Self {
+            client,
+            distribution,
+        }
+    }
+
+    /// The distribution `BLOG_CDN_DISTRIBUTION_ID` names, if it is set (its endpoint may be
+    /// overridden by `AWS_ENDPOINT_URL_CLOUDFRONT`); None without a CDN.
+    pub async fn from_env() -> Option<Self> {
+        let distribution = std::env::var("BLOG_CDN_DISTRIBUTION_ID")
+            .ok()
+            .filter(|v| !v.trim().is_empty())?;
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .timeout_config(crate::store::dynamo_timeouts())
+            .load()
+            .await;
+        Some(Self::new(Client::new(&sdk), distribution))
+    }
+
+    /// Tells the CDN to drop `paths` (nothing to do for none). Answers the invalidation's id.
+    pub async fn invalidate(&self, paths: &[String]) -> Result<Option<String>, StoreError> {
+        if paths.is_empty() {
+            return Ok(None);
+        }
+        let failed = |e: BoxError| StoreError::Failed("invalidating the CDN", e);
+        let items = Paths::builder()
+            .quantity(i32::try_from(paths.len()).unwrap_or(i32::MAX))
+            .set_items(Some(paths.to_vec()))
+            .build()
+            .map_err(|e| failed(Box::new(e)))?;
+        // Unique per call: CloudFront treats a repeated reference as the same request.
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let batch = InvalidationBatch::builder()
+            .paths(items)
+            .caller_reference(format!("blog-{nanos}-{}", std::process::id()))
+            .build()
+            .map_err(|e| failed(Box::new(e)))?;
+        let output = self
+            .client
+            .create_invalidation()
+            .distribution_id(&self.distribution)
+            .invalidation_batch(batch)
+            .send()
+            .await
+            .map_err(crate::store::sdk_error(
+                "invalidating the CDN",
+                &[
+                    "ServiceUnavailable",
+                    "TooManyInvalidationsInProgress",
+                    "Throttling",
+                ],
+            ))?;
+        Ok(output.invalidation.map(|i| i.id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::parse_post;
+
+    fn post(front: &str, body: &str) -> Post {
+        let mut post = parse_post(&format!("---\n{front}\n---\n{body}\n"), None).unwrap();
+        post.version = 1;
+        post
+    }
+
+    fn now() -> OffsetDateTime {
+        time::macros::datetime!(2026-11-26 12:00 UTC)
+    }
+
+    const FRONT: &str = "title: Scaling Queues\nslug: scaling-queues\ndate: 2025-03-01\nauthors: [Ann Lee]\ncategories: [Data]\naliases: [/2025/03/01/scaling-queues.html]";
+
+    #[test]
+    fn a_new_post_changes_its_page_listings_feeds_sitemap_categories_and_old_addresses() {
+        let new = post(FRONT, "Body.");
+        let paths = changed_paths(None, Some(&new), now());
+        let mut expected = vec![
+            "/",
+            "/2025/03/01/scaling-queues.html",
+            "/atom.xml",
+            "/author/ann-lee",
+            "/author/ann-lee/atom.xml",
+            "/author/ann-lee/feed.json",
+            "/author/ann-lee/feed.xml",
+            "/categories",
+            "/category/data",
+            "/category/data/atom.xml",
+            "/category/data/feed.json",
+            "/category/data/feed.xml",
+            "/feed.json",
+            "/feed.xml",
+            "/posts/scaling-queues",
+            "/sitemap.xml",
+        ];
+        expected.sort_unstable();
+        assert_eq!(paths, expected);
+    }
+
+    #[test]
+    fn an_edit_of_the_body_alone_changes_the_page_and_feeds_but_no_listing_page() {
+        let before = post(FRONT, "Teaser.\n\n<!--more-->\n\nBody.");
+        let after = post(FRONT, "Teaser.\n\n<!--more-->\n\nBody, corrected.");
+        let paths = changed_paths(Some(&before), Some(&after), now());
+        assert!(paths.contains(&"/posts/scaling-queues".to_owned()));
+        assert!(paths.contains(&"/category/data/feed.xml".to_owned()));
+        for unchanged in ["/", "/category/data", "/sitemap.xml", "/categories"] {
+            assert!(
+                !paths.contains(&unchanged.to_owned()),
+                "{unchanged}: {paths:?}"
+            );
+        }
+        assert!(!paths.iter().any(|p| p.ends_with(".html")), "{paths:?}");
+    }
+
+    #[test]
+    fn a_scheduled_or_draft_post_changes_nothing_public_but_scheduled_ones_count() {
+        let scheduled = post(&FRONT.replace("2025-03-01", "2027-01-01"), "Body.");
+        assert_eq!(
+            changed_paths(None, Some(&scheduled), now()),
+            vec!["/categories".to_owned()]
+        );
+        let draft = post(&format!("{FRONT}\ndraft: true"), "Body.");
+        assert!(changed_paths(None, Some(&draft), now()).is_empty());
+    }
+
+    #[test]
+    fn a_moved_category_changes_both_listings_and_a_deletion_everything_it_showed() {
+        let before = post(FRONT, "Body.");
+        let after = post(&FRONT.replace("[Data]", "[Infrastructure]"), "Body.");
+        let paths = changed_paths(Some(&before), Some(&after), now());
+        for path in [
+            "/category/data",
+            "/category/infrastructure",
+            "/categories",
+            "/",
+        ] {
+            assert!(paths.contains(&path.to_owned()), "{path}: {paths:?}");
+        }
+        let gone = changed_paths(Some(&before), None, now());
+        for path in [
+            "/posts/scaling-queues",
+            "/2025/03/01/scaling-queues.html",
+            "/feed.xml",
+        ] {
+            assert!(gone.contains(&path.to_owned()), "{path}: {gone:?}");
+        }
+    }
+}
