@@ -11,6 +11,7 @@ mod auth;
 mod export;
 mod import;
 mod media;
+mod page_cache;
 mod publish;
 mod serve;
 

@@ -78,6 +78,17 @@ pub enum Outcome {
 #[derive(Debug, Deserialize)]
 struct Written {
     url: String,
+    /// The write stands, but the CDN could not be told: readers may see old pages a while.
+    cdn_warning: Option<String>,
+}
+
+/// The URL of the post a write stored, saying so when the CDN could not be told of it.
+async fn written_url(response: reqwest::Response) -> reqwest::Result<String> {
+    let written = response.json::<Written>().await?;
+    if let Some(warning) = written.cdn_warning {
+        eprintln!("warning: {}: {warning}", written.url);
+    }
+    Ok(written.url)
 }
 
 /// The ingest API's problem document.
@@ -272,8 +283,8 @@ impl Uploader {
             .send(http::Method::POST, "/posts", &body, json, upload, None)
             .await?;
         match response.status().as_u16() {
-            201 => Ok(Outcome::Created(response.json::<Written>().await?.url)),
-            200 => Ok(Outcome::Unchanged(response.json::<Written>().await?.url)),
+            201 => Ok(Outcome::Created(written_url(response).await?)),
+            200 => Ok(Outcome::Unchanged(written_url(response).await?)),
             409 => {
                 let etag = response.headers().get(http::header::ETAG).cloned();
                 let problem: Problem = response.json().await.context("reading the conflict")?;
@@ -309,7 +320,7 @@ impl Uploader {
                     )
                     .await?;
                 match response.status().as_u16() {
-                    200 => Ok(Outcome::Updated(response.json::<Written>().await?.url)),
+                    200 => Ok(Outcome::Updated(written_url(response).await?)),
                     412 => anyhow::bail!(
                         "someone else changed the post while it was uploading; run publish again"
                     ),

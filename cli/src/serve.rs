@@ -1,5 +1,6 @@
 //! `blog serve`: the whole site in one process on the embedded store, seeded from
-//! `examples/posts/` when the database is empty, with the ingest routes behind a bearer token.
+//! `examples/posts/` when the database is empty, with the ingest routes behind a bearer token,
+//! and the pages kept as a CDN would keep them until the database changes ([`PageCache`]).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,8 @@ use blog_shared::store::blobs::SqliteBlobs;
 use blog_shared::store::{ListingQuery, SqliteStore, Store};
 use blog_shared::{AppState, SiteConfig, seed};
 use time::OffsetDateTime;
+
+use crate::page_cache::PageCache;
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -73,9 +76,13 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         .await
         .with_context(|| format!("opening the files in {}", args.db.display()))?;
     let auth = IngestAuth::Token(token.into());
+    let cache = PageCache::new(store.change_probe().await?);
     let state =
         AppState::new(std::sync::Arc::new(store), site).with_media(std::sync::Arc::new(blobs));
-    let app = http::site_with_ingest(state, auth);
+    let app = http::site_with_ingest(state, auth).layer(axum::middleware::from_fn_with_state(
+        cache,
+        crate::page_cache::layer,
+    ));
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

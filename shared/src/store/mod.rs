@@ -18,7 +18,7 @@ pub use dynamo::{
     DynamoStore, create_table, item_size, listing_item_size, post_item_size, write_size,
 };
 pub use rules::listing_page;
-pub use sqlite::SqliteStore;
+pub use sqlite::{ChangeProbe, SqliteStore};
 
 use time::OffsetDateTime;
 

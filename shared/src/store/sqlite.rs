@@ -49,9 +49,14 @@ CREATE TABLE IF NOT EXISTS redirects (
 
 /// Columns added since the first release, for databases made before them: (table, column,
 /// definition). A redirect of an older database has no `published` and answers as before.
-const ADDED_COLUMNS: [(&str, &str, &str); 2] = [
+const ADDED_COLUMNS: [(&str, &str, &str); 4] = [
     ("redirects", "draft", "INTEGER NOT NULL DEFAULT 0"),
     ("redirects", "published", "TEXT"),
+    // A post's body and source beside its item rather than in it: the two long strings are
+    // read as they are, not parsed out of JSON (a third of a post page's time), and a feed
+    // reads bodies alone. A post written before has neither; its item holds them.
+    ("posts", "body_html", "TEXT"),
+    ("posts", "source", "TEXT"),
 ];
 
 /// Brings an older database's tables up to [`SCHEMA`].
@@ -78,12 +83,30 @@ const POSTS_PAGE: usize = 25;
 #[derive(Clone)]
 pub struct SqliteStore {
     connection: Arc<Mutex<Connection>>,
+    path: std::path::PathBuf,
+}
+
+/// Tells whether the database changed: SQLite's `data_version`, read on a connection of the
+/// probe's own, changes whenever another connection commits, in this process or in another
+/// (`cargo lambda watch`'s functions, a second `blog serve`). Reading it takes a microsecond.
+pub struct ChangeProbe(Mutex<Connection>);
+
+impl ChangeProbe {
+    /// A number that differs from the last one read if and only if someone wrote since.
+    pub fn version(&self) -> Result<i64, StoreError> {
+        let connection = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        connection
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
+            .map_err(sql_error("reading the database's version"))
+    }
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path`.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
         let path = path.to_owned();
+        let opened = path.clone();
         let connection = tokio::task::spawn_blocking(move || -> rusqlite::Result<Connection> {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 // A missing folder is reported by SQLite itself below, with the path.
@@ -102,7 +125,18 @@ impl SqliteStore {
         .map_err(|e| StoreError::Failed("opening the database", Box::new(e)))?;
         Ok(Self {
             connection: Arc::new(Mutex::new(connection)),
+            path: opened,
         })
+    }
+
+    /// A probe that tells when the database changed, for a cache of what was read from it.
+    pub async fn change_probe(&self) -> Result<ChangeProbe, StoreError> {
+        let path = self.path.clone();
+        let connection = tokio::task::spawn_blocking(move || Connection::open(&path))
+            .await
+            .map_err(|e| StoreError::Failed("opening the database", Box::new(e)))?
+            .map_err(sql_error("opening the database"))?;
+        Ok(ChangeProbe(Mutex::new(connection)))
     }
 
     /// Runs `work` on the connection off the async threads.
@@ -206,7 +240,7 @@ impl Store for SqliteStore {
         self.with("reading posts' bodies", move |db| {
             let mut statement = db
                 .prepare_cached(
-                    "SELECT slug, json_extract(item, '$.body_html') FROM posts WHERE slug IN (SELECT value FROM json_each(?1))",
+                    "SELECT slug, coalesce(body_html, json_extract(item, '$.body_html')) FROM posts WHERE slug IN (SELECT value FROM json_each(?1))",
                 )
                 .map_err(sql_error("reading posts' bodies"))?;
             let wanted = serde_json::to_string(&slugs).map_err(json_error("encoding slugs"))?;
@@ -280,17 +314,16 @@ impl Store for SqliteStore {
         let after = from.unwrap_or_default().to_owned();
         self.with("listing every post", move |db| {
             let mut statement = db
-                .prepare_cached("SELECT item FROM posts WHERE slug > ?1 ORDER BY slug LIMIT ?2")
+                .prepare_cached(
+                    "SELECT item, body_html, source FROM posts WHERE slug > ?1 ORDER BY slug LIMIT ?2",
+                )
                 .map_err(sql_error("listing every post"))?;
             let limit = i64::try_from(POSTS_PAGE + 1).unwrap_or(i64::MAX);
             let rows = statement
-                .query_map(params![after, limit], |row| row.get::<_, String>(0))
+                .query_map(params![after, limit], post_columns)
                 .map_err(sql_error("listing every post"))?;
             let mut posts: Vec<Post> = rows
-                .map(|row| {
-                    let json = row.map_err(sql_error("listing every post"))?;
-                    serde_json::from_str(&json).map_err(json_error("decoding a post"))
-                })
+                .map(|row| post_from_columns(row.map_err(sql_error("listing every post"))?))
                 .collect::<Result<_, StoreError>>()?;
             let more = posts.len() > POSTS_PAGE;
             posts.truncate(POSTS_PAGE);
@@ -380,25 +413,54 @@ impl Store for SqliteStore {
     }
 }
 
+/// A post's columns: its item (JSON), and its body and source when stored beside it.
+type PostColumns = (String, Option<String>, Option<String>);
+
+fn post_columns(row: &rusqlite::Row<'_>) -> rusqlite::Result<PostColumns> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+}
+
+fn post_from_columns((item, body_html, source): PostColumns) -> Result<Post, StoreError> {
+    let mut post: Post = serde_json::from_str(&item).map_err(json_error("decoding a post"))?;
+    if let Some(body_html) = body_html {
+        post.body_html = body_html;
+    }
+    if let Some(source) = source {
+        post.source = source;
+    }
+    Ok(post)
+}
+
 fn read_post(db: &Connection, slug: &Slug) -> Result<Option<Post>, StoreError> {
-    let item: Option<String> = db
-        .query_row(
-            "SELECT item FROM posts WHERE slug = ?1",
-            [slug.as_str()],
-            |row| row.get(0),
-        )
-        .optional()
+    let columns = db
+        .prepare_cached("SELECT item, body_html, source FROM posts WHERE slug = ?1")
+        .and_then(|mut statement| {
+            statement
+                .query_row([slug.as_str()], post_columns)
+                .optional()
+        })
         .map_err(sql_error("reading a post"))?;
-    item.map(|json| serde_json::from_str(&json).map_err(json_error("decoding a post")))
-        .transpose()
+    columns.map(post_from_columns).transpose()
 }
 
 fn write_post(tx: &rusqlite::Transaction<'_>, post: &Post) -> Result<(), StoreError> {
-    let item = serde_json::to_string(post).map_err(json_error("encoding a post"))?;
+    let item = Post {
+        body_html: String::new(),
+        source: String::new(),
+        ..post.clone()
+    };
+    let item = serde_json::to_string(&item).map_err(json_error("encoding a post"))?;
     let version = i64::try_from(post.version).unwrap_or(i64::MAX);
     tx.execute(
-        "INSERT OR REPLACE INTO posts (slug, version, content_hash, item) VALUES (?1, ?2, ?3, ?4)",
-        params![post.slug.as_str(), version, post.content_hash, item],
+        "INSERT OR REPLACE INTO posts (slug, version, content_hash, item, body_html, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            post.slug.as_str(),
+            version,
+            post.content_hash,
+            item,
+            post.body_html,
+            post.source
+        ],
     )
     .map_err(sql_error("writing a post"))?;
     Ok(())
@@ -465,4 +527,57 @@ fn claim(
         }
     }
     changes.claim_redirects(&owners, writer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_database_from_before_bodies_had_columns_reads_whole_posts_and_bodies() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("old.sqlite3");
+        let mut post = crate::content::parse_post(
+            "---\ntitle: Old\ndate: 2020-01-01\ncategories: [Data]\n---\nThe *old* body.\n",
+            None,
+        )
+        .unwrap();
+        post.version = 1;
+        {
+            let db = Connection::open(&path).unwrap();
+            db.execute_batch(
+                "CREATE TABLE posts (slug TEXT PRIMARY KEY, version INTEGER NOT NULL, content_hash TEXT NOT NULL, item TEXT NOT NULL) STRICT;",
+            )
+            .unwrap();
+            db.execute(
+                "INSERT INTO posts VALUES (?1, 1, ?2, ?3)",
+                params![
+                    post.slug.as_str(),
+                    post.content_hash,
+                    serde_json::to_string(&post).unwrap()
+                ],
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).await.unwrap();
+        assert_eq!(store.post(&post.slug).await.unwrap().unwrap(), post);
+        assert_eq!(
+            store
+                .bodies(std::slice::from_ref(&post.slug))
+                .await
+                .unwrap(),
+            [(post.slug.clone(), post.body_html.clone())]
+        );
+        // Written again, the body and source move beside the item, and read back the same.
+        let mut edited = post.clone();
+        edited.title = "Old, edited".into();
+        edited.content_hash = "another upload".into();
+        let outcome = store.replace(&post.slug, &edited, 1).await.unwrap();
+        assert!(matches!(outcome, WriteOutcome::Written { version: 2, .. }));
+        let stored = store.post(&post.slug).await.unwrap().unwrap();
+        assert_eq!(
+            (stored.source, stored.body_html),
+            (post.source, post.body_html)
+        );
+    }
 }

@@ -88,3 +88,68 @@ async fn blog_serve_compresses_what_it_sends() {
         .unwrap();
     assert_eq!(response.headers()["content-encoding"], "gzip");
 }
+
+#[tokio::test]
+async fn blog_serve_keeps_pages_until_anyone_changes_the_database() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let empty = dir.path().join("no-seed");
+    let blog =
+        ServeProcess::start_with(dir.path(), &["--seed", &empty.display().to_string()]).await;
+    // Another writer on the same file, as `cargo lambda watch`'s ingest or a second server is.
+    let other = blog_shared::store::SqliteStore::open(&dir.path().join("blog.sqlite3"))
+        .await
+        .unwrap();
+    let publish = |title: &str, date: &str| {
+        blog_shared::parse_post(&blog_tests::post_source(title, date, &["Data"]), None).unwrap()
+    };
+    let titles = |html: String| texts(&scraper::Html::parse_document(&html), "article h2");
+    let home = || async {
+        reqwest::get(format!("{}/category/data", blog.url))
+            .await
+            .unwrap()
+    };
+
+    other
+        .publish(&publish("First", "2020-01-01"))
+        .await
+        .unwrap();
+    let first = home().await;
+    assert!(
+        first.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("s-maxage=86400")
+    );
+    assert_eq!(titles(first.text().await.unwrap()), ["First"]);
+    assert_eq!(
+        titles(home().await.text().await.unwrap()),
+        ["First"],
+        "kept"
+    );
+
+    // Written by the other connection: the very next request sees it.
+    other
+        .publish(&publish("Second", "2020-01-02"))
+        .await
+        .unwrap();
+    assert_eq!(
+        titles(home().await.text().await.unwrap()),
+        ["Second", "First"]
+    );
+
+    // A post scheduled two seconds from now appears when it is due, with no write at that time.
+    let soon = time::OffsetDateTime::now_utc() + time::Duration::seconds(2);
+    let when = soon
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    other.publish(&publish("Scheduled", &when)).await.unwrap();
+    assert_eq!(
+        titles(home().await.text().await.unwrap()),
+        ["Second", "First"]
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(3_500)).await;
+    assert_eq!(
+        titles(home().await.text().await.unwrap()),
+        ["Scheduled", "Second", "First"]
+    );
+}
