@@ -80,11 +80,19 @@ fn migrate(connection: &Connection) -> rusqlite::Result<()> {
 const POSTS_PAGE: usize = 25;
 
 /// A store in one SQLite file, safe to share between processes.
+///
+/// Writes go through one connection, off the async threads. Readers' reads run where they are
+/// asked, on connections of their own (WAL: a reader never waits for the writer): a page's read
+/// takes microseconds, less than handing it to another thread would.
 #[derive(Clone)]
 pub struct SqliteStore {
     connection: Arc<Mutex<Connection>>,
+    readers: Arc<[Mutex<Connection>]>,
     path: std::path::PathBuf,
 }
+
+/// How long a reader waits for a lock (only WAL recovery takes one) before answering 503.
+const READER_BUSY_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Tells whether the database changed: SQLite's `data_version`, read on a connection of the
 /// probe's own, changes whenever another connection commits, in this process or in another
@@ -123,10 +131,49 @@ impl SqliteStore {
         .await
         .map_err(|e| StoreError::Failed("opening the database", Box::new(e)))?
         .map_err(|e| StoreError::Failed("opening the database", Box::new(e)))?;
+        let count = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
+        let path = opened.clone();
+        let readers = tokio::task::spawn_blocking(move || {
+            (0..count)
+                .map(|_| {
+                    let reader = Connection::open(&path)?;
+                    reader.busy_timeout(READER_BUSY_TIMEOUT)?;
+                    reader.pragma_update(None, "query_only", true)?;
+                    Ok(Mutex::new(reader))
+                })
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .await
+        .map_err(|e| StoreError::Failed("opening the database", Box::new(e)))?
+        .map_err(|e| StoreError::Failed("opening the database", Box::new(e)))?;
         Ok(Self {
             connection: Arc::new(Mutex::new(connection)),
+            readers: readers.into(),
             path: opened,
         })
+    }
+
+    /// Runs a reader's `work` here, on a free reader connection (or, if none is free, on one
+    /// as soon as it is).
+    fn read<T>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let free = self
+            .readers
+            .iter()
+            .find_map(|reader| reader.try_lock().ok());
+        let guard = match free {
+            Some(guard) => guard,
+            None => {
+                static NEXT: std::sync::atomic::AtomicUsize =
+                    std::sync::atomic::AtomicUsize::new(0);
+                let at =
+                    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.readers.len();
+                self.readers[at].lock().unwrap_or_else(|p| p.into_inner())
+            }
+        };
+        work(&guard)
     }
 
     /// A probe that tells when the database changed, for a cache of what was read from it.
@@ -180,13 +227,12 @@ fn json_error(what: &'static str) -> impl Fn(serde_json::Error) -> StoreError {
 impl Store for SqliteStore {
     async fn post(&self, slug: &Slug) -> Result<Option<Post>, StoreError> {
         let slug = slug.clone();
-        self.with("reading a post", move |db| read_post(db, &slug))
-            .await
+        self.read(move |db| read_post(db, &slug))
     }
 
     async fn listing(&self, query: &ListingQuery) -> Result<ListingRows, StoreError> {
         let query = query.clone();
-        self.with("reading a listing", move |db| {
+        self.read(move |db| {
             let sql = match (query.newest_first, query.exclusive_start.is_some()) {
                 (true, false) => "SELECT entry FROM listings WHERE listing = ?1 AND sort_key <= ?2 ORDER BY sort_key DESC LIMIT ?3",
                 (true, true) => "SELECT entry FROM listings WHERE listing = ?1 AND sort_key <= ?2 AND sort_key < ?4 ORDER BY sort_key DESC LIMIT ?3",
@@ -210,7 +256,6 @@ impl Store for SqliteStore {
             // SQLite returns the whole LIMIT, however large the rows.
             Ok(ListingRows { entries, cut_short: false })
         })
-        .await
     }
 
     async fn next_appearing(
@@ -219,7 +264,7 @@ impl Store for SqliteStore {
         visible_until: &str,
     ) -> Result<Option<OffsetDateTime>, StoreError> {
         let (listing, until) = (listing.key(), visible_until.to_owned());
-        self.with("reading a listing's schedule", move |db| {
+        self.read(move |db| {
             let key: Option<String> = db
                 .prepare_cached(
                     "SELECT sort_key FROM listings WHERE listing = ?1 AND sort_key > ?2 ORDER BY sort_key ASC LIMIT 1",
@@ -232,12 +277,11 @@ impl Store for SqliteStore {
                 .map_err(sql_error("reading a listing's schedule"))?;
             Ok(key.as_deref().and_then(crate::model::sort_key_time))
         })
-        .await
     }
 
     async fn bodies(&self, slugs: &[Slug]) -> Result<Vec<(Slug, String)>, StoreError> {
         let slugs: Vec<String> = slugs.iter().map(ToString::to_string).collect();
-        self.with("reading posts' bodies", move |db| {
+        self.read(move |db| {
             let mut statement = db
                 .prepare_cached(
                     "SELECT slug, coalesce(body_html, json_extract(item, '$.body_html')) FROM posts WHERE slug IN (SELECT value FROM json_each(?1))",
@@ -258,11 +302,10 @@ impl Store for SqliteStore {
             }
             Ok(bodies)
         })
-        .await
     }
 
     async fn categories(&self) -> Result<Vec<CategoryCount>, StoreError> {
-        self.with("reading the categories", move |db| {
+        self.read(move |db| {
             let mut statement = db
                 .prepare_cached("SELECT slug, name, posts FROM categories ORDER BY slug")
                 .map_err(sql_error("reading the categories"))?;
@@ -286,12 +329,11 @@ impl Store for SqliteStore {
             })
             .collect()
         })
-        .await
     }
 
     async fn redirect(&self, path: &str) -> Result<Option<Redirect>, StoreError> {
         let path = path.to_owned();
-        self.with("reading a redirect", move |db| {
+        self.read(move |db| {
             let row: Option<(String, bool, Option<String>)> = db
                 .query_row(
                     "SELECT slug, draft, published FROM redirects WHERE path = ?1",
@@ -307,7 +349,6 @@ impl Store for SqliteStore {
             })
             .transpose()
         })
-        .await
     }
 
     async fn posts(&self, from: Option<&str>) -> Result<PostsPage, StoreError> {
