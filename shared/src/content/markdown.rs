@@ -13,8 +13,17 @@ use crate::model::MediaRef;
 use crate::model::TocEntry;
 use crate::paths;
 
-/// The marker an author puts after the teaser paragraphs.
+/// The marker an author puts after the teaser paragraphs; Hugo and WordPress write it without
+/// the spaces (`<!--more-->`), and either spelling counts ([`is_more_marker`]).
 pub const MORE_MARKER: &str = "<!-- more -->";
+
+/// Whether a line is the teaser marker, in any spacing: `<!-- more -->`, `<!--more-->`.
+fn is_more_marker(line: &str) -> bool {
+    line.trim()
+        .strip_prefix("<!--")
+        .and_then(|rest| rest.strip_suffix("-->"))
+        .is_some_and(|inner| inner.trim() == "more")
+}
 
 /// Markdown rendered once, at ingest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,7 +214,7 @@ fn task_box(event: Event<'_>) -> Event<'_> {
 fn split_at_more(markdown: &str) -> Option<&str> {
     let mut offset = 0;
     for line in markdown.split_inclusive('\n') {
-        if line.trim() == MORE_MARKER {
+        if is_more_marker(line) {
             return Some(&markdown[..offset]);
         }
         offset += line.len();
@@ -372,6 +381,25 @@ mod tests {
         for bad in ["<script", "onerror", "javascript:", "type=\"text\"", "evil"] {
             assert!(!html.contains(bad), "{bad} survived in {html}");
         }
+    }
+
+    #[test]
+    fn the_more_marker_counts_in_hugo_and_wordpress_spelling_too() {
+        for marker in ["<!-- more -->", "<!--more-->", "  <!--  more -->  "] {
+            let rendered = render(&format!("First.\n\nSecond.\n\n{marker}\n\nRest.\n"), &[]);
+            assert_eq!(
+                rendered.excerpt_html, "<p>First.</p>\n<p>Second.</p>\n",
+                "{marker}"
+            );
+        }
+        assert_eq!(
+            render(
+                "First.\n\nSecond.\n\n<!-- more than this -->\n\nRest.\n",
+                &[]
+            )
+            .excerpt_html,
+            "<p>First.</p>\n"
+        );
     }
 
     #[test]

@@ -139,6 +139,8 @@ impl SqliteStore {
                     let reader = Connection::open(&path)?;
                     reader.busy_timeout(READER_BUSY_TIMEOUT)?;
                     reader.pragma_update(None, "query_only", true)?;
+                    // Pages read from the mapped file, not copied in by a system call each.
+                    reader.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
                     Ok(Mutex::new(reader))
                 })
                 .collect::<rusqlite::Result<Vec<_>>>()
