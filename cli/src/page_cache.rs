@@ -20,8 +20,9 @@ use axum::response::Response;
 use blog_shared::store::ChangeProbe;
 use headers::{CacheControl, HeaderMapExt};
 
-/// At most this many answers are kept; past it the cache starts again empty.
-const MAX_ENTRIES: usize = 2_048;
+/// At most this many bytes of answers are kept (however many URLs a client makes up, `?x=1`,
+/// `?x=2`…); past it the cache starts again empty.
+const MAX_BYTES: usize = 64 * 1024 * 1024;
 /// Answers larger than this are not kept (feeds of long posts, stored files).
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -39,6 +40,8 @@ struct Pages {
     /// The database's version the answers were read at.
     version: i64,
     entries: HashMap<Key, Arc<Entry>>,
+    /// The bytes of the bodies kept.
+    bytes: usize,
 }
 
 #[derive(Hash, PartialEq, Eq)]
@@ -68,6 +71,7 @@ impl PageCache {
         let mut pages = self.0.pages.lock().unwrap_or_else(|p| p.into_inner());
         if pages.version != version {
             pages.entries.clear();
+            pages.bytes = 0;
             pages.version = version;
             return None;
         }
@@ -84,10 +88,14 @@ impl PageCache {
         if pages.version != version {
             return;
         }
-        if pages.entries.len() >= MAX_ENTRIES {
+        if pages.bytes + entry.body.len() > MAX_BYTES {
             pages.entries.clear();
+            pages.bytes = 0;
         }
-        pages.entries.insert(key, Arc::new(entry));
+        pages.bytes += entry.body.len();
+        if let Some(replaced) = pages.entries.insert(key, Arc::new(entry)) {
+            pages.bytes -= replaced.body.len();
+        }
     }
 }
 
