@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use blog_shared::store::ChangeProbe;
@@ -46,14 +46,21 @@ struct Pages {
 
 #[derive(Hash, PartialEq, Eq)]
 struct Key {
-    head: bool,
     uri: String,
     accept_encoding: Option<Bytes>,
+}
+
+impl Key {
+    /// What keeping an answer under this key costs, key included.
+    fn bytes(&self, entry: &Entry) -> usize {
+        self.uri.len() + entry.body.len()
+    }
 }
 
 struct Entry {
     headers: HeaderMap,
     body: Bytes,
+    kept: Instant,
     until: Instant,
 }
 
@@ -88,24 +95,24 @@ impl PageCache {
         if pages.version != version {
             return;
         }
-        if pages.bytes + entry.body.len() > MAX_BYTES {
+        let bytes = key.bytes(&entry);
+        if pages.bytes + bytes > MAX_BYTES {
             pages.entries.clear();
             pages.bytes = 0;
         }
-        pages.bytes += entry.body.len();
-        if let Some(replaced) = pages.entries.insert(key, Arc::new(entry)) {
-            pages.bytes -= replaced.body.len();
-        }
+        pages.bytes += bytes;
+        let replaced = pages.entries.remove(&key).map(|old| key.bytes(&old));
+        pages.bytes -= replaced.unwrap_or(0);
+        pages.entries.insert(key, Arc::new(entry));
     }
 }
 
 /// The key of a request whose answer may be kept, or None.
 fn key_of(request: &Request) -> Option<Key> {
-    let head = match *request.method() {
-        Method::GET => false,
-        Method::HEAD => true,
-        _ => return None,
-    };
+    // A HEAD's answer is the GET's, body included: the server drops the body on the way out.
+    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+        return None;
+    }
     let headers = request.headers();
     let personal = [
         header::AUTHORIZATION,
@@ -118,7 +125,6 @@ fn key_of(request: &Request) -> Option<Key> {
         return None;
     }
     Some(Key {
-        head,
         uri: request.uri().to_string(),
         accept_encoding: headers
             .get(header::ACCEPT_ENCODING)
@@ -149,12 +155,13 @@ pub async fn layer(State(cache): State<PageCache>, request: Request, next: Next)
         return next.run(request).await;
     };
     if let Some(entry) = cache.get(&key, version) {
-        let mut response = Response::new(if key.head {
-            Body::empty()
-        } else {
-            Body::from(entry.body.clone())
-        });
+        let mut response = Response::new(Body::from(entry.body.clone()));
         *response.headers_mut() = entry.headers.clone();
+        // How long it has been kept, as a shared cache says (RFC 9111 §5.1).
+        response.headers_mut().insert(
+            header::AGE,
+            HeaderValue::from(entry.kept.elapsed().as_secs()),
+        );
         return response;
     }
     let response = next.run(request).await;
@@ -183,6 +190,7 @@ pub async fn layer(State(cache): State<PageCache>, request: Request, next: Next)
         Entry {
             headers: parts.headers.clone(),
             body: body.clone(),
+            kept: Instant::now(),
             until: Instant::now() + lifetime,
         },
         version,

@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_sdk_cloudfront::Client;
+use aws_sdk_cloudfront::error::ProvideErrorMetadata;
 use aws_sdk_cloudfront::types::{InvalidationBatch, Paths};
 use time::OffsetDateTime;
 
@@ -23,8 +24,10 @@ use crate::store::{BoxError, StoreError};
 /// The paths whose cached answers a write from `before` to `after` changed (None: no post on
 /// that side), as readers see them at `now`: the post's page (and its former slug's), the first
 /// page and the three feeds of each listing whose row changed, the sitemap, the categories
-/// index when counts or names change, and each old address whose answer changed. Sorted, each
-/// once, percent-encoded as CloudFront matches them.
+/// index when counts or names change, and each old address whose answer changed; for a post
+/// scheduled for later, the first pages and feeds it will appear on (cached perhaps before it
+/// existed, they must learn when it appears). Sorted, each once, percent-encoded as CloudFront
+/// matches them.
 pub fn changed_paths<'a>(
     before: Option<&'a Post>,
     after: Option<&'a Post>,
@@ -57,6 +60,25 @@ pub fn changed_paths<'a>(
             for format in FeedFormat::ALL {
                 changed.insert(paths::feed(listing, format));
             }
+        }
+    }
+
+    // A scheduled post changes no page yet, but the pages it will appear on were perhaps cached
+    // for a day before it existed: they must be fetched again, to learn when it appears.
+    let scheduled = |post: Option<&'a Post>| {
+        post.filter(|p| !p.draft && p.published > now)
+            .map(|p| (p.published, p.listings()))
+    };
+    let (scheduled_was, scheduled_is) = (scheduled(before), scheduled(after));
+    if scheduled_was != scheduled_is {
+        for (_, listings) in scheduled_was.iter().chain(&scheduled_is) {
+            for listing in listings {
+                changed.insert(paths::listing(listing));
+                for format in FeedFormat::ALL {
+                    changed.insert(paths::feed(listing, format));
+                }
+            }
+            changed.insert(paths::SITEMAP.to_owned());
         }
     }
 
@@ -100,6 +122,14 @@ fn shown_in<'p>(post: Option<&'p Post>, listing: &Listing) -> Option<(ListingEnt
         .map(|p| (p.listing_entry(), p.body_html.as_str()))
 }
 
+type CreateInvalidationResult = Result<
+    aws_sdk_cloudfront::operation::create_invalidation::CreateInvalidationOutput,
+    aws_sdk_cloudfront::error::SdkError<
+        aws_sdk_cloudfront::operation::create_invalidation::CreateInvalidationError,
+        aws_sdk_cloudfront::config::http::HttpResponse,
+    >,
+>;
+
 /// A CloudFront distribution in front of the blog.
 #[derive(Debug, Clone)]
 pub struct Cdn {
@@ -129,6 +159,15 @@ impl Cdn {
         Some(Self::new(Client::new(&sdk), distribution))
     }
 
+    async fn send(&self, batch: InvalidationBatch) -> CreateInvalidationResult {
+        self.client
+            .create_invalidation()
+            .distribution_id(&self.distribution)
+            .invalidation_batch(batch)
+            .send()
+            .await
+    }
+
     /// Tells the CDN to drop `paths` (nothing to do for none). Answers the invalidation's id.
     pub async fn invalidate(&self, paths: &[String]) -> Result<Option<String>, StoreError> {
         if paths.is_empty() {
@@ -149,21 +188,33 @@ impl Cdn {
             .caller_reference(format!("blog-{nanos}-{}", std::process::id()))
             .build()
             .map_err(|e| failed(Box::new(e)))?;
-        let output = self
-            .client
-            .create_invalidation()
-            .distribution_id(&self.distribution)
-            .invalidation_batch(batch)
-            .send()
-            .await
-            .map_err(crate::store::sdk_error(
-                "invalidating the CDN",
-                &[
-                    "ServiceUnavailable",
-                    "TooManyInvalidationsInProgress",
-                    "Throttling",
-                ],
-            ))?;
+        let output = match self.send(batch).await {
+            // Over CloudFront's 3,000 paths in progress (an import of many posts): one
+            // wildcard instead, which that limit does not count.
+            Err(error) if error.code() == Some("TooManyInvalidationsInProgress") => {
+                tracing::warn!("too many invalidations in progress: invalidating /* instead");
+                let everything = Paths::builder()
+                    .quantity(1)
+                    .items("/*")
+                    .build()
+                    .map_err(|e| failed(Box::new(e)))?;
+                let batch = InvalidationBatch::builder()
+                    .paths(everything)
+                    .caller_reference(format!("blog-{nanos}-{}-all", std::process::id()))
+                    .build()
+                    .map_err(|e| failed(Box::new(e)))?;
+                self.send(batch).await
+            }
+            other => other,
+        }
+        .map_err(crate::store::sdk_error(
+            "invalidating the CDN",
+            &[
+                "ServiceUnavailable",
+                "TooManyInvalidationsInProgress",
+                "Throttling",
+            ],
+        ))?;
         Ok(output.invalidation.map(|i| i.id))
     }
 }
@@ -228,12 +279,28 @@ mod tests {
     }
 
     #[test]
-    fn a_scheduled_or_draft_post_changes_nothing_public_but_scheduled_ones_count() {
+    fn a_scheduled_post_changes_the_pages_it_will_appear_on_and_a_draft_nothing() {
         let scheduled = post(&FRONT.replace("2025-03-01", "2027-01-01"), "Body.");
-        assert_eq!(
-            changed_paths(None, Some(&scheduled), now()),
-            vec!["/categories".to_owned()]
+        let paths = changed_paths(None, Some(&scheduled), now());
+        // Cached before it existed, they must learn when it appears; its own page is not public.
+        for path in [
+            "/",
+            "/category/data",
+            "/author/ann-lee/feed.xml",
+            "/sitemap.xml",
+            "/categories",
+        ] {
+            assert!(paths.contains(&path.to_owned()), "{path}: {paths:?}");
+        }
+        assert!(
+            !paths.contains(&"/posts/scaling-queues".to_owned()),
+            "{paths:?}"
         );
+        // Moved to another time: the same pages again; its body edited: nothing public.
+        let sooner = post(&FRONT.replace("2025-03-01", "2026-12-24"), "Body.");
+        assert!(changed_paths(Some(&scheduled), Some(&sooner), now()).contains(&"/".to_owned()));
+        let edited = post(&FRONT.replace("2025-03-01", "2027-01-01"), "Body, edited.");
+        assert!(changed_paths(Some(&scheduled), Some(&edited), now()).is_empty());
         let draft = post(&format!("{FRONT}\ndraft: true"), "Body.");
         assert!(changed_paths(None, Some(&draft), now()).is_empty());
     }

@@ -59,8 +59,20 @@ const ADDED_COLUMNS: [(&str, &str, &str); 4] = [
     ("posts", "source", "TEXT"),
 ];
 
-/// Brings an older database's tables up to [`SCHEMA`].
+/// Brings an older database's tables up to [`SCHEMA`], in one transaction that holds the write
+/// lock, so that two processes opening an old database at once do not both add a column.
 fn migrate(connection: &Connection) -> rusqlite::Result<()> {
+    connection.execute_batch("BEGIN IMMEDIATE")?;
+    let migrated = add_columns(connection);
+    connection.execute_batch(if migrated.is_ok() {
+        "COMMIT"
+    } else {
+        "ROLLBACK"
+    })?;
+    migrated
+}
+
+fn add_columns(connection: &Connection) -> rusqlite::Result<()> {
     for (table, column, definition) in ADDED_COLUMNS {
         let exists: bool = connection.query_row(
             "SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2)",
@@ -113,6 +125,16 @@ impl ChangeProbe {
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path`.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        // Every connection to `:memory:` is a database of its own: readers would see none of it.
+        if path
+            .to_str()
+            .is_some_and(|p| p == ":memory:" || p.starts_with("file::memory:"))
+        {
+            return Err(StoreError::Failed(
+                "opening the database",
+                "the embedded store must be a file (BLOG_DB), not an in-memory database".into(),
+            ));
+        }
         let path = path.to_owned();
         let opened = path.clone();
         let connection = tokio::task::spawn_blocking(move || -> rusqlite::Result<Connection> {

@@ -120,22 +120,34 @@ async fn blog_serve_keeps_pages_until_anyone_changes_the_database() {
             .unwrap()
             .contains("s-maxage=86400")
     );
+    assert!(first.headers().get("age").is_none(), "read from the store");
     assert_eq!(titles(first.text().await.unwrap()), ["First"]);
-    assert_eq!(
-        titles(home().await.text().await.unwrap()),
-        ["First"],
-        "kept"
+    let kept = home().await;
+    assert!(
+        kept.headers().get("age").is_some(),
+        "answered from the cache"
     );
+    assert_eq!(titles(kept.text().await.unwrap()), ["First"]);
+    // A HEAD is answered from the same entry, with the GET's length.
+    let head = reqwest::Client::new()
+        .head(format!("{}/category/data", blog.url))
+        .send()
+        .await
+        .unwrap();
+    assert!(head.headers().get("age").is_some());
+    assert_ne!(head.headers()["content-length"], "0");
 
     // Written by the other connection: the very next request sees it.
     other
         .publish(&publish("Second", "2020-01-02"))
         .await
         .unwrap();
-    assert_eq!(
-        titles(home().await.text().await.unwrap()),
-        ["Second", "First"]
+    let fresh = home().await;
+    assert!(
+        fresh.headers().get("age").is_none(),
+        "the cache was dropped"
     );
+    assert_eq!(titles(fresh.text().await.unwrap()), ["Second", "First"]);
 
     // A post scheduled two seconds from now appears when it is due, with no write at that time.
     let soon = time::OffsetDateTime::now_utc() + time::Duration::seconds(2);
