@@ -27,9 +27,7 @@ impl Credentials {
         if let Some(token) = token.filter(|t| !t.trim().is_empty()) {
             return Ok(Self::Token(token.trim().to_owned()));
         }
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .load()
-            .await;
+        let config = blog_shared::aws::defaults().load().await;
         let region = region
             .or_else(|| config.region().map(ToString::to_string))
             .context("no region: pass --region, or set AWS_REGION, to sign with AWS credentials")?;

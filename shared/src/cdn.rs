@@ -152,7 +152,7 @@ impl Cdn {
         let distribution = std::env::var("BLOG_CDN_DISTRIBUTION_ID")
             .ok()
             .filter(|v| !v.trim().is_empty())?;
-        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        let sdk = crate::aws::defaults()
             .timeout_config(crate::store::dynamo_timeouts())
             .load()
             .await;

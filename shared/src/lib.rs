@@ -22,6 +22,7 @@
 //! Beneath both: [`model`] (the vocabulary and every limit), [`paths`] (every URL the site
 //! makes), [`dates`], [`config`] and [`report`]. [`seed`] fills an empty store from a folder.
 
+pub mod aws;
 pub mod cdn;
 pub mod config;
 pub mod content;

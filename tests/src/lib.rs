@@ -196,6 +196,7 @@ impl TestBlobs {
 pub fn s3_client() -> aws_sdk_s3::Client {
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(blog_shared::aws::http_client())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
         .endpoint_url(dynamo_endpoint())
@@ -208,6 +209,7 @@ pub fn s3_client() -> aws_sdk_s3::Client {
 pub fn cloudfront_client() -> aws_sdk_cloudfront::Client {
     let config = aws_sdk_cloudfront::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(blog_shared::aws::http_client())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
         .endpoint_url(dynamo_endpoint())
@@ -278,6 +280,7 @@ pub fn dynamo_endpoint() -> String {
 pub fn dynamo_client(log: Option<RequestLog>) -> aws_sdk_dynamodb::Client {
     let mut config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(blog_shared::aws::http_client())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
         .endpoint_url(dynamo_endpoint());
@@ -875,6 +878,7 @@ impl FaultyLink {
     pub fn client(&self) -> aws_sdk_dynamodb::Client {
         let config = aws_sdk_dynamodb::Config::builder()
             .behavior_version(BehaviorVersion::latest())
+            .http_client(blog_shared::aws::http_client())
             .region(Region::new("us-east-1"))
             .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
             .endpoint_url(&self.endpoint)

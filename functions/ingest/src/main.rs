@@ -7,7 +7,9 @@
 //! request without an IAM identity; `BLOG_INGEST_TOKEN` switches to a bearer token, for local
 //! use only.
 
-#[tokio::main]
+// One thread: a function serves one event at a time, and a cold start then spawns no worker
+// threads (benches/cold_start.py: about 0.7 ms less init).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     blog_shared::http::run_ingest_function().await
 }

@@ -6,6 +6,7 @@
 pub mod blobs;
 mod dynamo;
 pub mod rules;
+#[cfg(feature = "embedded")]
 mod sqlite;
 
 use std::env;
@@ -18,6 +19,7 @@ pub use dynamo::{
     DynamoStore, create_table, item_size, listing_item_size, post_item_size, write_size,
 };
 pub use rules::listing_page;
+#[cfg(feature = "embedded")]
 pub use sqlite::{ChangeProbe, SqliteStore};
 
 use time::OffsetDateTime;
@@ -305,6 +307,10 @@ pub fn dynamo_timeouts() -> aws_config::timeout::TimeoutConfig {
         .build()
 }
 
+/// Why `BLOG_DB` cannot be used: this build has no embedded store.
+pub(crate) const NO_EMBEDDED_STORE: &str = "this build has no embedded store (the deployed \
+    functions are built without the `embedded` feature): set BLOG_TABLE to a DynamoDB table";
+
 /// Which backend to use, as the environment says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreConfig {
@@ -328,7 +334,13 @@ impl StoreConfig {
         let db = env::var("BLOG_DB").ok().filter(|v| !v.trim().is_empty());
         match (table, db) {
             (Some(table), None) => Ok(Self::Dynamo { table }),
-            (None, Some(path)) => Ok(Self::Sqlite { path: path.into() }),
+            (None, Some(path)) if cfg!(feature = "embedded") => {
+                Ok(Self::Sqlite { path: path.into() })
+            }
+            (None, Some(_)) => Err(ConfigError::Invalid {
+                name: "BLOG_DB",
+                problem: NO_EMBEDDED_STORE.to_owned(),
+            }),
             (Some(_), Some(_)) => Err(ConfigError::Invalid {
                 name: "BLOG_TABLE",
                 problem: "set BLOG_TABLE (DynamoDB) or BLOG_DB (embedded), not both".to_owned(),
@@ -344,7 +356,7 @@ impl StoreConfig {
     pub async fn open(&self) -> Result<Arc<dyn Store>, StoreError> {
         match self {
             Self::Dynamo { table } => {
-                let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                let sdk = crate::aws::defaults()
                     .timeout_config(dynamo_timeouts())
                     .load()
                     .await;
@@ -353,7 +365,13 @@ impl StoreConfig {
                     table.clone(),
                 )))
             }
+            #[cfg(feature = "embedded")]
             Self::Sqlite { path } => Ok(Arc::new(SqliteStore::open(path).await?)),
+            #[cfg(not(feature = "embedded"))]
+            Self::Sqlite { .. } => Err(StoreError::Failed(
+                "opening the embedded store",
+                NO_EMBEDDED_STORE.into(),
+            )),
         }
     }
 }

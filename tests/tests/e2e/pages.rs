@@ -374,6 +374,7 @@ async fn a_store_that_cannot_be_reached_gives_a_503_page_with_retry_after() {
     let client = aws_sdk_dynamodb::Client::from_conf(
         aws_sdk_dynamodb::Config::builder()
             .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+            .http_client(blog_shared::aws::http_client())
             .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
             .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
                 "t", "t", None, None, "t",

@@ -10,6 +10,7 @@
 //! key, marked with what was checked. Only checked bytes ever sit where readers fetch files.
 
 mod s3;
+#[cfg(feature = "embedded")]
 mod sqlite;
 
 use std::collections::BTreeMap;
@@ -20,6 +21,7 @@ use axum::body::Bytes;
 use sha2::{Digest, Sha256};
 
 pub use s3::S3Blobs;
+#[cfg(feature = "embedded")]
 pub use sqlite::SqliteBlobs;
 
 use super::StoreError;
@@ -121,6 +123,12 @@ pub async fn from_env() -> Result<Option<Arc<dyn Blobs>>, StoreError> {
     if let Some(bucket) = set("BLOG_MEDIA_BUCKET") {
         return Ok(Some(Arc::new(S3Blobs::from_env(bucket).await)));
     }
+    #[cfg(not(feature = "embedded"))]
+    if set("BLOG_DB").is_some() {
+        let problem = super::NO_EMBEDDED_STORE.into();
+        return Err(StoreError::Failed("opening the embedded store", problem));
+    }
+    #[cfg(feature = "embedded")]
     if let Some(db) = set("BLOG_DB") {
         let secret = set("BLOG_INGEST_TOKEN").unwrap_or_default();
         return Ok(Some(Arc::new(

@@ -41,7 +41,7 @@ impl S3Blobs {
     /// The bucket `bucket`, with the AWS configuration from the standard chain. An endpoint
     /// override (`AWS_ENDPOINT_URL_S3`, for an S3-compatible server) uses path-style URLs.
     pub async fn from_env(bucket: String) -> Self {
-        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        let sdk = crate::aws::defaults()
             .timeout_config(super::super::dynamo_timeouts())
             .load()
             .await;
