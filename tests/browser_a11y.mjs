@@ -1,0 +1,220 @@
+// Every page type, as axe-core (the accessibility engine, pinned in tests/node-requirements.txt)
+// judges it in Debian's Chromium driven by playwright-core, in the light and the dark colour
+// scheme (playwright's colorScheme emulation): WCAG 2.0 and 2.1 A and AA, and axe's best
+// practices. Every violation fails the check and is printed with its rule, each node's selector
+// and the fix axe suggests. axe is injected from .venv/node, never fetched.
+//
+// So that the check cannot pass by not looking, it also asserts that
+// - each page answered the status its type has (200, 400, 404) and the scheme took effect (the
+//   page's own background is light or dark, as the scheme asks);
+// - the home page's second page was reached by its "Older posts" link;
+// - the post with code has a code block wider than its box at a phone's width (a scrollable
+//   region, which axe then requires to be reachable by keyboard);
+// and, with the keyboard: the first Tab stop is a visible skip link that moves focus to the main
+// content, every Tab stop shows a focus outline, and a scrollable code block, once focused,
+// scrolls with the arrow keys.
+//
+// Usage: node tests/browser_a11y.mjs BASE_URL
+import { createRequire } from "node:module";
+
+const require = createRequire(new URL("../.venv/node/", import.meta.url));
+const { chromium } = require("playwright-core");
+const AXE = require.resolve("axe-core/axe.min.js");
+const AXE_VERSION = require("axe-core/package.json").version;
+
+const base = process.argv[2];
+if (!base) {
+  console.error("usage: node tests/browser_a11y.mjs BASE_URL");
+  process.exit(2);
+}
+/** WCAG 2.1 level AA is levels A and AA of 2.0 and of 2.1. */
+const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
+const SCHEMES = ["light", "dark"];
+const CODE_POST = "/posts/tracing-a-slow-request-end-to-end"; // tests/fixtures/long-post
+const PAGES = [
+  { name: "home", path: "/", status: 200 },
+  { name: "home, second page", olderOf: "/", status: 200 },
+  { name: "category", path: "/category/microservices", status: 200 },
+  { name: "author", path: "/author/steve-conover", status: 200 },
+  { name: "categories index", path: "/categories", status: 200 },
+  { name: "post with code, tables, footnotes, contents", path: CODE_POST, status: 200 },
+  { name: "post with code and contents (seed)", path: "/posts/inside-a-soundcloud-microservice", status: 200 },
+  { name: "post with images", path: "/posts/serving-files-from-a-serverless-blog", status: 200 },
+  { name: "400 (a damaged page link)", path: "/?after=%%%", status: 400 },
+  { name: "404", path: "/no/such/page", status: 404 },
+];
+
+const failures = [];
+function check(ok, message) {
+  if (!ok) {
+    failures.push(message);
+    console.error(`FAIL: ${message}`);
+  }
+  return ok;
+}
+
+/** The path of the home page's "Older posts" link, as a reader follows it. */
+async function olderPath(browser, from) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(new URL(from, base).href);
+  const href = await page.locator("a[rel=next]").first().getAttribute("href").catch(() => null);
+  await context.close();
+  return href;
+}
+
+/** Scrolls to the end and back, so that lazy images load before axe looks at them. */
+async function loadEverything(page) {
+  await page.evaluate(async () => {
+    for (let y = 0; y < document.documentElement.scrollHeight; y += window.innerHeight / 2) {
+      window.scrollTo(0, y);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    window.scrollTo(0, 0);
+  });
+  await page
+    .waitForFunction(() => [...document.images].every((i) => i.complete), null, { timeout: 10000 })
+    .catch(() => {});
+}
+
+async function audit(browser, entry, path, scheme) {
+  const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const label = `${entry.name} ${path} [${scheme}]`;
+  const response = await page.goto(new URL(path, base).href, { waitUntil: "load" });
+  check(response.status() === entry.status, `${label}: answered ${response.status()}, expected ${entry.status}`);
+  await loadEverything(page);
+  const seen = await page.evaluate(() => {
+    const background = getComputedStyle(document.documentElement).backgroundColor;
+    const rgb = background.match(/[\d.]+/g).map(Number);
+    const [r, g, b] = rgb.map((c) => c / 255).map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+    return {
+      dark: matchMedia("(prefers-color-scheme: dark)").matches,
+      background,
+      opaque: rgb.length === 3 || rgb[3] === 1,
+      luminance: 0.2126 * r + 0.7152 * g + 0.0722 * b,
+    };
+  });
+  check(seen.dark === (scheme === "dark"), `${label}: the page sees prefers-color-scheme ${seen.dark ? "dark" : "light"}`);
+  check(seen.opaque, `${label}: the page's background is ${seen.background}, not a colour of its own`);
+  check(scheme === "dark" ? seen.luminance < 0.05 : seen.luminance > 0.9, `${label}: a ${scheme} page with the background ${seen.background}`);
+
+  await page.addScriptTag({ path: AXE });
+  const results = await page.evaluate(
+    (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] }),
+    TAGS,
+  );
+  const nodes = results.violations.reduce((n, v) => n + v.nodes.length, 0);
+  const incomplete = results.incomplete.map((r) => `${r.id} (${r.nodes.length})`);
+  console.log(
+    `== ${label}: ${results.violations.length} violation(s) on ${nodes} node(s), ${results.passes.length} rules passed` +
+      (incomplete.length ? `; axe could not decide: ${incomplete.join(", ")}` : ""),
+  );
+  for (const v of results.violations) {
+    failures.push(`${label}: ${v.id}`);
+    console.error(`FAIL ${label}: ${v.id} (${v.impact}): ${v.help} [${v.tags.filter((t) => TAGS.includes(t)).join(", ")}] ${v.helpUrl}`);
+    for (const node of v.nodes) {
+      console.error(`   node ${node.target.join(" ")}`);
+      console.error(`     ${node.failureSummary.replace(/\n/g, "\n     ")}`);
+    }
+  }
+  await context.close();
+  return results.violations.length;
+}
+
+/** The keyboard alone: skip link, focus outlines, and a code block scrolled with arrow keys. */
+async function keyboard(browser, path, scheme, viewport) {
+  const context = await browser.newContext({ colorScheme: scheme, viewport });
+  const page = await context.newPage();
+  const label = `keyboard on ${path} [${scheme}, ${viewport.width}px]`;
+  await page.goto(new URL(path, base).href, { waitUntil: "load" });
+  const focused = () =>
+    page.evaluate(() => {
+      const el = document.activeElement;
+      const style = getComputedStyle(el);
+      const box = el.getBoundingClientRect();
+      return {
+        tag: el.tagName.toLowerCase(),
+        id: el.id,
+        text: (el.getAttribute("aria-label") || el.textContent).trim().replace(/\s+/g, " ").slice(0, 60),
+        href: el.getAttribute("href"),
+        outline: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0,
+        visible: box.width > 1 && box.height > 1 && box.bottom > 0 && box.right > 0 && box.top < innerHeight && box.left < innerWidth,
+        scrollable: el.scrollWidth > el.clientWidth,
+      };
+    });
+
+  await page.keyboard.press("Tab");
+  const skip = await focused();
+  if (!check(skip.tag === "a" && skip.href === "#content", `${label}: the first Tab stop is ${JSON.stringify(skip)}, not a skip link to #content`)) {
+    await context.close();
+    return { pres: 0, scrolledCode: null };
+  }
+  check(skip.visible && skip.outline, `${label}: the focused skip link is not visible with an outline: ${JSON.stringify(skip)}`);
+  await page.keyboard.press("Enter");
+  const landed = await focused();
+  check(landed.tag === "main" && landed.id === "content", `${label}: the skip link moved focus to ${JSON.stringify(landed)}, not the main content`);
+
+  const stops = [];
+  let scrolledCode = null;
+  for (let i = 0; i < 300; i++) {
+    await page.keyboard.press("Tab");
+    const now = await focused();
+    if (now.tag === "body" || (stops.length && now.tag === "a" && now.href === "#content")) break;
+    stops.push(now);
+    check(now.outline, `${label}: Tab stop ${stops.length} (${now.tag} "${now.text}") shows no focus outline`);
+    if (now.tag === "pre" && now.scrollable && scrolledCode === null) {
+      for (let k = 0; k < 10; k++) await page.keyboard.press("ArrowRight");
+      scrolledCode = await page.evaluate(() => document.activeElement.scrollLeft);
+    }
+  }
+  const pres = await page.evaluate(() => [...document.querySelectorAll("main pre")].filter((p) => p.scrollWidth > p.clientWidth).length);
+  const outlined = stops.filter((s) => s.outline).length;
+  console.log(`== ${label}: skip link → ${landed.tag}, then ${stops.length} Tab stops, ${outlined} with a focus outline; ${pres} code block(s) wider than their box${scrolledCode !== null ? `, one scrolled ${scrolledCode}px by ArrowRight` : ""}`);
+  await context.close();
+  return { pres, scrolledCode };
+}
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  ],
+});
+const counts = [];
+try {
+  console.log(`== axe-core ${AXE_VERSION} (${TAGS.join(", ")}) in Chromium ${browser.version()} via playwright-core ${require("playwright-core/package.json").version}`);
+  for (const entry of PAGES) {
+    let path = entry.path;
+    if (entry.olderOf) {
+      path = await olderPath(browser, entry.olderOf);
+      if (!check(path, `${entry.olderOf} has no "Older posts" link (a[rel=next]): no second page to check`)) continue;
+    }
+    const row = { page: `${entry.name} ${path}` };
+    for (const scheme of SCHEMES) {
+      row[scheme] = await audit(browser, entry, path, scheme).catch((e) => {
+        check(false, `${entry.name} ${path} [${scheme}]: ${e.message}`);
+        return "error";
+      });
+    }
+    counts.push(row);
+  }
+  for (const scheme of SCHEMES) {
+    const failed = (path) => (e) => check(false, `keyboard on ${path} [${scheme}]: ${e.message}`) || { pres: 0, scrolledCode: null };
+    await keyboard(browser, "/category/microservices", scheme, { width: 1280, height: 900 }).catch(failed("/category/microservices"));
+    const phone = await keyboard(browser, CODE_POST, scheme, { width: 390, height: 844 }).catch(failed(CODE_POST));
+    if (check(phone.pres > 0, `${CODE_POST} has no code block wider than a phone's screen: the scrollable-region check saw nothing to check`)) {
+      check(phone.scrolledCode > 0, `${CODE_POST} [${scheme}]: no scrollable code block was reached by Tab and scrolled by ArrowRight (scrolled: ${phone.scrolledCode})`);
+    }
+  }
+} finally {
+  await browser.close();
+}
+console.log("\naxe violations per page and colour scheme:");
+console.table(counts);
+if (failures.length) {
+  console.error(`\n${failures.length} accessibility check(s) failed:\n- ${failures.join("\n- ")}`);
+  process.exit(1);
+}
+console.log(`every page type has no axe violation (${TAGS.join(", ")}) in the light and the dark scheme`);
