@@ -474,7 +474,7 @@ mod tests {
         let html = to_safe_html("```rust\nfn main() { let x = \"<script>\"; } // hi\n```\n");
         assert!(
             html.starts_with(
-                r#"<pre><code class="language-rust"><span class="hl-source hl-rust">"#
+                r#"<pre tabindex="0"><code class="language-rust"><span class="hl-source hl-rust">"#
             ),
             "{html}"
         );
@@ -487,10 +487,26 @@ mod tests {
         let plain = to_safe_html("```klingon\nqaStaH nuq\n```\n");
         assert_eq!(
             plain,
-            "<pre><code class=\"language-klingon\">qaStaH nuq\n</code></pre>\n"
+            "<pre tabindex=\"0\"><code class=\"language-klingon\">qaStaH nuq\n</code></pre>\n"
         );
         let forged = to_safe_html("<span class=\"hl-x evil\">x</span>");
         assert!(!forged.contains("evil"), "{forged}");
+    }
+
+    #[test]
+    fn every_code_block_is_a_keyboard_stop_so_a_wide_one_scrolls_without_a_mouse() {
+        // Given code fenced in a known language, in an unknown one, indented, and raw HTML that
+        // tries to take its block out of the keyboard order or to jump the queue
+        let markdown = "```rust\nfn main() {}\n```\n\n```klingon\nqaStaH nuq\n```\n\n    indented\n\n\
+                        <pre tabindex=\"-1\">raw</pre>\n\n<pre tabindex=\"5\">first</pre>\n";
+
+        // When it is rendered
+        let html = to_safe_html(markdown);
+
+        // Then every block is in the page's Tab order, in reading order, and nothing else is
+        assert_eq!(html.matches("<pre").count(), 5, "{html}");
+        assert_eq!(html.matches(r#"<pre tabindex="0">"#).count(), 5, "{html}");
+        assert_eq!(html.matches("tabindex").count(), 5, "{html}");
     }
 
     #[test]

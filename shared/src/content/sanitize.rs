@@ -1,5 +1,7 @@
 //! The sanitiser every rendered HTML fragment goes through (ammonia): no script, no event
 //! handler, no `javascript:` URL, and of classes and styles only those the blog itself writes.
+//! It also makes every code block (`<pre>`) a keyboard stop, so that one wider than the page
+//! scrolls with the arrow keys, not only with a mouse (WCAG 2.1.1).
 
 use std::sync::LazyLock;
 
@@ -13,7 +15,9 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("sup", ["class"])
         .add_tag_attributes("th", ["style"])
         .add_tag_attributes("td", ["style"])
-        .add_tag_attributes("ol", ["start"]);
+        .add_tag_attributes("ol", ["start"])
+        // Whatever the author wrote: tabindex is not among the attributes kept.
+        .set_tag_attribute_value("pre", "tabindex", "0");
     for heading in ["h1", "h2", "h3", "h4", "h5", "h6"] {
         builder.add_tag_attributes(heading, ["id"]);
     }
