@@ -658,3 +658,69 @@ async fn the_categories_index_lists_every_category_with_its_posts() {
         "every page links it"
     );
 }
+
+#[tokio::test]
+async fn every_page_has_one_heading_landmarks_and_a_skip_link_to_its_content() {
+    let (_store, site) = seeded_site(Backend::Sqlite).await;
+    let home_later = attrs(&site.page("/").await, "a[rel=next]", "href");
+    assert_eq!(home_later.len(), 1, "the home page has a second page");
+
+    for path in [
+        "/",
+        &home_later[0],
+        "/category/microservices",
+        "/author/steve-conover",
+        "/categories",
+        "/posts/inside-a-soundcloud-microservice",
+        "/no/such/page",
+        "/?after=%%%",
+    ] {
+        let response = site.get(path).await;
+        let page = scraper::Html::parse_document(&response.text().await.unwrap());
+
+        assert_eq!(texts(&page, "h1").len(), 1, "{path}: one level-one heading");
+        assert_eq!(
+            attrs(&page, "body > a:first-child", "href"),
+            ["#content"],
+            "{path}: the first thing on the page is a skip link to the content"
+        );
+        assert_eq!(attrs(&page, "main", "id"), ["content"], "{path}");
+        for landmark in [
+            "body > header",
+            "body > main",
+            "body > footer",
+            "footer nav",
+        ] {
+            assert_eq!(
+                texts(&page, landmark).len(),
+                1,
+                "{path}: one {landmark} landmark"
+            );
+        }
+    }
+
+    // The home page's heading is the site's title, a category's its "You're browsing…" line.
+    assert_eq!(texts(&site.page("/").await, "h1"), ["Backstage Blog"]);
+    let category = site.page("/category/microservices").await;
+    assert_eq!(
+        texts(&category, "h1.browsing"),
+        ["You're browsing posts of the category Microservices"]
+    );
+    // Each "Read more…" says, to assistive technology, which post it leads to.
+    let titles = texts(&category, "article.post-summary h2");
+    assert_eq!(
+        attrs(&category, "a.read-more", "aria-label"),
+        titles
+            .iter()
+            .map(|title| format!("Read more: {title}"))
+            .collect::<Vec<_>>()
+    );
+    // Every code block is a Tab stop, so a wide one scrolls by keyboard.
+    let post = site.page("/posts/inside-a-soundcloud-microservice").await;
+    let code_blocks = texts(&post, ".post-body pre").len();
+    assert!(code_blocks > 0);
+    assert_eq!(
+        attrs(&post, ".post-body pre", "tabindex"),
+        vec!["0"; code_blocks]
+    );
+}
