@@ -8,8 +8,8 @@ use time::OffsetDateTime;
 
 use super::{Holder, ListingQuery, PublishOutcome, Store, StoreError, WriteError};
 use crate::model::{
-    Category, Cursor, Listing, ListingPage, MAX_REDIRECTS, PageRequest, Post, Slug, same_source,
-    visible_until,
+    Category, Cursor, Listing, ListingEntry, ListingPage, MAX_REDIRECTS, PageRequest, Post, Slug,
+    same_source, sort_key_time, visible_until,
 };
 use crate::paths;
 
@@ -248,8 +248,23 @@ pub fn check_delete(stored: Option<Post>, expected: u64) -> Result<Post, WriteEr
     }
 }
 
-/// Reads one page of a listing with one store call: asks for one entry more than a page, so
-/// the page knows whether there is a next one without a second request.
+/// Rows read past a page (and the one that tells whether there is another) when the page may
+/// reach the top of its listing, where posts scheduled for later sort: room for that many
+/// scheduled posts without a second request.
+const SCHEDULED_SLACK: usize = 2;
+
+/// Above every sort key (they start with a year): a query bounded by it sees scheduled posts too.
+const UNBOUNDED: &str = "~";
+
+/// Reads one page of a listing, usually with one store call: asks for one entry more than a
+/// page, so the page knows whether there is a next one without a second request.
+///
+/// A page that may reach the top of the listing (the first page, a page reached backwards)
+/// must also know when the next scheduled post appears, when it changes. It reads past `now`,
+/// with room for [`SCHEDULED_SLACK`] scheduled posts: those rows tell when the page changes and
+/// are left out of it. Only when scheduled posts fill that room (or DynamoDB cuts the response
+/// short) does it ask again, bounded at `now`, beside a one-key query for the next scheduled
+/// post.
 pub async fn listing_page(
     store: &dyn Store,
     listing: &Listing,
@@ -262,24 +277,49 @@ pub async fn listing_page(
         PageRequest::After(cursor) => (true, Some(cursor.sort_key().to_owned())),
         PageRequest::Before(cursor) => (false, Some(cursor.sort_key().to_owned())),
     };
-    let query = ListingQuery {
+    let until = visible_until(now);
+    let bounded = ListingQuery {
         listing: listing.clone(),
         newest_first,
         exclusive_start,
-        visible_until: visible_until(now),
+        visible_until: until.clone(),
         limit: page_size + 1,
     };
     // Only a page that reaches the top of the listing shows a scheduled post when it appears.
-    let (rows, changes_at) = if matches!(request, PageRequest::After(_)) {
-        (store.listing(&query).await?, None)
+    let (mut entries, cut_short, changes_at) = if matches!(request, PageRequest::After(_)) {
+        let rows = store.listing(&bounded).await?;
+        (rows.entries, rows.cut_short, None)
     } else {
-        tokio::try_join!(
-            store.listing(&query),
-            store.next_appearing(listing, &query.visible_until)
-        )?
+        let unbounded = ListingQuery {
+            visible_until: UNBOUNDED.to_owned(),
+            limit: page_size + 1 + SCHEDULED_SLACK,
+            ..bounded.clone()
+        };
+        let rows = store.listing(&unbounded).await?;
+        let full = rows.entries.len() >= unbounded.limit || rows.cut_short;
+        let (scheduled, visible): (Vec<ListingEntry>, Vec<ListingEntry>) = rows
+            .entries
+            .into_iter()
+            .partition(|entry| entry.sort_key() > until);
+        // Newest first, scheduled rows come first: once a visible row came, every one did.
+        // Oldest first, they come after every visible row, and the first is the next to appear.
+        let complete =
+            visible.len() > page_size || !full || (!newest_first && !scheduled.is_empty());
+        if complete {
+            let changes_at = scheduled
+                .iter()
+                .filter_map(|entry| sort_key_time(&entry.sort_key()))
+                .min();
+            (visible, false, changes_at)
+        } else {
+            let (rows, changes_at) = tokio::try_join!(
+                store.listing(&bounded),
+                store.next_appearing(listing, &until)
+            )?;
+            (rows.entries, rows.cut_short, changes_at)
+        }
     };
-    let mut entries = rows.entries;
-    let more = entries.len() > page_size || rows.cut_short;
+    let more = entries.len() > page_size || cut_short;
     entries.truncate(page_size);
     if !newest_first {
         entries.reverse();

@@ -12,18 +12,18 @@ use blog_tests::{Backend, TestStore, attrs, dynamo_client, post_with_body, seede
 async fn each_read_makes_the_requests_it_should_all_eventually_consistent() {
     let (given, site) = seeded_site(Backend::Dynamo).await;
 
-    // A first page and a feed also ask when the listing's next scheduled post appears (a
-    // one-key `Query`, sent at once with the page's); a full-text feed then reads its entries'
-    // bodies from their posts (one `BatchGetItem`).
+    // A first page and a feed read past now in the same `Query` (room for two scheduled
+    // posts: they tell when the page changes, and are left out); a full-text feed then reads
+    // its entries' bodies from their posts (one `BatchGetItem`).
     let cases: [(&str, &[&str]); 6] = [
-        ("/", &["Query", "Query"]),
-        ("/category/microservices", &["Query", "Query"]),
-        ("/category/no-such-category", &["Query", "Query"]),
+        ("/", &["Query"]),
+        ("/category/microservices", &["Query"]),
+        ("/category/no-such-category", &["Query"]),
         ("/posts/inside-a-soundcloud-microservice", &["GetItem"]),
-        ("/feed.xml", &["BatchGetItem", "Query", "Query"]),
+        ("/feed.xml", &["BatchGetItem", "Query"]),
         (
             "/category/microservices/feed.xml",
-            &["BatchGetItem", "Query", "Query"],
+            &["BatchGetItem", "Query"],
         ),
     ];
     for (path, operations) in cases {

@@ -212,6 +212,94 @@ async fn scheduled_posts_appear_at_their_time(backend: Backend) {
     assert_eq!(slugs(&at), ["future", "past"]);
 }
 
+async fn scheduled_posts_past_the_first_page_s_room_are_hidden_and_tell_when_it_changes(
+    backend: Backend,
+) {
+    let given = TestStore::new(backend).await;
+    for day in 1..=5 {
+        given
+            .publish_source(&post_source(
+                &format!("Past {day}"),
+                &format!("2020-01-0{day}T00:00:00Z"),
+                &["A"],
+            ))
+            .await;
+    }
+    let store = given.store.as_ref();
+    let now = datetime!(2025-01-01 00:00:00 UTC);
+    let a = category("A");
+    let first = || listing_page(store, &a, &PageRequest::First, 3, now);
+    // Back from the second page: a page read oldest first that reaches the top.
+    let back = |second: blog_shared::ListingPage| async move {
+        listing_page(
+            store,
+            &category("A"),
+            &PageRequest::Before(second.newer.clone().unwrap()),
+            3,
+            now,
+        )
+        .await
+        .unwrap()
+    };
+    let second = |first: blog_shared::ListingPage| async move {
+        listing_page(
+            store,
+            &category("A"),
+            &PageRequest::After(first.older.clone().unwrap()),
+            3,
+            now,
+        )
+        .await
+        .unwrap()
+    };
+
+    // One scheduled post, then up to five: within the two rows read past the page, then beyond.
+    let mut expected_change = None;
+    for (count, day) in [(1, 9), (2, 8), (3, 7), (4, 6), (5, 5)] {
+        given
+            .publish_source(&post_source(
+                &format!("Scheduled {day}"),
+                &format!("2030-01-0{day}T12:00:00Z"),
+                &["A"],
+            ))
+            .await;
+        expected_change = Some(datetime!(2030-01-01 12:00:00 UTC).replace_day(day).unwrap());
+        let page = first().await.unwrap();
+        assert_eq!(
+            slugs(&page),
+            ["past-5", "past-4", "past-3"],
+            "{count} scheduled"
+        );
+        assert_eq!(page.changes_at, expected_change, "{count} scheduled");
+        assert!(page.older.is_some() && page.newer.is_none());
+        let later = second(page.clone()).await;
+        assert_eq!(slugs(&later), ["past-2", "past-1"]);
+        let again = back(later).await;
+        assert_eq!(
+            slugs(&again),
+            slugs(&page),
+            "{count} scheduled, read backwards"
+        );
+        assert_eq!(
+            again.changes_at, expected_change,
+            "{count} scheduled, backwards"
+        );
+        assert!(again.newer.is_none(), "nothing newer is visible");
+    }
+    // At the first one's time it shows, and the next one is when the page changes again.
+    let at = listing_page(
+        store,
+        &category("A"),
+        &PageRequest::First,
+        3,
+        expected_change.unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(slugs(&at), ["scheduled-5", "past-5", "past-4"]);
+    assert_eq!(at.changes_at, Some(datetime!(2030-01-06 12:00:00 UTC)));
+}
+
 async fn posts_of_the_same_moment_keep_a_stable_order(backend: Backend) {
     let given = TestStore::new(backend).await;
     for title in ["Bravo", "Alpha", "Charlie"] {
@@ -569,6 +657,7 @@ on_every_backend!(
     a_full_last_page_offers_no_empty_older_page,
     drafts_are_stored_but_listed_nowhere,
     scheduled_posts_appear_at_their_time,
+    scheduled_posts_past_the_first_page_s_room_are_hidden_and_tell_when_it_changes,
     posts_of_the_same_moment_keep_a_stable_order,
     categories_count_their_listed_posts_through_every_change,
     large_rows_still_page_through_every_post,
