@@ -39,6 +39,21 @@ impl ListingEntry {
     pub fn sort_key(&self) -> String {
         sort_key(self.published, &self.slug)
     }
+
+    /// Whether the post appears only after `now`: its sort key is above [`visible_until`]`(now)`
+    /// (both count whole seconds), told without formatting either.
+    pub fn is_scheduled_after(&self, now: OffsetDateTime) -> bool {
+        whole_seconds(self.published) > whole_seconds(now)
+    }
+
+    /// When the post appears, as its sort key says it: to the second.
+    pub fn appears_at(&self) -> OffsetDateTime {
+        whole_seconds(self.published)
+    }
+}
+
+fn whole_seconds(when: OffsetDateTime) -> OffsetDateTime {
+    when.replace_nanosecond(0).expect("0 is a valid nanosecond")
 }
 
 /// The listings of a public post with these categories and authors: the whole blog, each
@@ -192,6 +207,41 @@ pub struct ListingPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scheduled_means_above_the_visible_bound_to_the_second_in_any_offset() {
+        use time::macros::datetime;
+        let entry = |published| ListingEntry {
+            slug: Slug::parse("zz-last-slug").unwrap(),
+            title: "T".into(),
+            authors: vec![],
+            published,
+            categories: vec![],
+            excerpt_html: String::new(),
+        };
+        let now = datetime!(2030-06-01 12:00:00.250 UTC);
+        for published in [
+            datetime!(2030-06-01 11:59:59.999 UTC),
+            datetime!(2030-06-01 12:00:00 UTC),
+            datetime!(2030-06-01 12:00:00.900 UTC),
+            datetime!(2030-06-01 12:00:01 UTC),
+            datetime!(2030-06-01 14:00:00.5 +02:00),
+            datetime!(2030-06-01 14:00:01 +02:00),
+            datetime!(2030-06-01 07:00:00 -05:00),
+        ] {
+            let entry = entry(published);
+            assert_eq!(
+                entry.is_scheduled_after(now),
+                entry.sort_key() > visible_until(now),
+                "{published}"
+            );
+            assert_eq!(
+                Some(entry.appears_at()),
+                sort_key_time(&entry.sort_key()),
+                "{published}"
+            );
+        }
+    }
 
     #[test]
     fn cursors_round_trip_and_refuse_forgeries() {

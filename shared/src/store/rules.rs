@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use super::{Holder, ListingQuery, PublishOutcome, Store, StoreError, WriteError};
 use crate::model::{
     Category, Cursor, Listing, ListingEntry, ListingPage, MAX_REDIRECTS, PageRequest, Post, Slug,
-    same_source, sort_key_time, visible_until,
+    same_source, visible_until,
 };
 use crate::paths;
 
@@ -300,16 +300,13 @@ pub async fn listing_page(
         let (scheduled, visible): (Vec<ListingEntry>, Vec<ListingEntry>) = rows
             .entries
             .into_iter()
-            .partition(|entry| entry.sort_key() > until);
+            .partition(|entry| entry.is_scheduled_after(now));
         // Newest first, scheduled rows come first: once a visible row came, every one did.
         // Oldest first, they come after every visible row, and the first is the next to appear.
         let complete =
             visible.len() > page_size || !full || (!newest_first && !scheduled.is_empty());
         if complete {
-            let changes_at = scheduled
-                .iter()
-                .filter_map(|entry| sort_key_time(&entry.sort_key()))
-                .min();
+            let changes_at = scheduled.iter().map(ListingEntry::appears_at).min();
             (visible, false, changes_at)
         } else {
             let (rows, changes_at) = tokio::try_join!(
