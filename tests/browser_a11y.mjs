@@ -16,6 +16,7 @@
 //
 // Usage: node tests/browser_a11y.mjs BASE_URL
 import { createRequire } from "node:module";
+import { check, failures } from "./browser_checks.mjs";
 
 const require = createRequire(new URL("../.venv/node/", import.meta.url));
 const { chromium } = require("playwright-core");
@@ -44,14 +45,6 @@ const PAGES = [
   { name: "404", path: "/no/such/page", status: 404 },
 ];
 
-const failures = [];
-function check(ok, message) {
-  if (!ok) {
-    failures.push(message);
-    console.error(`FAIL: ${message}`);
-  }
-  return ok;
-}
 
 /** The path of the home page's "Older posts" link, as a reader follows it. */
 async function olderPath(browser, from) {

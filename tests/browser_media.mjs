@@ -18,6 +18,7 @@
 // Screenshots: target/screenshots/post-with-images.png and post-with-images-phone.png.
 // Usage: node tests/browser_media.mjs BASE_URL POST_PATH
 import { createRequire } from "node:module";
+import { check, failures } from "./browser_checks.mjs";
 import { mkdirSync } from "node:fs";
 
 const require = createRequire(new URL("../.venv/node/", import.meta.url));
@@ -35,14 +36,6 @@ const VIEWPORTS = [
   { name: "phone", shot: "post-with-images-phone.png", viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true },
 ];
 
-const failures = [];
-function check(ok, message) {
-  if (!ok) {
-    failures.push(message);
-    console.error(`FAIL: ${message}`);
-  }
-  return ok;
-}
 
 /** The `w` candidates of a srcset, widest last. */
 function candidates(srcset) {

@@ -228,29 +228,9 @@ async fn scheduled_posts_past_the_first_page_s_room_are_hidden_and_tell_when_it_
     let store = given.store.as_ref();
     let now = datetime!(2025-01-01 00:00:00 UTC);
     let a = category("A");
-    let first = || listing_page(store, &a, &PageRequest::First, 3, now);
-    // Back from the second page: a page read oldest first that reaches the top.
-    let back = |second: blog_shared::ListingPage| async move {
-        listing_page(
-            store,
-            &category("A"),
-            &PageRequest::Before(second.newer.clone().unwrap()),
-            3,
-            now,
-        )
-        .await
-        .unwrap()
-    };
-    let second = |first: blog_shared::ListingPage| async move {
-        listing_page(
-            store,
-            &category("A"),
-            &PageRequest::After(first.older.clone().unwrap()),
-            3,
-            now,
-        )
-        .await
-        .unwrap()
+    let page = |request: PageRequest| {
+        let a = &a;
+        async move { listing_page(store, a, &request, 3, now).await.unwrap() }
     };
 
     // One scheduled post, then up to five: within the two rows read past the page, then beyond.
@@ -264,20 +244,21 @@ async fn scheduled_posts_past_the_first_page_s_room_are_hidden_and_tell_when_it_
             ))
             .await;
         expected_change = Some(datetime!(2030-01-01 12:00:00 UTC).replace_day(day).unwrap());
-        let page = first().await.unwrap();
+        let first = page(PageRequest::First).await;
         assert_eq!(
-            slugs(&page),
+            slugs(&first),
             ["past-5", "past-4", "past-3"],
             "{count} scheduled"
         );
-        assert_eq!(page.changes_at, expected_change, "{count} scheduled");
-        assert!(page.older.is_some() && page.newer.is_none());
-        let later = second(page.clone()).await;
+        assert_eq!(first.changes_at, expected_change, "{count} scheduled");
+        assert!(first.older.is_some() && first.newer.is_none());
+        let later = page(PageRequest::After(first.older.clone().unwrap())).await;
         assert_eq!(slugs(&later), ["past-2", "past-1"]);
-        let again = back(later).await;
+        // Back from the second page: a page read oldest first that reaches the top.
+        let again = page(PageRequest::Before(later.newer.clone().unwrap())).await;
         assert_eq!(
             slugs(&again),
-            slugs(&page),
+            slugs(&first),
             "{count} scheduled, read backwards"
         );
         assert_eq!(
