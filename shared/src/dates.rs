@@ -1,5 +1,7 @@
 //! Dates as the blog writes them: "September 19th, 2018" for readers, fixed-width UTC for keys.
 
+use std::fmt;
+
 use time::format_description::well_known::{Rfc2822, Rfc3339};
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
@@ -23,7 +25,31 @@ pub fn parse_sortable(text: &str) -> Option<OffsetDateTime> {
 
 /// RFC 3339, as in feeds and JSON.
 pub fn rfc3339(when: OffsetDateTime) -> String {
-    when.format(&Rfc3339).unwrap_or_else(|_| sortable(when))
+    Rfc3339Time(when).to_string()
+}
+
+/// A time as [`rfc3339`] writes it, written where it is wanted (a page being rendered) rather
+/// than into a string of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct Rfc3339Time(pub OffsetDateTime);
+
+impl fmt::Display for Rfc3339Time {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The longest RFC 3339 time `time` writes: `2018-09-19T00:00:00.123456789+01:00`.
+        let mut buffer = [0u8; 40];
+        let mut cursor = std::io::Cursor::new(&mut buffer[..]);
+        match self.0.format_into(&mut cursor, &Rfc3339) {
+            // The cursor's position, not the count answered, which falls short of what a
+            // fraction of a second wrote (time 0.3.55).
+            Ok(_) => {
+                let written = usize::try_from(cursor.position()).map_err(|_| fmt::Error)?;
+                let text = std::str::from_utf8(&buffer[..written]).map_err(|_| fmt::Error)?;
+                f.write_str(text)
+            }
+            // What RFC 3339 cannot write (an offset with seconds): the sortable UTC form.
+            Err(_) => f.write_str(&sortable(self.0)),
+        }
+    }
 }
 
 /// RFC 2822, as RSS 2.0 wants its dates.
@@ -33,13 +59,24 @@ pub fn rfc2822(when: OffsetDateTime) -> String {
 
 /// The date a reader sees, in the author's own time zone: `September 19th, 2018`.
 pub fn long_date(when: OffsetDateTime) -> String {
-    let day = when.day();
-    format!(
-        "{} {day}{}, {}",
-        when.month(),
-        ordinal_suffix(day.into()),
-        when.year()
-    )
+    LongDate(when).to_string()
+}
+
+/// The date as [`long_date`] writes it, written where it is wanted.
+#[derive(Debug, Clone, Copy)]
+pub struct LongDate(pub OffsetDateTime);
+
+impl fmt::Display for LongDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let day = self.0.day();
+        write!(
+            f,
+            "{} {day}{}, {}",
+            self.0.month(),
+            ordinal_suffix(day.into()),
+            self.0.year()
+        )
+    }
 }
 
 /// The English ordinal suffix: 1st, 2nd, 3rd, 4th … 11th, 12th, 13th … 21st, 22nd, 23rd.
@@ -95,6 +132,22 @@ mod tests {
         ] {
             assert_eq!(long_date(when), line);
         }
+    }
+
+    #[test]
+    fn rfc3339_times_are_written_as_the_time_crate_formats_them() {
+        for when in [
+            datetime!(2018-09-19 0:00 UTC),
+            datetime!(2018-09-19 23:30:05.123456789 -5),
+            datetime!(0001-01-01 0:00 +14),
+            datetime!(9999-12-31 23:59:59.999999999 -23:59),
+        ] {
+            assert_eq!(rfc3339(when), when.format(&Rfc3339).unwrap());
+        }
+        // An offset RFC 3339 cannot write (with seconds): the sortable UTC form stands in.
+        let odd = datetime!(2018-09-19 0:00 +01:00:30);
+        assert!(odd.format(&Rfc3339).is_err());
+        assert_eq!(rfc3339(odd), "2018-09-18T22:59:30Z");
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //!
 //! The configured origin is added by [`crate::SiteConfig::absolute`], never here.
 
+use std::fmt;
+
 use crate::model::{Category, Cursor, FeedFormat, Listing, PageRequest, Slug};
 
 /// The route of a post's page.
@@ -33,7 +35,19 @@ pub const CATEGORY_SCHEME: &str = "/category/";
 
 /// A post's page, `/posts/{slug}`; a former slug's page redirects to the post's new one.
 pub fn post(slug: &Slug) -> String {
-    format!("/posts/{slug}")
+    PostPath(slug).to_string()
+}
+
+/// A post's page as [`post`] spells it, written where it is wanted (a page being rendered)
+/// rather than into a string of its own: a listing page writes ten of them twice.
+#[derive(Debug, Clone, Copy)]
+pub struct PostPath<'a>(pub &'a Slug);
+
+impl fmt::Display for PostPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("/posts/")?;
+        f.write_str(self.0.as_str())
+    }
 }
 
 /// A stored file's URL path.
@@ -43,23 +57,28 @@ pub fn media(sha256: &str, name: &str) -> String {
 
 /// A listing's first page: `/`, `/category/{slug}` or `/author/{slug}`; its feeds live under it.
 pub fn listing(listing: &Listing) -> String {
-    match listing {
-        Listing::All => "/".to_owned(),
-        Listing::Category(slug) => format!("/category/{slug}"),
-        Listing::Author(slug) => format!("/author/{slug}"),
+    ListingPath(listing).to_string()
+}
+
+/// A listing's first page as [`listing`] spells it, written where it is wanted.
+#[derive(Debug, Clone, Copy)]
+pub struct ListingPath<'a>(pub &'a Listing);
+
+impl fmt::Display for ListingPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (base, slug) = match self.0 {
+            Listing::All => return f.write_str("/"),
+            Listing::Category(slug) => ("/category/", slug),
+            Listing::Author(slug) => ("/author/", slug),
+        };
+        f.write_str(base)?;
+        f.write_str(slug.as_str())
     }
 }
 
 /// A category's page.
 pub fn category(category: &Category) -> String {
     listing(&Listing::Category(category.slug.clone()))
-}
-
-/// An author's page, or None for a name that makes no slug.
-pub fn author(name: &str) -> Option<String> {
-    Slug::from_name(name)
-        .ok()
-        .map(|slug| listing(&Listing::Author(slug)))
 }
 
 /// The page of `listing` that `request` asks for: older posts after a cursor, newer before it.

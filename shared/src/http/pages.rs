@@ -110,15 +110,18 @@ pub(super) async fn categories(ctx: Ctx) -> Result<Representation, WebError> {
         })
         .collect();
     listed.sort_by_key(|c| c.name.to_lowercase());
-    Representation::html(&CategoriesView {
-        layout: Layout::new(
-            &ctx.site,
-            Some("Categories"),
-            &Listing::All,
-            Some(paths::CATEGORIES),
-        ),
-        categories: listed,
-    })
+    Representation::html(
+        &CategoriesView {
+            layout: Layout::new(
+                &ctx.site,
+                Some("Categories"),
+                &Listing::All,
+                Some(paths::CATEGORIES),
+            ),
+            categories: listed,
+        },
+        0,
+    )
 }
 
 async fn listing_page(
@@ -156,7 +159,7 @@ async fn listing_page(
             Some(page.changes_at.map_or(later, |at| at.min(later)))
         }
     };
-    Ok(Representation::html(&ListingView {
+    let view = ListingView {
         layout: Layout::new(&ctx.site, name.as_deref(), &listing, canonical),
         browsing,
         rows: page.entries.iter().map(Row::from).collect(),
@@ -166,8 +169,8 @@ async fn listing_page(
         newer_url: page
             .newer
             .map(|c| paths::listing_page(&listing, &PageRequest::Before(c))),
-    })?
-    .until(changes_at))
+    };
+    Ok(Representation::html(&view, view.expected_len())?.until(changes_at))
 }
 
 /// One page of a listing as a reader sees it now: posts scheduled for later stay hidden.
@@ -204,7 +207,8 @@ pub(super) async fn post(
     if post.draft || post.published > OffsetDateTime::now_utc() {
         return Err(WebError::NotFound);
     }
-    Representation::html(&PostView::new(&ctx.site, &post))
+    let view = PostView::new(&ctx.site, &post);
+    Representation::html(&view, view.expected_len())
 }
 
 /// A path no route of this function serves.

@@ -84,9 +84,12 @@ impl Representation {
         }
     }
 
-    /// A page, rendered from its template.
-    pub(crate) fn html(view: &impl Template) -> Result<Self, WebError> {
-        Ok(Self::new(&mime::TEXT_HTML_UTF_8, view.render()?))
+    /// A page, rendered from its template into one buffer of at least `expected_len` bytes
+    /// (growing a buffer page by page copies it over and again).
+    pub(crate) fn html<T: Template>(view: &T, expected_len: usize) -> Result<Self, WebError> {
+        let mut text = String::with_capacity(expected_len.max(T::SIZE_HINT));
+        view.render_into(&mut text)?;
+        Ok(Self::new(&mime::TEXT_HTML_UTF_8, text))
     }
 }
 

@@ -25,7 +25,9 @@ pub struct ListingEntry {
     pub published: OffsetDateTime,
     /// All of the post's categories (a feed entry names them all).
     pub categories: Vec<Category>,
-    /// The teaser, sanitised HTML.
+    /// The teaser, sanitised HTML. (The embedded store keeps it beside the rest of the row,
+    /// which then has none.)
+    #[serde(default)]
     pub excerpt_html: String,
 }
 

@@ -1,11 +1,12 @@
 //! The pages, as compiled-in askama templates: values in, escaped HTML out. No I/O here.
 
 use askama::Template;
+use askama::filters::HtmlSafe;
 
 use crate::config::SiteConfig;
-use crate::dates;
-use crate::model::{Category, FeedFormat, Listing, ListingEntry, Post, TocEntry};
-use crate::paths;
+use crate::dates::{self, LongDate, Rfc3339Time};
+use crate::model::{Category, FeedFormat, Listing, ListingEntry, Post, Slug, TocEntry};
+use crate::paths::{self, ListingPath, PostPath};
 
 /// What every page shares: the site's name, the page's title and the feed it links to.
 #[derive(Debug, Clone)]
@@ -102,20 +103,27 @@ fn blog_posting(site: &SiteConfig, post: &Post, url: &str) -> String {
 
 /// A link to an author's page.
 #[derive(Debug, Clone)]
-pub struct AuthorLink {
+pub struct AuthorLink<'a> {
     /// Their name.
-    pub name: String,
-    /// Their page, or None for a name that makes no URL.
-    pub url: Option<String>,
+    pub name: &'a str,
+    /// Their listing, or None for a name that makes no slug (and so no page).
+    pub listing: Option<Listing>,
+}
+
+impl AuthorLink<'_> {
+    /// Their page.
+    pub fn url(&self) -> Option<ListingPath<'_>> {
+        self.listing.as_ref().map(ListingPath)
+    }
 }
 
 /// The authors of a post, each linked to their page.
-pub fn author_links(authors: &[String]) -> Vec<AuthorLink> {
+pub fn author_links(authors: &[String]) -> Vec<AuthorLink<'_>> {
     authors
         .iter()
         .map(|name| AuthorLink {
-            name: name.clone(),
-            url: paths::author(name),
+            name,
+            listing: Slug::from_name(name).ok().map(Listing::Author),
         })
         .collect()
 }
@@ -133,46 +141,71 @@ pub struct FeedLink {
     pub href: String,
 }
 
-/// One post in a listing.
+/// One post in a listing, borrowed from its listing row: a page of ten copies nothing.
 #[derive(Debug, Clone)]
-pub struct Row {
+pub struct Row<'a> {
     /// The title.
-    pub title: String,
+    pub title: &'a str,
     /// The post's page.
-    pub url: String,
+    pub url: PostPath<'a>,
     /// `September 19th, 2018`.
-    pub date: String,
+    pub date: LongDate,
     /// Machine-readable date for `<time>`.
-    pub datetime: String,
+    pub datetime: Rfc3339Time,
     /// Who wrote it ("A, B and C" on the page).
-    pub authors: Vec<AuthorLink>,
+    pub authors: Vec<AuthorLink<'a>>,
     /// Sanitised at ingest.
-    pub excerpt_html: String,
+    pub excerpt_html: &'a str,
 }
 
-impl From<&ListingEntry> for Row {
-    fn from(entry: &ListingEntry) -> Self {
+impl ListingView<'_> {
+    /// About how long the page is: its rows and the frame around them, so that rendering it
+    /// fills one buffer rather than growing one.
+    pub fn expected_len(&self) -> usize {
+        FRAME_LEN
+            + self
+                .rows
+                .iter()
+                .map(|row| ROW_LEN + row.excerpt_html.len() + 2 * row.title.len())
+                .sum::<usize>()
+    }
+}
+
+/// About what a page's frame takes (`base.html`: its head, style, header and footer).
+const FRAME_LEN: usize = 8 * 1024;
+/// About what a listing row takes besides its title and excerpt (`listing.html`).
+const ROW_LEN: usize = 600;
+
+impl<'a> From<&'a ListingEntry> for Row<'a> {
+    fn from(entry: &'a ListingEntry) -> Self {
         Self {
-            title: entry.title.clone(),
-            url: paths::post(&entry.slug),
-            date: dates::long_date(entry.published),
-            datetime: dates::rfc3339(entry.published),
+            title: &entry.title,
+            url: PostPath(&entry.slug),
+            date: LongDate(entry.published),
+            datetime: Rfc3339Time(entry.published),
             authors: author_links(&entry.authors),
-            excerpt_html: entry.excerpt_html.clone(),
+            excerpt_html: &entry.excerpt_html,
         }
     }
 }
 
+// What these write is made of slugs (`[a-z0-9-]`), digits, month names and fixed punctuation:
+// nothing HTML would read as markup, so templates write them without escaping each byte.
+impl HtmlSafe for PostPath<'_> {}
+impl HtmlSafe for ListingPath<'_> {}
+impl HtmlSafe for LongDate {}
+impl HtmlSafe for Rfc3339Time {}
+
 /// A page of a listing: the home page or a category page.
 #[derive(Debug, Template)]
 #[template(path = "listing.html")]
-pub struct ListingView {
+pub struct ListingView<'a> {
     /// The page frame.
     pub layout: Layout,
     /// "You're browsing posts of the category X" on a category page, "… by X" on an author's.
     pub browsing: Option<String>,
     /// The posts, newest first.
-    pub rows: Vec<Row>,
+    pub rows: Vec<Row<'a>>,
     /// The "Older posts" link.
     pub older_url: Option<String>,
     /// The "Newer posts" link.
@@ -197,70 +230,70 @@ impl From<&Category> for CategoryLink {
     }
 }
 
-/// A post's page.
+/// A post's page, borrowing the post's long strings (its body is most of the page).
 #[derive(Debug, Template)]
 #[template(path = "post.html")]
-pub struct PostView {
+pub struct PostView<'a> {
     /// The page frame.
     pub layout: Layout,
     /// The title.
-    pub title: String,
+    pub title: &'a str,
     /// `September 19th, 2018`.
-    pub date: String,
+    pub date: LongDate,
     /// Machine-readable date.
-    pub datetime: String,
+    pub datetime: Rfc3339Time,
     /// Who wrote it ("A, B and C" on the page).
-    pub authors: Vec<AuthorLink>,
+    pub authors: Vec<AuthorLink<'a>>,
     /// Its categories, linked.
     pub categories: Vec<CategoryLink>,
     /// Its tags.
-    pub tags: Vec<String>,
+    pub tags: &'a [String],
     /// Sanitised at ingest.
-    pub body_html: String,
+    pub body_html: &'a str,
     /// "5 min read".
     pub reading_minutes: u32,
     /// The sections of a long post, to jump to (empty for a short one).
-    pub toc: Vec<TocEntry>,
+    pub toc: Vec<&'a TocEntry>,
 }
 
 /// A post with at least this many sections gets a table of contents.
 pub const TOC_MIN_SECTIONS: usize = 4;
 
-impl PostView {
+impl<'a> PostView<'a> {
     /// The page of `post`.
-    pub fn new(site: &SiteConfig, post: &Post) -> Self {
+    pub fn new(site: &SiteConfig, post: &'a Post) -> Self {
         let path = paths::post(&post.slug);
         let mut layout = Layout::new(site, Some(&post.title), &Listing::All, Some(&path));
         layout.description = post.description.clone();
         layout.preview_type = "article";
         layout.published_time = Some(dates::rfc3339(post.published));
         layout.json_ld = Some(blog_posting(site, post, &site.absolute(&path)));
+        let mut toc: Vec<&TocEntry> = post
+            .toc
+            .iter()
+            .filter(|h| (2..=3).contains(&h.level))
+            .collect();
+        if toc.len() < TOC_MIN_SECTIONS {
+            toc.clear();
+        }
         Self {
             layout,
-            title: post.title.clone(),
-            date: dates::long_date(post.published),
-            datetime: dates::rfc3339(post.published),
+            title: &post.title,
+            date: LongDate(post.published),
+            datetime: Rfc3339Time(post.published),
             authors: author_links(&post.authors),
             categories: post.categories.iter().map(CategoryLink::from).collect(),
-            tags: post.tags.clone(),
-            body_html: post.body_html.clone(),
+            tags: &post.tags,
+            body_html: &post.body_html,
             reading_minutes: post.reading_minutes.max(1),
-            toc: if post
-                .toc
-                .iter()
-                .filter(|h| (2..=3).contains(&h.level))
-                .count()
-                >= TOC_MIN_SECTIONS
-            {
-                post.toc
-                    .iter()
-                    .filter(|h| (2..=3).contains(&h.level))
-                    .cloned()
-                    .collect()
-            } else {
-                Vec::new()
-            },
+            toc,
         }
+    }
+
+    /// About how long the page is: its body and the frame around it, so that rendering it
+    /// fills one buffer rather than growing one.
+    pub fn expected_len(&self) -> usize {
+        self.body_html.len() + FRAME_LEN
     }
 }
 

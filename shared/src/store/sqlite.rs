@@ -17,7 +17,7 @@ use super::{
     CategoryCount, Holder, ListingQuery, ListingRows, PostsPage, PublishOutcome, Redirect, Store,
     StoreError, WriteError, WriteOutcome,
 };
-use crate::model::{Category, Listing, Post, Slug};
+use crate::model::{Category, Listing, ListingEntry, Post, Slug};
 use time::OffsetDateTime;
 
 const SCHEMA: &str = "
@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS redirects (
 
 /// Columns added since the first release, for databases made before them: (table, column,
 /// definition). A redirect of an older database has no `published` and answers as before.
-const ADDED_COLUMNS: [(&str, &str, &str); 4] = [
+const ADDED_COLUMNS: [(&str, &str, &str); 5] = [
     ("redirects", "draft", "INTEGER NOT NULL DEFAULT 0"),
     ("redirects", "published", "TEXT"),
     // A post's body and source beside its item rather than in it: the two long strings are
@@ -57,6 +57,10 @@ const ADDED_COLUMNS: [(&str, &str, &str); 4] = [
     // reads bodies alone. A post written before has neither; its item holds them.
     ("posts", "body_html", "TEXT"),
     ("posts", "source", "TEXT"),
+    // A listing row's excerpt beside its entry, for the same reason: HTML is mostly quotes and
+    // tags, which JSON escapes, and unescaping ten excerpts was most of reading a page's rows.
+    // A row written before has none; its entry holds it.
+    ("listings", "excerpt_html", "TEXT"),
 ];
 
 /// Brings an older database's tables up to [`SCHEMA`], in one transaction that holds the write
@@ -274,25 +278,31 @@ impl Store for SqliteStore {
         let query = query.clone();
         self.read(move |db| {
             let sql = match (query.newest_first, query.exclusive_start.is_some()) {
-                (true, false) => "SELECT entry FROM listings WHERE listing = ?1 AND sort_key <= ?2 ORDER BY sort_key DESC LIMIT ?3",
-                (true, true) => "SELECT entry FROM listings WHERE listing = ?1 AND sort_key <= ?2 AND sort_key < ?4 ORDER BY sort_key DESC LIMIT ?3",
-                (false, false) => "SELECT entry FROM listings WHERE listing = ?1 AND sort_key <= ?2 ORDER BY sort_key ASC LIMIT ?3",
-                (false, true) => "SELECT entry FROM listings WHERE listing = ?1 AND sort_key <= ?2 AND sort_key > ?4 ORDER BY sort_key ASC LIMIT ?3",
+                (true, false) => "SELECT entry, excerpt_html FROM listings WHERE listing = ?1 AND sort_key <= ?2 ORDER BY sort_key DESC LIMIT ?3",
+                (true, true) => "SELECT entry, excerpt_html FROM listings WHERE listing = ?1 AND sort_key <= ?2 AND sort_key < ?4 ORDER BY sort_key DESC LIMIT ?3",
+                (false, false) => "SELECT entry, excerpt_html FROM listings WHERE listing = ?1 AND sort_key <= ?2 ORDER BY sort_key ASC LIMIT ?3",
+                (false, true) => "SELECT entry, excerpt_html FROM listings WHERE listing = ?1 AND sort_key <= ?2 AND sort_key > ?4 ORDER BY sort_key ASC LIMIT ?3",
             };
             let mut statement = db.prepare_cached(sql).map_err(sql_error("reading a listing"))?;
             let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
             let start = query.exclusive_start.unwrap_or_default();
             let binds = params![query.listing.key(), query.visible_until, limit, start];
             let binds = if sql.contains("?4") { binds } else { &binds[..3] };
-            let rows = statement
-                .query_map(binds, |row| row.get::<_, String>(0))
+            let mut rows = statement
+                .query(binds)
                 .map_err(sql_error("reading a listing"))?;
-            let entries = rows
-                .map(|row| {
-                    let json = row.map_err(sql_error("reading a listing"))?;
-                    serde_json::from_str(&json).map_err(json_error("decoding a listing entry"))
-                })
-                .collect::<Result<_, _>>()?;
+            let mut entries = Vec::with_capacity(query.limit.min(64));
+            while let Some(row) = rows.next().map_err(sql_error("reading a listing"))? {
+                // Borrowed from SQLite's row as it is: the entry is only parsed, never kept.
+                let json = row.get_ref(0).and_then(|v| v.as_str().map_err(Into::into));
+                let json = json.map_err(sql_error("reading a listing"))?;
+                let mut entry: ListingEntry = serde_json::from_str(json)
+                    .map_err(json_error("decoding a listing entry"))?;
+                if let Some(excerpt_html) = row.get(1).map_err(sql_error("reading a listing"))? {
+                    entry.excerpt_html = excerpt_html;
+                }
+                entries.push(entry);
+            }
             // SQLite returns the whole LIMIT, however large the rows.
             Ok(ListingRows { entries, cut_short: false })
         })
@@ -556,12 +566,13 @@ fn apply(tx: &rusqlite::Transaction<'_>, post: &Post, changes: &Changes) -> Resu
         )
         .map_err(sql_error("removing a listing entry"))?;
     }
-    let entry = serde_json::to_string(&post.listing_entry())
-        .map_err(json_error("encoding a listing entry"))?;
+    let mut entry = post.listing_entry();
+    let excerpt_html = std::mem::take(&mut entry.excerpt_html);
+    let entry = serde_json::to_string(&entry).map_err(json_error("encoding a listing entry"))?;
     for (listing, sort_key) in &changes.put_listings {
         tx.execute(
-            "INSERT OR REPLACE INTO listings (listing, sort_key, slug, entry) VALUES (?1, ?2, ?3, ?4)",
-            params![listing.key(), sort_key, post.slug.as_str(), entry],
+            "INSERT OR REPLACE INTO listings (listing, sort_key, slug, entry, excerpt_html) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![listing.key(), sort_key, post.slug.as_str(), entry, excerpt_html],
         )
         .map_err(sql_error("writing a listing entry"))?;
     }
@@ -639,6 +650,72 @@ mod tests {
             reprepared, 0,
             "the statement was prepared again on a new binding"
         );
+    }
+
+    #[tokio::test]
+    async fn listing_rows_from_before_excerpts_had_a_column_read_with_their_excerpts() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("old.sqlite3");
+        let old = crate::content::parse_post(
+            "---\ntitle: \"Old <&> \\\"quoted\\\"\"\ndate: 2020-01-01\n---\nThe *old* \"teaser\".\n",
+            None,
+        )
+        .unwrap();
+        let all = |until: &str| ListingQuery {
+            listing: Listing::All,
+            newest_first: true,
+            exclusive_start: None,
+            visible_until: until.to_owned(),
+            limit: 10,
+        };
+        {
+            // A listing row as the store wrote it before: the whole entry, excerpt and all, in
+            // one JSON column.
+            let db = Connection::open(&path).unwrap();
+            db.execute_batch(
+                "CREATE TABLE listings (listing TEXT NOT NULL, sort_key TEXT NOT NULL, slug TEXT NOT NULL, entry TEXT NOT NULL, PRIMARY KEY (listing, sort_key)) STRICT, WITHOUT ROWID;",
+            )
+            .unwrap();
+            db.execute(
+                "INSERT INTO listings VALUES ('_all', ?1, ?2, ?3)",
+                params![
+                    old.listing_entry().sort_key(),
+                    old.slug.as_str(),
+                    serde_json::to_string(&old.listing_entry()).unwrap()
+                ],
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).await.unwrap();
+        let rows = store.listing(&all("~")).await.unwrap().entries;
+        assert_eq!(rows, [old.listing_entry()]);
+        assert!(rows[0].excerpt_html.contains("teaser"), "{rows:?}");
+
+        // A post written now keeps its excerpt in the new column, and reads back whole.
+        let mut new = crate::content::parse_post(
+            "---\ntitle: New\ndate: 2021-01-01\n---\nA <em>new</em> \"teaser\" & more.\n",
+            None,
+        )
+        .unwrap();
+        new.version = 1;
+        assert!(matches!(
+            store.publish(&new).await.unwrap(),
+            PublishOutcome::Created { .. }
+        ));
+        let (entry, excerpt): (String, Option<String>) = store
+            .read(|db| {
+                db.query_row(
+                    "SELECT entry, excerpt_html FROM listings WHERE slug = ?1",
+                    [new.slug.as_str()],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .map_err(sql_error("test"))
+            })
+            .unwrap();
+        assert!(!entry.contains("teaser"), "{entry}");
+        assert_eq!(excerpt.as_deref(), Some(new.excerpt_html.as_str()));
+        let rows = store.listing(&all("~")).await.unwrap().entries;
+        assert_eq!(rows, [new.listing_entry(), old.listing_entry()]);
     }
 
     #[tokio::test]
