@@ -94,9 +94,20 @@ pub fn listing_page(of: &Listing, request: &PageRequest) -> String {
 /// A listing's feed: `/feed.xml` for the whole blog, `/category/{slug}/feed.xml`,
 /// `/author/{slug}/atom.xml`…
 pub fn feed(of: &Listing, format: FeedFormat) -> String {
-    match of {
-        Listing::All => format!("/{}", format.file()),
-        other => format!("{}/{}", listing(other), format.file()),
+    FeedPath(of, format).to_string()
+}
+
+/// A listing's feed as [`feed`] spells it, written where it is wanted.
+#[derive(Debug, Clone, Copy)]
+pub struct FeedPath<'a>(pub &'a Listing, pub FeedFormat);
+
+impl fmt::Display for FeedPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if *self.0 != Listing::All {
+            ListingPath(self.0).fmt(f)?;
+        }
+        f.write_str("/")?;
+        f.write_str(self.1.file())
     }
 }
 

@@ -6,7 +6,7 @@ use askama::filters::HtmlSafe;
 use crate::config::SiteConfig;
 use crate::dates::{self, LongDate, Rfc3339Time};
 use crate::model::{Category, FeedFormat, Listing, ListingEntry, Post, Slug, TocEntry};
-use crate::paths::{self, ListingPath, PostPath};
+use crate::paths::{self, FeedPath, ListingPath, PostPath};
 
 /// What every page shares: the site's name, the page's title and the feed it links to.
 #[derive(Debug, Clone)]
@@ -15,10 +15,10 @@ pub struct Layout {
     pub site_title: String,
     /// The `<title>`.
     pub page_title: String,
-    /// The RSS feed this page offers (the RSS icon).
-    pub feed_url: String,
-    /// Every feed this page offers, one per format (`<link rel="alternate">`).
-    pub feeds: Vec<FeedLink>,
+    /// The listing whose feeds this page offers.
+    pub feeds_of: Listing,
+    /// What those feeds are called, before their format.
+    pub feed_subject: String,
     /// The page's absolute URL, from configuration.
     pub canonical_url: Option<String>,
     /// What the page is, in a sentence or two: `<meta name="description">` and link previews.
@@ -54,16 +54,8 @@ impl Layout {
         Self {
             site_title: site.title.clone(),
             page_title,
-            feed_url: paths::feed(feeds_of, FeedFormat::Rss),
-            feeds: FeedFormat::ALL
-                .iter()
-                .map(|&format| FeedLink {
-                    name: format.name(),
-                    media_type: format.media_type().essence_str(),
-                    title: format!("{feed_subject} ({})", format.name()),
-                    href: paths::feed(feeds_of, format),
-                })
-                .collect(),
+            feeds_of: feeds_of.clone(),
+            feed_subject,
             canonical_url: canonical_path.map(|p| site.absolute(p)),
             description: match subject {
                 Some(subject) => format!("{subject}: posts from {}.", site.title),
@@ -74,6 +66,23 @@ impl Layout {
             published_time: None,
             json_ld: None,
         }
+    }
+}
+
+impl Layout {
+    /// The RSS feed this page offers (the RSS icon).
+    pub fn feed_url(&self) -> FeedPath<'_> {
+        FeedPath(&self.feeds_of, FeedFormat::Rss)
+    }
+
+    /// Every feed this page offers, one per format (`<link rel="alternate">`).
+    pub fn feeds(&self) -> [FeedLink<'_>; 3] {
+        FeedFormat::ALL.map(|format| FeedLink {
+            name: format.name(),
+            media_type: format.media_type().essence_str(),
+            subject: &self.feed_subject,
+            href: FeedPath(&self.feeds_of, format),
+        })
     }
 }
 
@@ -130,15 +139,16 @@ pub fn author_links(authors: &[String]) -> Vec<AuthorLink<'_>> {
 
 /// A feed a page offers (`<link rel="alternate">`).
 #[derive(Debug, Clone)]
-pub struct FeedLink {
+pub struct FeedLink<'a> {
     /// The format's name.
     pub name: &'static str,
     /// The feed's media type.
     pub media_type: &'static str,
-    /// Its title, for feed readers' subscribe dialogs.
-    pub title: String,
+    /// What it is the feed of: its title, for feed readers' subscribe dialogs, is this and
+    /// the format's name.
+    pub subject: &'a str,
     /// Its path.
-    pub href: String,
+    pub href: FeedPath<'a>,
 }
 
 /// One post in a listing, borrowed from its listing row: a page of ten copies nothing.
@@ -193,6 +203,7 @@ impl<'a> From<&'a ListingEntry> for Row<'a> {
 // nothing HTML would read as markup, so templates write them without escaping each byte.
 impl HtmlSafe for PostPath<'_> {}
 impl HtmlSafe for ListingPath<'_> {}
+impl HtmlSafe for FeedPath<'_> {}
 impl HtmlSafe for LongDate {}
 impl HtmlSafe for Rfc3339Time {}
 
