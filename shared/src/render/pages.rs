@@ -67,9 +67,7 @@ impl Layout {
             json_ld: None,
         }
     }
-}
 
-impl Layout {
     /// The RSS feed this page offers (the RSS icon).
     pub fn feed_url(&self) -> FeedPath<'_> {
         FeedPath(&self.feeds_of, FeedFormat::Rss)
@@ -168,19 +166,6 @@ pub struct Row<'a> {
     pub excerpt_html: &'a str,
 }
 
-impl ListingView<'_> {
-    /// About how long the page is: its rows and the frame around them, so that rendering it
-    /// fills one buffer rather than growing one.
-    pub fn expected_len(&self) -> usize {
-        FRAME_LEN
-            + self
-                .rows
-                .iter()
-                .map(|row| ROW_LEN + row.excerpt_html.len() + 2 * row.title.len())
-                .sum::<usize>()
-    }
-}
-
 /// About what a page's frame takes (`base.html`: its head, style, header and footer).
 const FRAME_LEN: usize = 8 * 1024;
 /// About what a listing row takes besides its title and excerpt (`listing.html`).
@@ -221,6 +206,19 @@ pub struct ListingView<'a> {
     pub older_url: Option<String>,
     /// The "Newer posts" link.
     pub newer_url: Option<String>,
+}
+
+impl ListingView<'_> {
+    /// About how long the page is: its rows and the frame around them, so that rendering it
+    /// fills one buffer rather than growing one.
+    pub fn expected_len(&self) -> usize {
+        FRAME_LEN
+            + self
+                .rows
+                .iter()
+                .map(|row| ROW_LEN + row.excerpt_html.len() + 2 * row.title.len())
+                .sum::<usize>()
+    }
 }
 
 /// A link to a category.
