@@ -158,6 +158,9 @@ async function keyboard(browser, path, scheme, viewport) {
     check(now.outline, `${label}: Tab stop ${stops.length} (${now.tag} "${now.text}") shows no focus outline`);
     if (now.tag === "pre" && now.scrollable && scrolledCode === null) {
       for (let k = 0; k < 10; k++) await page.keyboard.press("ArrowRight");
+      // Chromium scrolls smoothly: the block is still moving when the keys have been pressed
+      // (a CI run read 0 px at once). Wait, a little, for it to have moved at all.
+      await page.waitForFunction(() => document.activeElement.scrollLeft > 0, null, { timeout: 2000 }).catch(() => {});
       scrolledCode = await page.evaluate(() => document.activeElement.scrollLeft);
     }
   }
