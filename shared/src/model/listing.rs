@@ -25,9 +25,8 @@ pub struct ListingEntry {
     pub published: OffsetDateTime,
     /// All of the post's categories (a feed entry names them all).
     pub categories: Vec<Category>,
-    /// The teaser, sanitised HTML. (The embedded store keeps it beside the rest of the row,
-    /// which then has none.)
-    #[serde(default)]
+    /// The teaser, sanitised HTML. (The embedded store keeps it in a column beside the rest of
+    /// the row, whose JSON then holds it empty.)
     pub excerpt_html: String,
 }
 
