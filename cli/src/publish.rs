@@ -141,12 +141,10 @@ impl Uploader {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Stores every file `media` holds that the blog does not have yet: asks for upload slots
-    /// (`POST /media`), then sends each file's bytes to its slot, as the slot says.
-    async fn store_files(&self, media: &PostMedia) -> Result<()> {
-        if media.files.is_empty() {
-            return Ok(());
-        }
+    /// `POST /media` for every file `media` holds: the blog checks and records the files
+    /// uploaded since it was last asked, and answers, in order, which are stored and where to
+    /// upload the others.
+    async fn ask_about_files(&self, media: &PostMedia) -> Result<SlotAnswer> {
         let request = SlotRequest {
             files: media.files.iter().map(|p| p.file.clone()).collect(),
         };
@@ -159,9 +157,9 @@ impl Uploader {
             .context("building the request")?;
         let response = self.execute(request).await?;
         if !response.status().is_success() {
-            return Err(refusal(response).await.context("asking for upload slots"));
+            return Err(refusal(response).await);
         }
-        let answer: SlotAnswer = response.json().await.context("reading the upload slots")?;
+        let answer: SlotAnswer = response.json().await.context("reading the answer")?;
         // Zipping would silently skip the files a short answer leaves out.
         anyhow::ensure!(
             answer.files.len() == media.files.len(),
@@ -169,12 +167,28 @@ impl Uploader {
             answer.files.len(),
             media.files.len()
         );
-        let (mut uploaded, mut bytes, mut stored) = (0, 0, 0);
         for (prepared, slot) in media.files.iter().zip(&answer.files) {
             anyhow::ensure!(
                 slot.sha256 == prepared.file.sha256 && slot.name == prepared.file.name,
                 "the blog answered for other files than were asked about"
             );
+        }
+        Ok(answer)
+    }
+
+    /// Stores every file `media` holds that the blog does not have yet: asks for upload slots
+    /// (`POST /media`), sends each file's bytes to its slot, as the slot says, then asks again,
+    /// so that the blog checks what arrived: every file must then be stored.
+    async fn store_files(&self, media: &PostMedia) -> Result<()> {
+        if media.files.is_empty() {
+            return Ok(());
+        }
+        let answer = self
+            .ask_about_files(media)
+            .await
+            .context("asking for upload slots")?;
+        let (mut uploaded, mut bytes, mut stored) = (0, 0, 0);
+        for (prepared, slot) in media.files.iter().zip(&answer.files) {
             let Some(upload) = &slot.upload else {
                 stored += 1;
                 continue;
@@ -198,6 +212,23 @@ impl Uploader {
             }
             uploaded += 1;
             bytes += prepared.bytes.len() as u64;
+        }
+        if uploaded > 0 {
+            let answer = self
+                .ask_about_files(media)
+                .await
+                .context("having the uploaded files checked")?;
+            let unchecked: Vec<&str> = answer
+                .files
+                .iter()
+                .filter(|f| !f.stored)
+                .map(|f| f.name.as_str())
+                .collect();
+            anyhow::ensure!(
+                unchecked.is_empty(),
+                "the blog did not find the uploads of {}",
+                unchecked.join(", ")
+            );
         }
         let mut total = self
             .transferred

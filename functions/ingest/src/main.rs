@@ -1,6 +1,7 @@
 //! The `ingest` Lambda function: authors create, update and delete posts (`POST /posts`,
-//! `PUT /posts/{slug}`, `DELETE /posts/{slug}`) and get upload slots for their files
-//! (`POST /media`).
+//! `PUT /posts/{slug}`, `DELETE /posts/{slug}`). A post's files are the media function's
+//! (`POST /media`); this function only reads, from the table, which were checked, and links no
+//! S3 client.
 //!
 //! Only wiring lives here; the routes are `blog_shared::http::ingest`, which `blog serve` mounts
 //! too. Writers are authenticated by API Gateway's IAM authoriser, and this function refuses any

@@ -128,45 +128,48 @@ pub async fn run_function(
     lambda_http::run(routes(AppState::new(store, site))).await
 }
 
-/// Runs the `ingest` Lambda function: [`run_function`] with the posts' files
-/// (`BLOG_MEDIA_BUCKET`) and the CDN to invalidate (`BLOG_CDN_DISTRIBUTION_ID`), authenticated
-/// as the environment says.
+/// Runs the `ingest` Lambda function: [`run_function`] with the CDN to invalidate
+/// (`BLOG_CDN_DISTRIBUTION_ID`), authenticated as the environment says. It never touches the
+/// posts' files: it reads which are checked from the table.
 pub async fn run_ingest_function() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let site = SiteConfig::from_env()?;
     let store = StoreConfig::from_env()?.open().await?;
     let mut state = AppState::new(store, site);
-    if let Some(blobs) = crate::store::blobs::from_env().await? {
-        state = state.with_media(blobs);
-    }
     if let Some(cdn) = Cdn::from_env().await {
         state = state.with_cdn(cdn);
     }
     let auth = IngestAuth::from_env();
-    tracing::info!(
-        ?auth,
-        files = state.media.0.is_some(),
-        cdn = state.cdn.is_some(),
-        "ingest ready"
-    );
+    tracing::info!(?auth, cdn = state.cdn.is_some(), "ingest ready");
     lambda_http::run(ingest(state, auth)).await
 }
 
 /// Runs the `media` Lambda function: stored files from `BLOG_MEDIA_BUCKET`, for readers who
-/// reach the API without the CDN. It needs no table.
+/// reach the API without the CDN, and authors' upload slots and checks (`POST /media`), which
+/// record each checked file in the table; authenticated as the ingest function is.
 pub async fn run_media_function() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
+    let site = SiteConfig::from_env()?;
+    let store = StoreConfig::from_env()?.open().await?;
     let blobs = crate::store::blobs::from_env()
         .await?
         .ok_or("set BLOG_MEDIA_BUCKET to the bucket of the posts' files")?;
-    lambda_http::run(media_function(blobs)).await
+    let auth = IngestAuth::from_env();
+    tracing::info!(?auth, "media ready");
+    lambda_http::run(media_function(
+        AppState::new(store, site).with_media(blobs),
+        auth,
+    ))
+    .await
 }
 
-/// The `media` function's route: `/media/<sha256>/<name>`, with 304 for a fresh copy.
-pub fn media_function(blobs: Arc<dyn Blobs>) -> Router {
+/// The `media` function's routes: `GET /media/<sha256>/<name>`, with 304 for a fresh copy,
+/// and the authors' `POST /media` (with, locally, the upload slots themselves).
+pub fn media_function(state: AppState, auth: IngestAuth) -> Router {
     Router::new()
         .route(paths::MEDIA_ROUTE, get(media::serve))
-        .with_state(MediaBlobs(Some(blobs)))
+        .merge(ingest::media_routes(auth))
+        .with_state(state)
         .layer(middleware::from_fn(respond::not_modified))
 }
 
@@ -200,7 +203,9 @@ pub fn site(state: AppState) -> Router {
 /// Every route, reads and writes, in one router, as `blog serve` runs them.
 pub fn site_with_ingest(state: AppState, auth: IngestAuth) -> Router {
     finish(
-        read_routes().merge(ingest::routes(auth)),
+        read_routes()
+            .merge(ingest::routes(auth.clone()))
+            .merge(ingest::media_routes(auth)),
         pages::old_address,
         state,
     )

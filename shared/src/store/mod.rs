@@ -9,6 +9,7 @@ pub mod rules;
 #[cfg(feature = "embedded")]
 mod sqlite;
 
+use std::collections::HashMap;
 use std::env;
 use std::error::Error as StdError;
 use std::sync::Arc;
@@ -263,6 +264,15 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes the post at `slug` with its listing rows and redirects, if it is still at
     /// `expected` version. All or nothing. Answers the post that was deleted.
     async fn delete(&self, slug: &Slug, expected: u64) -> Result<Post, WriteError>;
+
+    /// What the server found when it checked each of the stored files at `keys`
+    /// ([`blobs::mark`]), by key; a file never checked is left out (one strongly consistent
+    /// `BatchGetItem` of at most 100 keys). A post may use only files recorded here.
+    async fn checked_files(&self, keys: &[String]) -> Result<HashMap<String, String>, StoreError>;
+
+    /// Records that the file at `key` is stored, checked, and found to be `mark` (one
+    /// `PutItem`). Only the server writes this, after reading the file's bytes.
+    async fn record_checked(&self, key: &str, mark: &str) -> Result<(), StoreError>;
 }
 
 /// Sorts an AWS SDK failure into "try again shortly" (a timeout, a dropped connection, or a

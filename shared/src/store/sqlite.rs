@@ -45,6 +45,10 @@ CREATE TABLE IF NOT EXISTS redirects (
     draft INTEGER NOT NULL DEFAULT 0,
     published TEXT
 ) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checked_files (
+    key TEXT PRIMARY KEY,
+    mark TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
 ";
 
 /// Columns added since the first release, for databases made before them: (table, column,
@@ -499,6 +503,39 @@ impl Store for SqliteStore {
             apply(&tx, &stored, &changes)?;
             tx.commit().map_err(sql_error("deleting a post"))?;
             Ok(stored)
+        })
+        .await
+    }
+
+    async fn checked_files(&self, keys: &[String]) -> Result<HashMap<String, String>, StoreError> {
+        self.read(|db| {
+            let mut statement = db
+                .prepare_cached("SELECT mark FROM checked_files WHERE key = ?1")
+                .map_err(sql_error("reading which files are checked"))?;
+            let mut checked = HashMap::with_capacity(keys.len());
+            for key in keys {
+                let mark: Option<String> = statement
+                    .query_row([key], |row| row.get(0))
+                    .optional()
+                    .map_err(sql_error("reading which files are checked"))?;
+                if let Some(mark) = mark {
+                    checked.insert(key.clone(), mark);
+                }
+            }
+            Ok(checked)
+        })
+    }
+
+    async fn record_checked(&self, key: &str, mark: &str) -> Result<(), StoreError> {
+        let (key, mark) = (key.to_owned(), mark.to_owned());
+        self.with("recording a checked file", move |db| {
+            db.execute(
+                "INSERT INTO checked_files (key, mark) VALUES (?1, ?2) \
+                 ON CONFLICT (key) DO UPDATE SET mark = excluded.mark",
+                [&key, &mark],
+            )
+            .map_err(sql_error("recording a checked file"))?;
+            Ok(())
         })
         .await
     }

@@ -287,6 +287,7 @@ async fn the_media_binary_serves_a_file_from_the_bucket_and_redirects_a_large_on
     use base64::Engine as _;
     use blog_shared::store::blobs::sha256_hex;
     let bucket = blog_tests::TestBlobs::new(Backend::Dynamo, "unused").await;
+    let records = TestStore::new(Backend::Dynamo).await;
     let small = blog_tests::media_sites::png(64, 48);
     let small_path = format!("/media/{}/chart.png", sha256_hex(&small));
     // Larger than a Lambda response may carry: a PDF of 5 MB.
@@ -311,13 +312,16 @@ async fn the_media_binary_serves_a_file_from_the_bucket_and_redirects_a_large_on
             .put(&file.staging_key(), bytes.clone().into(), media_type)
             .await
             .unwrap();
-        blog_shared::store::blobs::ensure_stored(&bucket.blobs, &[file])
+        blog_shared::store::blobs::ensure_stored(&bucket.blobs, &records.store, &[file])
             .await
             .unwrap();
     }
     let env = vec![
         ("BLOG_MEDIA_BUCKET", bucket.bucket.clone().unwrap()),
+        ("BLOG_TABLE", records.table.clone().unwrap()),
+        ("BLOG_BASE_URL", "https://blog.example.com".to_owned()),
         ("AWS_ENDPOINT_URL_S3", dynamo_endpoint()),
+        ("AWS_ENDPOINT_URL_DYNAMODB", dynamo_endpoint()),
         ("AWS_REGION", "us-east-1".to_owned()),
         ("AWS_ACCESS_KEY_ID", "test".to_owned()),
         ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),

@@ -1,6 +1,6 @@
 //! Writes in AWS: API Gateway's IAM authoriser puts the caller in the request context, and the
-//! ingest function refuses any request without one, so a route deployed without the authoriser
-//! fails closed. Replayed as API Gateway v2 events, through the router and through the binary.
+//! ingest function (and the media function's `POST /media`) refuses any request without one, so
+//! a route deployed without the authoriser fails closed. Replayed as API Gateway v2 events, through the router and through the binary.
 
 use axum::body::to_bytes;
 use blog_shared::http::{self, IngestAuth};
@@ -118,4 +118,49 @@ async fn the_ingest_binary_fails_closed_without_a_token_configured() {
 
     let accepted = invoke_binary_with("ingest", &env, signed_event().to_string()).await;
     assert_eq!(accepted["statusCode"], 201, "{accepted}");
+}
+
+/// The same signed request, as `POST /media` asking about one PNG.
+fn media_event(signed: bool) -> Value {
+    let mut event = if signed {
+        signed_event()
+    } else {
+        unsigned_event()
+    };
+    let png = blog_tests::media_sites::png(16, 8);
+    let file = json!({
+        "sha256": blog_shared::store::blobs::sha256_hex(&png),
+        "name": "chart.png",
+        "type": "image/png",
+        "size": png.len(),
+        "width": 16,
+        "height": 8,
+    });
+    event["routeKey"] = json!("POST /media");
+    event["rawPath"] = json!("/media");
+    event["requestContext"]["routeKey"] = json!("POST /media");
+    event["requestContext"]["http"]["path"] = json!("/media");
+    event["headers"]["content-type"] = json!("application/json");
+    event["body"] = json!(json!({ "files": [file] }).to_string());
+    event
+}
+
+#[tokio::test]
+async fn the_media_binary_hands_out_upload_slots_to_iam_callers_only() {
+    let (_dir, db) = seeded_sqlite().await;
+    let env = vec![
+        ("BLOG_DB", db.clone()),
+        ("BLOG_BASE_URL", "https://blog.example.com".to_owned()),
+    ];
+
+    let refused = invoke_binary_with("media", &env, media_event(false).to_string()).await;
+    assert_eq!(refused["statusCode"], 403, "{refused}");
+
+    let accepted = invoke_binary_with("media", &env, media_event(true).to_string()).await;
+    assert_eq!(accepted["statusCode"], 200, "{accepted}");
+    let answer: Value = serde_json::from_str(accepted["body"].as_str().unwrap()).unwrap();
+    let file = &answer["files"][0];
+    assert_eq!(file["name"], "chart.png", "{answer}");
+    assert_eq!(file["stored"], false, "{answer}");
+    assert_eq!(file["upload"]["method"], "PUT", "{answer}");
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use blog_shared::model::MediaFile;
 use blog_shared::model::media::sniff;
-use blog_shared::store::blobs::{self, NotStored, ensure_stored, sha256_hex};
+use blog_shared::store::blobs::{self, NotStored, ensure_checked, ensure_stored, sha256_hex};
 use blog_tests::media_sites::{
     FixtureFile, GPS_MARKER, dimension_bomb_png, html_renamed, hugo_site, jekyll_site,
     jpeg_with_exif, png, svg_with_script, zola_site,
@@ -74,14 +74,20 @@ async fn a_stored_file_reads_back_whole_and_is_gone_once_deleted(backend: Backen
     assert!(store.blobs.get(&file.key()).await.unwrap().is_none());
 }
 
-async fn a_file_is_read_once_then_trusted_by_its_mark(backend: Backend) {
+async fn a_file_is_read_once_then_trusted_by_its_record(backend: Backend) {
     let store = TestBlobs::new(backend, TOKEN).await;
+    let records = TestStore::new(backend).await;
     let bytes = png(40, 20);
     let file = describe("chart.png", &bytes);
-    let missing = ensure_stored(&store.blobs, std::slice::from_ref(&file)).await;
+    let missing = ensure_stored(&store.blobs, &records.store, std::slice::from_ref(&file)).await;
     assert!(
         matches!(&missing, Err(NotStored::Missing(files)) if files == std::slice::from_ref(&file)),
         "{missing:?}"
+    );
+    let unchecked = ensure_checked(records.store.as_ref(), std::slice::from_ref(&file)).await;
+    assert!(
+        matches!(&unchecked, Err(NotStored::Missing(files)) if files == std::slice::from_ref(&file)),
+        "{unchecked:?}"
     );
     store
         .blobs
@@ -92,7 +98,12 @@ async fn a_file_is_read_once_then_trusted_by_its_mark(backend: Backend) {
         store.blobs.head(&file.key()).await.unwrap().is_none(),
         "an upload is not where readers fetch files"
     );
-    ensure_stored(&store.blobs, std::slice::from_ref(&file))
+    let unchecked = ensure_checked(records.store.as_ref(), std::slice::from_ref(&file)).await;
+    assert!(
+        matches!(&unchecked, Err(NotStored::Missing(_))),
+        "an upload the server has not read is not usable: {unchecked:?}"
+    );
+    ensure_stored(&store.blobs, &records.store, std::slice::from_ref(&file))
         .await
         .expect("the bytes hash to the name");
     let meta = store.blobs.head(&file.key()).await.unwrap().unwrap();
@@ -107,16 +118,65 @@ async fn a_file_is_read_once_then_trusted_by_its_mark(backend: Backend) {
             .unwrap()
             .is_none()
     );
-    // Checked once: the same file again costs a HEAD; a post describing it otherwise is
-    // refused, and the checked bytes stay.
-    ensure_stored(&store.blobs, std::slice::from_ref(&file))
+    // Recorded in the table, where the ingest function looks (it never reads the files).
+    assert_eq!(
+        records.store.checked_files(&[file.key()]).await.unwrap(),
+        std::collections::HashMap::from([(file.key(), blobs::mark(&file))])
+    );
+    ensure_checked(records.store.as_ref(), std::slice::from_ref(&file))
+        .await
+        .expect("checked and recorded");
+    // Checked once: the same file again costs one read of the records; a post describing it
+    // otherwise is refused, and the checked bytes stay.
+    ensure_stored(&store.blobs, &records.store, std::slice::from_ref(&file))
         .await
         .unwrap();
     let mut other = file.clone();
     other.width = Some(400);
-    let refused = ensure_stored(&store.blobs, std::slice::from_ref(&other)).await;
+    let refused = ensure_stored(&store.blobs, &records.store, std::slice::from_ref(&other)).await;
+    assert!(matches!(refused, Err(NotStored::Refused(_))), "{refused:?}");
+    let refused = ensure_checked(records.store.as_ref(), std::slice::from_ref(&other)).await;
     assert!(matches!(refused, Err(NotStored::Refused(_))), "{refused:?}");
     assert!(store.blobs.head(&file.key()).await.unwrap().is_some());
+}
+
+async fn a_file_checked_before_records_were_kept_is_recorded_when_asked_about(backend: Backend) {
+    // A blog whose files were checked and marked in the bucket before the table recorded them:
+    // the next `POST /media` for such a file finds its mark and records it, reading no bytes.
+    let store = TestBlobs::new(backend, TOKEN).await;
+    let records = TestStore::new(backend).await;
+    let bytes = png(24, 12);
+    let file = describe("legacy.png", &bytes);
+    store
+        .blobs
+        .put(&file.staging_key(), bytes.into(), &file.media_type)
+        .await
+        .unwrap();
+    store
+        .blobs
+        .copy(
+            &file.staging_key(),
+            &file.key(),
+            &file.media_type,
+            &blobs::mark(&file),
+        )
+        .await
+        .unwrap();
+    store.blobs.delete(&file.staging_key()).await.unwrap();
+    assert!(
+        records
+            .store
+            .checked_files(&[file.key()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    ensure_stored(&store.blobs, &records.store, std::slice::from_ref(&file))
+        .await
+        .expect("marked as checked");
+    ensure_checked(records.store.as_ref(), std::slice::from_ref(&file))
+        .await
+        .expect("recorded");
 }
 
 async fn a_slot_takes_only_the_bytes_it_names(backend: Backend) {
@@ -182,9 +242,25 @@ async fn a_slot_takes_only_the_bytes_it_names(backend: Backend) {
             );
         }
         Backend::Dynamo => {
-            // Stored by the server S3 stands in for; the post that uses it is refused, naming
-            // the file, and the wrong bytes are removed.
+            // Stored by the server S3 stands in for; asked about it, the blog reads it, refuses
+            // it naming the file, and removes the wrong bytes; a post using it is refused.
             assert!(response.status().is_success(), "{}", response.status());
+            let refused = site
+                .http
+                .post(site.url("/media"))
+                .bearer_auth(TOKEN)
+                .header("content-type", "application/json")
+                .body(serde_json::json!({ "files": [file] }).to_string())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(refused.status(), 422);
+            let problem: serde_json::Value = refused.json().await.unwrap();
+            let detail = problem["detail"].as_str().unwrap();
+            assert!(
+                detail.contains("diagram.png") && detail.contains("hash"),
+                "{problem}"
+            );
             let body = serde_json::json!({
                 "markdown": "---\ntitle: Wrong bytes\ndate: 2020-01-01\n---\n![d](diagram.png)\n",
                 "media": [{ "reference": "diagram.png", "site_path": "diagram.png", "file": file }],
@@ -198,13 +274,7 @@ async fn a_slot_takes_only_the_bytes_it_names(backend: Backend) {
                 .send()
                 .await
                 .unwrap();
-            assert_eq!(refused.status(), 422);
-            let problem: serde_json::Value = refused.json().await.unwrap();
-            let detail = problem["detail"].as_str().unwrap();
-            assert!(
-                detail.contains("diagram.png") && detail.contains("hash"),
-                "{problem}"
-            );
+            assert_eq!(refused.status(), 409, "the file was never accepted");
             assert_eq!(site.get("/posts/wrong-bytes").await.status(), 404);
             assert!(
                 store
@@ -389,6 +459,18 @@ async fn a_post_with_a_photo_a_diagram_and_a_pdf_shows_them_all(backend: Backend
 
     let urls = media_urls(&page);
     assert!(urls.len() >= 6, "{urls:?}");
+    // Every file the page names is recorded in the table as checked, where the ingest function
+    // found it before writing the post.
+    let keys: Vec<String> = urls
+        .iter()
+        .map(|url| url.trim_start_matches('/').to_owned())
+        .collect();
+    let recorded = blog.store.store.checked_files(&keys).await.unwrap();
+    let unrecorded: Vec<&String> = keys.iter().filter(|k| !recorded.contains_key(*k)).collect();
+    assert!(
+        unrecorded.is_empty(),
+        "not recorded as checked: {unrecorded:?}"
+    );
     let http = reqwest::Client::new();
     for url in &urls {
         let response = http.get(blog.site.url(url)).send().await.unwrap();
@@ -471,7 +553,6 @@ async fn a_post_with_a_photo_a_diagram_and_a_pdf_shows_them_all(backend: Backend
         "{}",
         again.summary()
     );
-    let _ = &blog.store;
     let _ = &blog.blobs;
 }
 
@@ -560,7 +641,8 @@ async fn a_post_naming_files_never_uploaded_is_refused_with_them(backend: Backen
 
 on_every_backend!(
     a_stored_file_reads_back_whole_and_is_gone_once_deleted,
-    a_file_is_read_once_then_trusted_by_its_mark,
+    a_file_is_read_once_then_trusted_by_its_record,
+    a_file_checked_before_records_were_kept_is_recorded_when_asked_about,
     a_slot_takes_only_the_bytes_it_names,
     a_post_with_a_photo_a_diagram_and_a_pdf_shows_them_all,
     files_that_are_not_what_they_say_are_refused_and_nothing_is_written,

@@ -1,7 +1,13 @@
-//! Authors' files: `POST /media` hands out an upload slot for each file a post declares (by
-//! SHA-256, name, type and size) that is not stored yet, refusing what is over the limits; the
-//! bytes then go straight to the blob store, never through this function. Locally, the slot is
-//! `PUT /media/<sha256>/<name>` on the site itself ([`receive`]), checked as S3 checks its own.
+//! Authors' files: `POST /media` takes the files a post declares (by SHA-256, name, type and
+//! size), refusing what is over the limits; checks and records each one uploaded since it was
+//! last asked (its bytes against its name: [`crate::store::blobs::ensure_stored`]), and hands
+//! out an upload slot for each one still missing. The bytes go straight to the blob store,
+//! never through a function; the client asks again once they are sent, and every file is then
+//! `stored`. The media function serves these routes (it holds the bucket); the ingest function
+//! only reads the records. Locally, the slot is `PUT /media/<sha256>/<name>` on the site itself
+//! ([`receive`]), checked as S3 checks its own.
+
+use std::collections::HashSet;
 
 use axum::Extension;
 use axum::body::Bytes;
@@ -16,7 +22,7 @@ use super::problem::Problem;
 use crate::http::Ctx;
 use crate::model::media::{MediaError, check_files, sniff};
 use crate::model::{MAX_MEDIA_BYTES, MAX_POST_MEDIA_FILES, MediaFile};
-use crate::store::blobs::{Blobs, Slot, SlotQuery, sha256_hex};
+use crate::store::blobs::{Blobs, NotStored, Slot, SlotQuery, sha256_hex};
 
 /// What `POST /media` takes: the files a post is about to use.
 #[derive(Debug, Serialize, Deserialize)]
@@ -51,13 +57,13 @@ pub(super) fn blobs(ctx: &Ctx) -> Result<&std::sync::Arc<dyn Blobs>, Problem> {
     ctx.media.as_ref().ok_or_else(|| {
         Problem::new(
             StatusCode::NOT_IMPLEMENTED,
-            "this blog stores no files: its ingest function has no BLOG_MEDIA_BUCKET",
+            "this blog stores no files: its media function has no BLOG_MEDIA_BUCKET",
         )
         .field("media")
     })
 }
 
-/// `POST /media`: an upload slot for every file not stored yet.
+/// `POST /media`: every uploaded file checked and recorded; an upload slot for every other.
 pub(super) async fn slots(
     ctx: Ctx,
     Extension(author): Extension<Author>,
@@ -82,12 +88,19 @@ pub(super) async fn slots(
     check_files(&request.files.iter().collect::<Vec<_>>())
         .map_err(|e| Problem::from(crate::content::PostError::Media(e)))?;
     let blobs = blobs(&ctx)?;
+    // Every file uploaded since the last ask is checked and recorded here; the rest are
+    // missing, and get a slot.
+    let missing: HashSet<String> =
+        match crate::store::blobs::ensure_stored(blobs, &ctx.store, &request.files).await {
+            Ok(()) => HashSet::new(),
+            Err(NotStored::Missing(files)) => files.iter().map(MediaFile::key).collect(),
+            Err(error) => return Err(Problem::not_stored(error)),
+        };
     let origin = ctx.site.absolute("");
     let mut answers = Vec::with_capacity(request.files.len());
     let mut uploads = 0;
     for file in &request.files {
-        // Only checked files are at their own key.
-        let stored = blobs.head(&file.key()).await?.is_some();
+        let stored = !missing.contains(&file.key());
         let upload = if stored {
             None
         } else {

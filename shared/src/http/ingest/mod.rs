@@ -52,10 +52,17 @@ pub(super) fn routes(auth: IngestAuth) -> Router<AppState> {
         )
         .route(
             paths::POST_ROUTE,
-            put(replace)
-                .delete(remove)
-                .route_layer(authenticated.clone()),
+            put(replace).delete(remove).route_layer(authenticated),
         )
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+}
+
+/// The authors' file routes: `POST /media` (upload slots, and the check of what arrived), and
+/// locally the slots themselves (`PUT /media/<sha256>/<name>`). The media function mounts
+/// them beside its reads, as it holds the bucket; `blog serve` mounts them too.
+pub(super) fn media_routes(auth: IngestAuth) -> Router<AppState> {
+    let authenticated = middleware::from_fn_with_state(auth, auth::authenticate);
+    Router::new()
         .route(paths::MEDIA, post(media::slots).route_layer(authenticated))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         // A local upload slot carries its own signature, as a presigned S3 URL does.
@@ -65,20 +72,20 @@ pub(super) fn routes(auth: IngestAuth) -> Router<AppState> {
         ))
 }
 
-/// Makes sure every file `post` uses is stored with the bytes its name says (else 409 naming
-/// the missing ones, or 422 for one uploaded with other bytes).
+/// Makes sure every file `post` uses was stored and checked, as the post describes it, by
+/// reading the records `POST /media` left (else 409 naming the missing ones, or 422 for one
+/// the post describes otherwise).
 async fn check_media(ctx: &Ctx, post: &Post) -> Result<(), Problem> {
     if post.media.is_empty() {
         return Ok(());
     }
-    let blobs = media::blobs(ctx)?;
     let files: Vec<MediaFile> = post
         .media
         .iter()
         .flat_map(MediaRef::files)
         .cloned()
         .collect();
-    crate::store::blobs::ensure_stored(blobs, &files)
+    crate::store::blobs::ensure_checked(ctx.store.as_ref(), &files)
         .await
         .map_err(Problem::not_stored)
 }

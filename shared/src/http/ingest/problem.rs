@@ -88,7 +88,7 @@ impl Problem {
                 let mut problem = Self::new(
                     StatusCode::CONFLICT,
                     format!(
-                        "{error}: upload them through the slots of POST /media, then send the post again",
+                        "{error}: upload them through the slots POST /media hands out, ask POST /media again to have them checked, then send the post again",
                         error = NotStored::Missing(files.clone())
                     ),
                 )

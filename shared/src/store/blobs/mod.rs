@@ -1,14 +1,17 @@
 //! Where posts' files live: S3 in AWS, the embedded database locally, behind one trait. Keys
 //! are the files' paths without the leading `/` (`media/<sha256>/<name>`).
 //!
-//! Bytes never travel through the ingest function on the way in: it hands out upload slots
-//! (a presigned S3 `PUT` that signs the length, type and SHA-256, so S3 refuses other bytes;
-//! locally the same protocol onto the embedded store), which write to a staging key
-//! (`media/incoming/<sha256>/<name>`) that nothing serves. Before a post may use a file, the
-//! server reads it there once ([`ensure_stored`]): its bytes must hash to its name, be the type
-//! and size declared, and an image the size in pixels declared; then it is copied to its own
-//! key, marked with what was checked. Only checked bytes ever sit where readers fetch files.
+//! Bytes never travel through a function on the way in: the media function hands out upload
+//! slots (a presigned S3 `PUT` that signs the length, type and SHA-256, so S3 refuses other
+//! bytes; locally the same protocol onto the embedded store), which write to a staging key
+//! (`media/incoming/<sha256>/<name>`) that nothing serves. Asked again, it reads each upload
+//! there once ([`ensure_stored`]): its bytes must hash to its name, be the type and size
+//! declared, and an image the size in pixels declared; then it is copied to its own key, marked
+//! with what was checked, and recorded in the table ([`crate::store::Store::record_checked`]).
+//! Only checked bytes ever sit where readers fetch files, and a post may use only recorded
+//! files ([`ensure_checked`]: the ingest function reads the records, never the bucket).
 
+#[cfg(feature = "s3")]
 mod s3;
 #[cfg(feature = "embedded")]
 mod sqlite;
@@ -20,11 +23,12 @@ use async_trait::async_trait;
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
 
+#[cfg(feature = "s3")]
 pub use s3::S3Blobs;
 #[cfg(feature = "embedded")]
 pub use sqlite::SqliteBlobs;
 
-use super::StoreError;
+use super::{Store, StoreError};
 use crate::model::MediaFile;
 use crate::model::media::{MediaError, dimensions, sniff};
 
@@ -120,6 +124,7 @@ pub struct SlotQuery {
 /// slots signed by `BLOG_INGEST_TOKEN`. None when neither is set: posts then cannot use files.
 pub async fn from_env() -> Result<Option<Arc<dyn Blobs>>, StoreError> {
     let set = |name| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    #[cfg(feature = "s3")]
     if let Some(bucket) = set("BLOG_MEDIA_BUCKET") {
         return Ok(Some(Arc::new(S3Blobs::from_env(bucket).await)));
     }
@@ -155,7 +160,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum NotStored {
     /// Some were never uploaded (or were removed).
-    #[error("{} of the post's files are not uploaded: {}", .0.len(), names(.0))]
+    #[error("{} of the post's files are not stored and checked: {}", .0.len(), names(.0))]
     Missing(Vec<MediaFile>),
     /// One was uploaded with other bytes than it names: it was removed.
     #[error(transparent)]
@@ -174,26 +179,97 @@ fn names(files: &[MediaFile]) -> String {
 }
 
 /// How many files are checked at once: each is read whole (up to 25 MiB), so this bounds the
-/// ingest function's memory at about 100 MiB of bodies.
+/// media function's memory at about 100 MiB of bodies.
 const CONCURRENCY: usize = 4;
 
-/// Makes sure every file is stored with the bytes its name says: files already checked cost
-/// one `HeadObject`; a new one is read once and checked (its SHA-256, its type by its bytes,
-/// its size, an image's pixels), then marked; one that fails is removed and refused.
-pub async fn ensure_stored(blobs: &Arc<dyn Blobs>, files: &[MediaFile]) -> Result<(), NotStored> {
+/// `files` once each, by key.
+fn distinct(files: &[MediaFile]) -> Vec<MediaFile> {
+    let mut files = files.to_vec();
+    files.sort_by_key(MediaFile::key);
+    files.dedup_by_key(|f| f.key());
+    files
+}
+
+/// Whether what was found when `file` was checked (`found`, its [`mark`]) is what a post says
+/// of it; a post describing a stored file otherwise (other bytes, size or pixels) is refused,
+/// and the checked bytes stay.
+fn agrees(file: &MediaFile, found: &str) -> Result<(), NotStored> {
+    if found == mark(file) {
+        Ok(())
+    } else {
+        Err(NotStored::Refused(MediaError::Malformed {
+            name: file.name.clone(),
+            problem: format!("the post describes it otherwise than it was stored ({found})"),
+        }))
+    }
+}
+
+/// Ok if nothing is missing, else the missing files, in a stable order.
+fn missing_or_ok(mut missing: Vec<MediaFile>) -> Result<(), NotStored> {
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        missing.sort_by(|a, b| a.name.cmp(&b.name).then(a.sha256.cmp(&b.sha256)));
+        Err(NotStored::Missing(missing))
+    }
+}
+
+/// Whether every file in `files` is recorded as checked, as `files` describes it: what the
+/// ingest function asks before a post is written. One read of the table; the function never
+/// reads the files (nor links an S3 client): the media function checked them (`POST /media`,
+/// [`ensure_stored`]).
+pub async fn ensure_checked(store: &dyn Store, files: &[MediaFile]) -> Result<(), NotStored> {
+    let files = distinct(files);
+    let keys: Vec<String> = files.iter().map(MediaFile::key).collect();
+    let checked = store.checked_files(&keys).await?;
     let mut missing = Vec::new();
+    for file in files {
+        match checked.get(&file.key()) {
+            Some(found) => agrees(&file, found)?,
+            None => missing.push(file),
+        }
+    }
+    missing_or_ok(missing)
+}
+
+/// Makes sure every file is stored with the bytes its name says, and recorded so in `store`:
+/// a recorded file costs nothing more than the one read of the records; an unrecorded file
+/// already at its own key (checked before records were kept) costs one `HeadObject`; a new
+/// one is read once from its staging key and checked (its SHA-256, its type by its bytes, its
+/// size, an image's pixels), then copied to its own key, marked and recorded; one that fails
+/// is removed and refused. The files never uploaded are answered as missing.
+pub async fn ensure_stored(
+    blobs: &Arc<dyn Blobs>,
+    store: &Arc<dyn Store>,
+    files: &[MediaFile],
+) -> Result<(), NotStored> {
+    let files = distinct(files);
+    let keys: Vec<String> = files.iter().map(MediaFile::key).collect();
+    let checked = store.checked_files(&keys).await?;
+    let mut queue = Vec::new();
+    for file in files {
+        match checked.get(&file.key()) {
+            Some(found) => agrees(&file, found)?,
+            None => queue.push(file),
+        }
+    }
     let mut tasks = tokio::task::JoinSet::new();
-    let mut queue = files.to_vec();
-    queue.sort_by_key(MediaFile::key);
-    queue.dedup_by_key(|f| f.key());
     let mut results = Vec::with_capacity(queue.len());
     while !queue.is_empty() || !tasks.is_empty() {
         while tasks.len() < CONCURRENCY
             && let Some(file) = queue.pop()
         {
-            let blobs = Arc::clone(blobs);
+            let (blobs, store) = (Arc::clone(blobs), Arc::clone(store));
             tasks.spawn(async move {
-                let outcome = check_one(blobs.as_ref(), &file).await;
+                let outcome = match check_one(blobs.as_ref(), &file).await {
+                    // Recorded only once the checked bytes are at their own key.
+                    Ok(true) => store
+                        .record_checked(&file.key(), &mark(&file))
+                        .await
+                        .map(|()| true)
+                        .map_err(NotStored::from),
+                    other => other,
+                };
                 (file, outcome)
             });
         }
@@ -203,18 +279,13 @@ pub async fn ensure_stored(blobs: &Arc<dyn Blobs>, files: &[MediaFile]) -> Resul
             );
         }
     }
+    let mut missing = Vec::new();
     for (file, outcome) in results {
-        match outcome? {
-            true => {}
-            false => missing.push(file),
+        if !outcome? {
+            missing.push(file);
         }
     }
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        missing.sort_by(|a, b| a.name.cmp(&b.name).then(a.sha256.cmp(&b.sha256)));
-        Err(NotStored::Missing(missing))
-    }
+    missing_or_ok(missing)
 }
 
 /// What a checked file is marked with: its SHA-256 and, for an image, its size in pixels, so
@@ -232,17 +303,7 @@ async fn check_one(blobs: &dyn Blobs, file: &MediaFile) -> Result<bool, NotStore
     let (key, staged) = (file.key(), file.staging_key());
     if let Some(meta) = blobs.head(&key).await? {
         // Only checked bytes are ever copied here; what the post says of them must agree.
-        return if meta.verified.as_deref() == Some(mark(file).as_str()) {
-            Ok(true)
-        } else {
-            Err(NotStored::Refused(MediaError::Malformed {
-                name: file.name.clone(),
-                problem: format!(
-                    "the post describes it otherwise than it was stored ({})",
-                    meta.verified.as_deref().unwrap_or("unmarked")
-                ),
-            }))
-        };
+        return agrees(file, meta.verified.as_deref().unwrap_or("unmarked")).map(|()| true);
     }
     let Some(meta) = blobs.head(&staged).await? else {
         return Ok(false);

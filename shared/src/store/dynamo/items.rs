@@ -7,6 +7,7 @@
 //! | redirect| `PATH#<path>`   | `REDIRECT`                        |
 //! | category| `CATEGORIES`    | `<category slug>` (name, posts)   |
 //! | index   | `POSTS`         | `<slug>` (every post, drafts too) |
+//! | file    | `FILE#<key>`    | `CHECKED` (what was found)        |
 //!
 //! Items map to and from the model through serde (`serde_dynamo`), with round-trip tests below.
 
@@ -36,6 +37,11 @@ pub(super) const POSTS_PK: &str = "POSTS";
 pub(super) const CATEGORIES_PK: &str = "CATEGORIES";
 const POST_SK: &str = "POST";
 const REDIRECT_SK: &str = "REDIRECT";
+const CHECKED_SK: &str = "CHECKED";
+
+/// What every checked file's partition key starts with: the one prefix the media function may
+/// write (`dynamodb:LeadingKeys` in infra/template.yaml).
+pub(super) const FILE_PK_PREFIX: &str = "FILE#";
 
 fn post_pk(slug: &Slug) -> String {
     format!("POST#{slug}")
@@ -70,6 +76,29 @@ pub(super) fn listing_key(listing: &Listing, sort_key: &str) -> Key {
 /// The key of a redirect.
 pub(super) fn redirect_key(path: &str) -> Key {
     key(redirect_pk(path), REDIRECT_SK)
+}
+
+/// The key of the record of a checked file, stored at `key` (`media/<sha256>/<name>`).
+pub(super) fn checked_file_key(key: &str) -> Key {
+    self::key(format!("{FILE_PK_PREFIX}{key}"), CHECKED_SK)
+}
+
+/// The record of a checked file.
+pub(super) fn to_checked_item(key: &str, mark: &str) -> Result<Item, StoreError> {
+    encode(
+        "encoding a checked file's record",
+        CheckedItem {
+            pk: format!("{FILE_PK_PREFIX}{key}"),
+            sk: CHECKED_SK.to_owned(),
+            key: key.to_owned(),
+            mark: mark.to_owned(),
+        },
+    )
+}
+
+/// The file a record names, and what was found when it was checked.
+pub(super) fn from_checked_item(item: Item) -> Result<(String, String), StoreError> {
+    decode::<CheckedItem>("decoding a checked file's record", item).map(|i| (i.key, i.mark))
 }
 
 /// The key of a post's row in the index of every post.
@@ -119,6 +148,15 @@ struct ListingItem {
     sk: String,
     #[serde(flatten)]
     entry: ListingEntry,
+}
+
+/// The record of a checked file: its key in the blob store and its mark.
+#[derive(Debug, Serialize, Deserialize)]
+struct CheckedItem {
+    pk: String,
+    sk: String,
+    key: String,
+    mark: String,
 }
 
 /// A post's row in the index of every post.

@@ -7,6 +7,8 @@
 mod items;
 mod writes;
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
@@ -302,5 +304,33 @@ impl Store for DynamoStore {
             }
             other => Err(other),
         }
+    }
+
+    async fn checked_files(&self, keys: &[String]) -> Result<HashMap<String, String>, StoreError> {
+        let mut checked = HashMap::with_capacity(keys.len());
+        // `BatchGetItem` takes at most 100 keys. Strongly consistent: a file checked a moment
+        // ago (the author's `POST /media` just before the post) must be found.
+        for chunk in keys.chunks(100) {
+            let keys = chunk.iter().map(|k| items::checked_file_key(k)).collect();
+            for item in self
+                .batch_get(keys, "reading which files are checked", Batch::Whole)
+                .await?
+            {
+                let (key, mark) = items::from_checked_item(item)?;
+                checked.insert(key, mark);
+            }
+        }
+        Ok(checked)
+    }
+
+    async fn record_checked(&self, key: &str, mark: &str) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(items::to_checked_item(key, mark)?))
+            .send()
+            .await
+            .map_err(sdk_error("recording a checked file"))?;
+        Ok(())
     }
 }
