@@ -219,17 +219,23 @@ fn missing_or_ok(mut missing: Vec<MediaFile>) -> Result<(), NotStored> {
 /// reads the files (nor links an S3 client): the media function checked them (`POST /media`,
 /// [`ensure_stored`]).
 pub async fn ensure_checked(store: &dyn Store, files: &[MediaFile]) -> Result<(), NotStored> {
+    missing_or_ok(unrecorded(store, files).await?)
+}
+
+/// `files`, once each, that `store` holds no record of; an error if a record disagrees with
+/// what `files` says of its file.
+async fn unrecorded(store: &dyn Store, files: &[MediaFile]) -> Result<Vec<MediaFile>, NotStored> {
     let files = distinct(files);
     let keys: Vec<String> = files.iter().map(MediaFile::key).collect();
     let checked = store.checked_files(&keys).await?;
-    let mut missing = Vec::new();
+    let mut unrecorded = Vec::new();
     for file in files {
         match checked.get(&file.key()) {
             Some(found) => agrees(&file, found)?,
-            None => missing.push(file),
+            None => unrecorded.push(file),
         }
     }
-    missing_or_ok(missing)
+    Ok(unrecorded)
 }
 
 /// Makes sure every file is stored with the bytes its name says, and recorded so in `store`:
@@ -243,16 +249,7 @@ pub async fn ensure_stored(
     store: &Arc<dyn Store>,
     files: &[MediaFile],
 ) -> Result<(), NotStored> {
-    let files = distinct(files);
-    let keys: Vec<String> = files.iter().map(MediaFile::key).collect();
-    let checked = store.checked_files(&keys).await?;
-    let mut queue = Vec::new();
-    for file in files {
-        match checked.get(&file.key()) {
-            Some(found) => agrees(&file, found)?,
-            None => queue.push(file),
-        }
-    }
+    let mut queue = unrecorded(store.as_ref(), files).await?;
     let mut tasks = tokio::task::JoinSet::new();
     let mut results = Vec::with_capacity(queue.len());
     while !queue.is_empty() || !tasks.is_empty() {
