@@ -27,7 +27,10 @@ impl Credentials {
         if let Some(token) = token.filter(|t| !t.trim().is_empty()) {
             return Ok(Self::Token(token.trim().to_owned()));
         }
-        let config = blog_shared::aws::defaults().load().await;
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(blog_shared::aws::http_client())
+            .load()
+            .await;
         let region = region
             .or_else(|| config.region().map(ToString::to_string))
             .context("no region: pass --region, or set AWS_REGION, to sign with AWS credentials")?;

@@ -16,6 +16,7 @@ use aws_sdk_cloudfront::error::ProvideErrorMetadata;
 use aws_sdk_cloudfront::types::{InvalidationBatch, Paths};
 use time::OffsetDateTime;
 
+use crate::config::ConfigError;
 use crate::model::{Category, FeedFormat, Listing, ListingEntry, Post};
 use crate::paths;
 use crate::store::rules::redirect_paths;
@@ -148,15 +149,15 @@ impl Cdn {
 
     /// The distribution `BLOG_CDN_DISTRIBUTION_ID` names, if it is set (its endpoint may be
     /// overridden by `AWS_ENDPOINT_URL_CLOUDFRONT`); None without a CDN.
-    pub async fn from_env() -> Option<Self> {
-        let distribution = std::env::var("BLOG_CDN_DISTRIBUTION_ID")
+    pub async fn from_env() -> Result<Option<Self>, ConfigError> {
+        let Some(distribution) = std::env::var("BLOG_CDN_DISTRIBUTION_ID")
             .ok()
-            .filter(|v| !v.trim().is_empty())?;
-        let sdk = crate::aws::defaults()
-            .timeout_config(crate::store::dynamo_timeouts())
-            .load()
-            .await;
-        Some(Self::new(Client::new(&sdk), distribution))
+            .filter(|v| !v.trim().is_empty())
+        else {
+            return Ok(None);
+        };
+        let sdk = crate::aws::load(crate::store::dynamo_timeouts()).await?;
+        Ok(Some(Self::new(Client::new(&sdk), distribution)))
     }
 
     async fn send(&self, batch: InvalidationBatch) -> CreateInvalidationResult {

@@ -136,7 +136,7 @@ pub async fn run_ingest_function() -> Result<(), lambda_http::Error> {
     let site = SiteConfig::from_env()?;
     let store = StoreConfig::from_env()?.open().await?;
     let mut state = AppState::new(store, site);
-    if let Some(cdn) = Cdn::from_env().await {
+    if let Some(cdn) = Cdn::from_env().await? {
         state = state.with_cdn(cdn);
     }
     let auth = IngestAuth::from_env();

@@ -309,8 +309,8 @@ where
 /// How long a DynamoDB call may take: a page must answer well inside API Gateway's 30 s, so
 /// the store gives up after a few seconds (retries included) and the reader gets the 503 page
 /// rather than a hang.
-pub fn dynamo_timeouts() -> aws_config::timeout::TimeoutConfig {
-    aws_config::timeout::TimeoutConfig::builder()
+pub fn dynamo_timeouts() -> aws_smithy_types::timeout::TimeoutConfig {
+    aws_smithy_types::timeout::TimeoutConfig::builder()
         .connect_timeout(std::time::Duration::from_secs(1))
         .operation_attempt_timeout(std::time::Duration::from_secs(2))
         .operation_timeout(std::time::Duration::from_secs(5))
@@ -362,14 +362,13 @@ impl StoreConfig {
         }
     }
 
-    /// Opens the store. For DynamoDB this loads the AWS configuration from the standard chain.
+    /// Opens the store. For DynamoDB this loads the AWS configuration ([`crate::aws::load`]).
     pub async fn open(&self) -> Result<Arc<dyn Store>, StoreError> {
         match self {
             Self::Dynamo { table } => {
-                let sdk = crate::aws::defaults()
-                    .timeout_config(dynamo_timeouts())
-                    .load()
-                    .await;
+                let sdk = crate::aws::load(dynamo_timeouts())
+                    .await
+                    .map_err(|e| StoreError::Failed("reading the AWS configuration", e.into()))?;
                 Ok(Arc::new(DynamoStore::new(
                     aws_sdk_dynamodb::Client::new(&sdk),
                     table.clone(),

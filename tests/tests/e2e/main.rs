@@ -1,6 +1,7 @@
 //! The end-to-end suite, one binary: real stores, the site over real HTTP, feeds checked by
 //! feed parsers, and Lambda events replayed through the functions' routers.
 
+mod aws_env;
 mod bad_input;
 mod cdn;
 mod faults;

@@ -126,7 +126,10 @@ pub async fn from_env() -> Result<Option<Arc<dyn Blobs>>, StoreError> {
     let set = |name| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     #[cfg(feature = "s3")]
     if let Some(bucket) = set("BLOG_MEDIA_BUCKET") {
-        return Ok(Some(Arc::new(S3Blobs::from_env(bucket).await)));
+        let blobs = S3Blobs::from_env(bucket)
+            .await
+            .map_err(|e| StoreError::Failed("reading the AWS configuration", e.into()))?;
+        return Ok(Some(Arc::new(blobs)));
     }
     #[cfg(not(feature = "embedded"))]
     if set("BLOG_DB").is_some() {

@@ -16,6 +16,7 @@ use aws_sdk_s3::types::MetadataDirective;
 use axum::body::Bytes;
 
 use super::{Blob, BlobMeta, Blobs, IMMUTABLE, SLOT_LIFETIME, Slot};
+use crate::config::ConfigError;
 use crate::model::MediaFile;
 use crate::store::StoreError;
 
@@ -38,20 +39,18 @@ impl S3Blobs {
         Self { client, bucket }
     }
 
-    /// The bucket `bucket`, with the AWS configuration from the standard chain. An endpoint
-    /// override (`AWS_ENDPOINT_URL_S3`, for an S3-compatible server) uses path-style URLs.
-    pub async fn from_env(bucket: String) -> Self {
-        let sdk = crate::aws::defaults()
-            .timeout_config(super::super::dynamo_timeouts())
-            .load()
-            .await;
+    /// The bucket `bucket`, with the process's AWS configuration ([`crate::aws::load`]). An
+    /// endpoint override (`AWS_ENDPOINT_URL_S3`, for an S3-compatible server) uses path-style
+    /// URLs.
+    pub async fn from_env(bucket: String) -> Result<Self, ConfigError> {
+        let sdk = crate::aws::load(super::super::dynamo_timeouts()).await?;
         let overridden = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
             .iter()
             .any(|name| std::env::var_os(name).is_some());
         let config = aws_sdk_s3::config::Builder::from(&sdk)
             .force_path_style(overridden)
             .build();
-        Self::new(Client::from_conf(config), bucket)
+        Ok(Self::new(Client::from_conf(config), bucket))
     }
 }
 
