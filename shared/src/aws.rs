@@ -63,13 +63,19 @@ pub async fn load(timeouts: TimeoutConfig) -> Result<SdkConfig, ConfigError> {
 ///
 /// Retries are the SDK's standard mode, as aws-config's default. A missing region or key is an
 /// error naming the variable: without them every request would fail later, less clearly.
+///
+/// Not read, though aws-config reads them: `AWS_MAX_ATTEMPTS` and `AWS_RETRY_MODE` (the store's
+/// own timeouts and the standard retries stand), `AWS_USE_FIPS_ENDPOINT`,
+/// `AWS_USE_DUALSTACK_ENDPOINT`, `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`, and credentials from
+/// anything but the three variables (a container credentials URI, a profile).
 pub fn from_environment(env: &Env, timeouts: TimeoutConfig) -> Result<SdkConfig, ConfigError> {
     let set = |name: &str| env.get(name).ok().filter(|v| !v.trim().is_empty());
     let region = set("AWS_REGION")
         .or_else(|| set("AWS_DEFAULT_REGION"))
         .ok_or(ConfigError::Missing(
             "AWS_REGION",
-            "the AWS region of the table (Lambda sets it)",
+            "the AWS region of the table, bucket and CDN (Lambda sets it; AWS_DEFAULT_REGION \
+             is read when it is unset)",
         ))?;
     let key = set("AWS_ACCESS_KEY_ID").ok_or(ConfigError::Missing(
         "AWS_ACCESS_KEY_ID",

@@ -8,7 +8,7 @@ use aws_types::os_shim_internal::Env;
 use blog_shared::aws::from_environment;
 use blog_shared::cdn::Cdn;
 use blog_shared::store::{DynamoStore, dynamo_timeouts};
-use blog_shared::{Store, parse_post};
+use blog_shared::{ConfigError, Store, parse_post};
 use blog_tests::{
     Backend, TestBlobs, TestStore, cloudfront_client, cloudfront_distribution, dynamo_endpoint,
     post_source, s3_client,
@@ -157,6 +157,15 @@ async fn the_region_and_the_role_credentials_are_the_environments() {
     ]);
     let sdk = from_environment(&env, dynamo_timeouts()).unwrap();
     assert_eq!(sdk.region().unwrap().as_ref(), "ap-southeast-2");
+    // With both set, AWS_REGION (what Lambda sets) wins.
+    let env = Env::from_slice(&[
+        ("AWS_REGION", "eu-central-1"),
+        ("AWS_DEFAULT_REGION", "ap-southeast-2"),
+        ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "secret"),
+    ]);
+    let sdk = from_environment(&env, dynamo_timeouts()).unwrap();
+    assert_eq!(sdk.region().unwrap().as_ref(), "eu-central-1");
 }
 
 #[test]
@@ -178,12 +187,13 @@ fn a_function_missing_its_region_or_keys_is_told_which_variable() {
                 })
                 .collect();
             let error = from_environment(&Env::from_slice(&vars), dynamo_timeouts())
-                .expect_err("an incomplete environment is refused")
-                .to_string();
+                .expect_err("an incomplete environment is refused");
+            // The variable named is the one missing (each message mentions others too).
             assert!(
-                error.contains(missing),
+                matches!(error, ConfigError::Missing(name, _) if name == missing),
                 "{missing} (blank: {blank}): {error}"
             );
+            assert!(error.to_string().contains(missing), "{error}");
         }
     }
 }
