@@ -32,6 +32,18 @@ fn describe(name: &str, bytes: &[u8]) -> MediaFile {
     }
 }
 
+/// An author's JSON request to `path` (`POST /media`, `POST /posts`) with the token.
+async fn post_json(site: &TestSite, path: &str, body: &serde_json::Value) -> reqwest::Response {
+    site.http
+        .post(site.url(path))
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Sends `bytes` to `slot` as a client would, with the slot's headers.
 async fn put_to_slot(slot: &blobs::Slot, bytes: Vec<u8>) -> reqwest::Response {
     let client = reqwest::Client::new();
@@ -245,15 +257,8 @@ async fn a_slot_takes_only_the_bytes_it_names(backend: Backend) {
             // Stored by the server S3 stands in for; asked about it, the blog reads it, refuses
             // it naming the file, and removes the wrong bytes; a post using it is refused.
             assert!(response.status().is_success(), "{}", response.status());
-            let refused = site
-                .http
-                .post(site.url("/media"))
-                .bearer_auth(TOKEN)
-                .header("content-type", "application/json")
-                .body(serde_json::json!({ "files": [file] }).to_string())
-                .send()
-                .await
-                .unwrap();
+            let asked = serde_json::json!({ "files": [file] });
+            let refused = post_json(&site, "/media", &asked).await;
             assert_eq!(refused.status(), 422);
             let problem: serde_json::Value = refused.json().await.unwrap();
             let detail = problem["detail"].as_str().unwrap();
@@ -265,15 +270,7 @@ async fn a_slot_takes_only_the_bytes_it_names(backend: Backend) {
                 "markdown": "---\ntitle: Wrong bytes\ndate: 2020-01-01\n---\n![d](diagram.png)\n",
                 "media": [{ "reference": "diagram.png", "site_path": "diagram.png", "file": file }],
             });
-            let refused = site
-                .http
-                .post(site.url("/posts"))
-                .bearer_auth(TOKEN)
-                .header("content-type", "application/json")
-                .body(body.to_string())
-                .send()
-                .await
-                .unwrap();
+            let refused = post_json(&site, "/posts", &body).await;
             assert_eq!(refused.status(), 409, "the file was never accepted");
             assert_eq!(site.get("/posts/wrong-bytes").await.status(), 404);
             assert!(
@@ -608,16 +605,7 @@ async fn a_post_naming_files_never_uploaded_is_refused_with_them(backend: Backen
         "markdown": "---\ntitle: Ghost files\ndate: 2020-01-01\n---\n![g](never.png)\n",
         "media": [{ "reference": "never.png", "site_path": "never.png", "file": file }],
     });
-    let response = blog
-        .site
-        .http
-        .post(blog.site.url("/posts"))
-        .bearer_auth(TOKEN)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
+    let response = post_json(&blog.site, "/posts", &body).await;
     assert_eq!(response.status(), 409);
     let problem: serde_json::Value = response.json().await.unwrap();
     assert_eq!(
