@@ -199,7 +199,7 @@ pub(super) async fn post(
     let Ok(slug) = Slug::parse(&slug) else {
         return Err(moved_or_missing(&ctx, uri.path()).await);
     };
-    let Some(post) = ctx.store.post(&slug).await? else {
+    let Some(post) = ctx.store.post_without_source(&slug).await? else {
         // A renamed post leaves its old address behind; only a miss pays for the lookup.
         return Err(moved_or_missing(&ctx, &paths::post(&slug)).await);
     };

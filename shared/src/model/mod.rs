@@ -169,7 +169,9 @@ pub struct Post {
     /// The teaser as plain text, for `<meta name="description">` and link previews.
     #[serde(default)]
     pub description: String,
-    /// The source, front matter included, exactly as the author wrote it.
+    /// The source, front matter included, exactly as the author wrote it (empty when read
+    /// for a page: `Store::post_without_source`).
+    #[serde(default)]
     pub source: String,
     /// The body: sanitised HTML.
     pub body_html: String,

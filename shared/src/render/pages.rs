@@ -68,6 +68,22 @@ impl Layout {
         }
     }
 
+    /// About how long the frame of a page with this layout is: `base.html`'s fixed part and
+    /// what it writes of the layout (the description four times, the titles and feeds' subject
+    /// three times each), with room for escaping.
+    pub fn expected_len(&self) -> usize {
+        let text = 4 * self.description.len()
+            + self.page_title.len()
+            + 2 * self.preview_title.len()
+            + 3 * self.feed_subject.len()
+            + self.site_title.len();
+        FRAME_LEN
+            + text
+            + text / 4
+            + 2 * self.canonical_url.as_ref().map_or(0, String::len)
+            + self.json_ld.as_ref().map_or(0, String::len)
+    }
+
     /// The RSS feed this page offers (the RSS icon).
     pub fn feed_url(&self) -> FeedPath<'_> {
         FeedPath(&self.feeds_of, FeedFormat::Rss)
@@ -170,6 +186,12 @@ pub struct Row<'a> {
 const FRAME_LEN: usize = 8 * 1024;
 /// About what a listing row takes besides its title and excerpt (`listing.html`).
 const ROW_LEN: usize = 600;
+/// About what `post.html` writes around a post's fields.
+const POST_FRAME_LEN: usize = 1024;
+/// About what a link to an author or a category takes besides its name.
+const LINK_LEN: usize = 120;
+/// About what an entry of the table of contents takes besides its id and title.
+const TOC_ENTRY_LEN: usize = 64;
 
 impl<'a> From<&'a ListingEntry> for Row<'a> {
     fn from(entry: &'a ListingEntry) -> Self {
@@ -212,7 +234,8 @@ impl ListingView<'_> {
     /// About how long the page is: its rows and the frame around them, so that rendering it
     /// fills one buffer rather than growing one.
     pub fn expected_len(&self) -> usize {
-        FRAME_LEN
+        self.layout.expected_len()
+            + 2 * self.browsing.as_ref().map_or(0, String::len)
             + self
                 .rows
                 .iter()
@@ -302,7 +325,29 @@ impl<'a> PostView<'a> {
     /// About how long the page is: its body and the frame around it, so that rendering it
     /// fills one buffer rather than growing one.
     pub fn expected_len(&self) -> usize {
-        self.body_html.len() + FRAME_LEN
+        let toc: usize = self
+            .toc
+            .iter()
+            .map(|entry| TOC_ENTRY_LEN + entry.id.len() + 2 * entry.title.len())
+            .sum();
+        let links: usize = self
+            .authors
+            .iter()
+            .map(|a| LINK_LEN + 2 * a.name.len())
+            .sum::<usize>()
+            + self
+                .categories
+                .iter()
+                .map(|c| LINK_LEN + 2 * c.name.len())
+                .sum::<usize>();
+        let tags: usize = self.tags.iter().map(|tag| 2 + 2 * tag.len()).sum();
+        self.layout.expected_len()
+            + POST_FRAME_LEN
+            + 2 * self.title.len()
+            + links
+            + toc
+            + tags
+            + self.body_html.len()
     }
 }
 
@@ -346,6 +391,88 @@ impl ErrorView {
             layout: Layout::new(site, Some(heading), &Listing::All, None),
             heading: heading.to_owned(),
             message: message.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::parse_post;
+
+    fn site() -> SiteConfig {
+        SiteConfig::new("https://blog.example.com").unwrap()
+    }
+
+    /// The example posts, and a long one: forty sections (a table of contents of forty
+    /// entries), code, a table, three authors, and text that escaping lengthens.
+    fn posts() -> Vec<Post> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/posts");
+        let mut posts: Vec<Post> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| {
+                let path = entry.unwrap().path();
+                let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+                parse_post(&std::fs::read_to_string(&path).unwrap(), Some(&name)).unwrap()
+            })
+            .collect();
+        let mut long = String::from(
+            "---\ntitle: \"When the <canary> & the \\\"bottleneck\\\" are one\"\ndate: 2018-09-19\nauthors: [Steve Conover, Matthias Käppler, Tom Stuart]\ncategories: [Microservices, Data & Analytics]\ntags: [\"c++\", \"a&b\", scala, kubernetes]\n---\n\"Quotes\" & <angle brackets> in the teaser, which the description repeats.\n\n<!--more-->\n",
+        );
+        for n in 0..40 {
+            long.push_str(&format!(
+                "## Step {n}: what \"&\" <means> here\n\n### Why it matters, part {n}\n\nSome prose with `code` & \"quotes\".\n\n```rust\nfn step_{n}() -> Result<(), &'static str> {{ Ok(()) }}\n```\n\n| a | b |\n|---|---|\n| {n} | <x> |\n\n"
+            ));
+        }
+        posts.push(parse_post(&long, Some("long.md")).unwrap());
+        posts
+    }
+
+    /// A page rendered into a buffer of its `expected_len` never outgrows it: growing it would
+    /// copy the whole page again (a post page is mostly its body, ~90 KB at the median).
+    #[test]
+    fn every_page_fits_the_buffer_sized_for_it() {
+        let site = site();
+        let posts = posts();
+        for post in &posts {
+            let view = PostView::new(&site, post);
+            let page = view.render().unwrap();
+            assert!(
+                page.len() <= view.expected_len(),
+                "{}: {} bytes, {} expected",
+                post.slug,
+                page.len(),
+                view.expected_len()
+            );
+            // And not by so much that the estimate is meaningless.
+            assert!(
+                view.expected_len() < page.len() + 16 * 1024,
+                "{}",
+                post.slug
+            );
+        }
+        let entries: Vec<ListingEntry> = posts.iter().map(Post::listing_entry).collect();
+        for (subject, listing) in [
+            (None, Listing::All),
+            (
+                Some("Data & Analytics"),
+                Listing::Category(Slug::parse("data-analytics").unwrap()),
+            ),
+        ] {
+            let view = ListingView {
+                layout: Layout::new(&site, subject, &listing, Some("/")),
+                browsing: subject.map(|s| format!("You're browsing posts of the category {s}")),
+                rows: entries.iter().take(10).map(Row::from).collect(),
+                older_url: Some("/page/2".into()),
+                newer_url: None,
+            };
+            let page = view.render().unwrap();
+            assert!(
+                page.len() <= view.expected_len(),
+                "{listing:?}: {} bytes, {} expected",
+                page.len(),
+                view.expected_len()
+            );
         }
     }
 }

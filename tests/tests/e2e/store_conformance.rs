@@ -41,6 +41,62 @@ async fn a_published_post_reads_back_whole(backend: Backend) {
     assert_eq!(stored, blog_shared::Post { version: 1, ..post });
 }
 
+/// The post page's read: every field a page might show, and not the Markdown it never shows.
+async fn a_page_reads_the_whole_post_but_its_source(backend: Backend) {
+    let given = TestStore::new(backend).await;
+    let mut post = parse_post(
+        &post_source("Every field set", "2018-09-19", &["Microservices"]),
+        None,
+    )
+    .unwrap();
+    post.aliases = vec!["/2018/09/19/every-field-set.html".into()];
+    post.old_paths = Some(vec!["/blog/every-field-set/".into()]);
+    post.source_path = Some("_posts/2018-09-19-Every Field.md".into());
+    post.id = Some("every-field".into());
+    let file = blog_shared::model::MediaFile {
+        sha256: "0f".repeat(32),
+        name: "diagram.png".into(),
+        media_type: "image/png".into(),
+        size: 2048,
+        width: Some(640),
+        height: Some(480),
+    };
+    post.media = vec![blog_shared::model::MediaRef {
+        reference: "../images/diagram.png".into(),
+        site_path: "images/diagram.png".into(),
+        file: file.clone(),
+        variants: vec![file],
+    }];
+    assert!(!post.source.is_empty());
+    given.store.publish(&post).await.unwrap();
+
+    let shown = given
+        .store
+        .post_without_source(&post.slug)
+        .await
+        .unwrap()
+        .expect("the post is there");
+    let whole = given.store.post(&post.slug).await.unwrap().unwrap();
+
+    assert_eq!(
+        shown,
+        blog_shared::Post {
+            source: String::new(),
+            version: 1,
+            ..post.clone()
+        }
+    );
+    assert_eq!(whole.source, post.source, "the full read still has it");
+    assert_eq!(
+        given
+            .store
+            .post_without_source(&Slug::parse("nothing-here").unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+}
+
 async fn an_unknown_slug_is_none(backend: Backend) {
     let given = TestStore::new(backend).await;
     assert_eq!(
@@ -630,6 +686,7 @@ on_every_backend!(
     a_post_from_another_source_is_not_replaced,
     every_post_can_be_walked_for_an_export,
     a_published_post_reads_back_whole,
+    a_page_reads_the_whole_post_but_its_source,
     an_unknown_slug_is_none,
     publishing_the_same_content_again_changes_nothing,
     other_content_under_a_taken_slug_is_refused_and_nothing_changes,

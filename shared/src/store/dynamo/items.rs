@@ -141,6 +141,52 @@ struct PostItem {
     post: Post,
 }
 
+/// Every attribute of a post's item but its keys and `source`: what a post page reads
+/// (`Store::post_without_source`). A test below checks it against a post with every field set.
+pub(super) const POST_ATTRIBUTES_BUT_SOURCE: [&str; 21] = [
+    "slug",
+    "title",
+    "authors",
+    "published",
+    "updated",
+    "categories",
+    "tags",
+    "excerpt_html",
+    "description",
+    "body_html",
+    "toc",
+    "reading_minutes",
+    "content_hash",
+    "draft",
+    "aliases",
+    "old_paths",
+    "moved_from",
+    "source_path",
+    "id",
+    "media",
+    "version",
+];
+
+/// `POST_ATTRIBUTES_BUT_SOURCE` as a projection: `#a0, #a1, …` (some are reserved words), and
+/// the names those stand for.
+pub(super) fn post_projection_but_source() -> (String, HashMap<String, String>) {
+    let names: HashMap<String, String> = POST_ATTRIBUTES_BUT_SOURCE
+        .iter()
+        .enumerate()
+        .map(|(at, name)| (format!("#a{at}"), (*name).to_owned()))
+        .collect();
+    let projection = (0..POST_ATTRIBUTES_BUT_SOURCE.len())
+        .map(|at| format!("#a{at}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    (projection, names)
+}
+
+/// A post item read through `post_projection_but_source`: no keys, no source.
+pub(super) fn from_post_item_but_source(item: Item) -> Result<Post, StoreError> {
+    decode::<Post>("decoding a post", item)
+}
+
 /// A listing item: what a listing row and a feed entry show, beside its keys.
 #[derive(Debug, Serialize, Deserialize)]
 struct ListingItem {
@@ -410,6 +456,81 @@ mod tests {
         // Optimistic locking compares `version` as a number, at the top level of the item.
         assert_eq!(item["version"], AttributeValue::N("7".into()));
         assert_eq!(from_post_item(item).unwrap(), post);
+    }
+
+    /// A post with every field set, written out field by field: a field added to `Post` fails
+    /// to compile here until it is set, and then the test below asks whether pages read it.
+    fn every_field_set() -> Post {
+        let sample = sample();
+        let file = crate::model::MediaFile {
+            sha256: "ab".repeat(32),
+            name: "diagram.png".into(),
+            media_type: "image/png".into(),
+            size: 1234,
+            width: Some(800),
+            height: Some(600),
+        };
+        Post {
+            slug: sample.slug,
+            title: sample.title,
+            authors: sample.authors,
+            published: sample.published,
+            updated: sample.updated,
+            categories: sample.categories,
+            tags: sample.tags,
+            excerpt_html: sample.excerpt_html,
+            description: "The teaser.".into(),
+            source: sample.source,
+            body_html: sample.body_html,
+            toc: vec![crate::model::TocEntry {
+                level: 2,
+                id: "why".into(),
+                title: "Why".into(),
+            }],
+            reading_minutes: 3,
+            content_hash: sample.content_hash,
+            draft: true,
+            aliases: vec!["/2017/07/28/inside.html".into()],
+            old_paths: Some(vec!["/2017/07/28/inside/".into()]),
+            moved_from: vec![Slug::parse("inside-a-microservice").unwrap()],
+            source_path: Some("_posts/2017-07-28-inside.md".into()),
+            id: Some("inside-1".into()),
+            media: vec![crate::model::MediaRef {
+                reference: "diagram.png".into(),
+                site_path: "images/diagram.png".into(),
+                file: file.clone(),
+                variants: vec![file],
+            }],
+            version: 7,
+        }
+    }
+
+    #[test]
+    fn a_post_page_reads_every_attribute_but_the_source() {
+        let post = every_field_set();
+        let mut item = to_post_item(&post).unwrap();
+        let mut stored: Vec<&str> = item
+            .keys()
+            .map(String::as_str)
+            .filter(|name| !["pk", "sk", "source"].contains(name))
+            .collect();
+        stored.sort_unstable();
+        let mut projected = POST_ATTRIBUTES_BUT_SOURCE.to_vec();
+        projected.sort_unstable();
+        assert_eq!(projected, stored);
+
+        // What the projection reads back is the whole post, its source aside.
+        let (projection, names) = post_projection_but_source();
+        assert_eq!(names.len(), POST_ATTRIBUTES_BUT_SOURCE.len());
+        assert_eq!(projection.split(", ").count(), names.len());
+        item.retain(|name, _| names.values().any(|n| n == name));
+        assert_eq!(
+            from_post_item_but_source(item).unwrap(),
+            Post {
+                source: String::new(),
+                ..post
+            }
+        );
     }
 
     #[test]

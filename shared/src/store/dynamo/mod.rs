@@ -71,6 +71,25 @@ impl Store for DynamoStore {
         item.map(items::from_post_item).transpose()
     }
 
+    async fn post_without_source(&self, slug: &Slug) -> Result<Option<Post>, StoreError> {
+        let (projection, names) = items::post_projection_but_source();
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(items::post_key(slug)))
+            .projection_expression(projection)
+            .set_expression_attribute_names(Some(names))
+            .consistent_read(false)
+            .send()
+            .await
+            .map_err(sdk_error("reading a post"))?;
+        output
+            .item
+            .map(items::from_post_item_but_source)
+            .transpose()
+    }
+
     async fn listing(&self, query: &ListingQuery) -> Result<ListingRows, StoreError> {
         let start = query
             .exclusive_start
