@@ -9,7 +9,7 @@
 //!   sanitising), against pulldown-cmark's bare Markdown to HTML of the same text.
 //!
 //! `cargo bench -p blog-shared --bench read_path` (generates the corpus with python3 first;
-//! `BLOG_BENCH_POSTS=100` for a smaller one).
+//! `BLOG_BENCH_POSTS=100` for a smaller one, `BLOG_BENCH_REQUESTS` for longer CPU loops).
 
 use std::sync::Arc;
 
@@ -126,18 +126,19 @@ fn read_path(c: &mut Criterion) {
     // CPU, not wall time: the process's user and system time over many sequential requests,
     // which other load on the machine inflates far less than it does a wall clock. It is
     // counted in ticks of 10 ms, so 10,000 requests give it a resolution of 1 µs a request.
+    // `BLOG_BENCH_REQUESTS=200000` makes each loop long enough to attach a profiler to.
+    let requests: u32 = std::env::var("BLOG_BENCH_REQUESTS").map_or(10_000, |n| n.parse().unwrap());
     runtime.block_on(async {
-        const REQUESTS: u32 = 10_000;
         for (name, app, path) in [
             ("static body (the floor)", &floor, &category_page),
             ("category page", &app, &category_page),
             ("post page", &app, &post_page),
         ] {
             let before = process_cpu();
-            for _ in 0..REQUESTS {
+            for _ in 0..requests {
                 get(app, path, None).await;
             }
-            let per_request = (process_cpu() - before) / REQUESTS;
+            let per_request = (process_cpu() - before) / requests;
             let micros = per_request.as_secs_f64() * 1e6;
             println!("CPU per request, {name} ({path}): {micros:.1} µs");
         }
