@@ -72,6 +72,21 @@ fn process_cpu() -> std::time::Duration {
     std::time::Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
 }
 
+/// `count` sequential requests for `path`: the process's CPU time per request.
+#[inline(never)]
+fn requests(
+    runtime: &tokio::runtime::Runtime,
+    app: &axum::Router,
+    path: &str,
+    count: u32,
+) -> std::time::Duration {
+    let before = process_cpu();
+    for _ in 0..count {
+        runtime.block_on(get(app, path, None));
+    }
+    (process_cpu() - before) / count
+}
+
 fn read_path(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::TempDir::new().unwrap();
@@ -125,25 +140,25 @@ fn read_path(c: &mut Criterion) {
         "/category/{category}",
         axum::routing::get(move || async move { static_body }),
     );
-    // CPU, not wall time: the process's user and system time over many sequential requests,
-    // which other load on the machine inflates far less than it does a wall clock.
-    // `BLOG_BENCH_REQUESTS=200000` makes each loop long enough to attach a profiler to.
+    // CPU, not wall time: the process's user and system time over many sequential requests.
+    // On this kind of machine (a VM) it moves with other load nearly as much as a wall clock
+    // does; callgrind's count of instructions does not: `valgrind --tool=callgrind
+    // --collect-atstart=no --toggle-collect='read_path::requests'` with `BLOG_BENCH_ONLY=post`
+    // (or `category`) counts one page's loop alone. `BLOG_BENCH_REQUESTS=200000` makes each
+    // loop long enough to attach a profiler to.
     let requests: u32 = std::env::var("BLOG_BENCH_REQUESTS").map_or(10_000, |n| n.parse().unwrap());
-    runtime.block_on(async {
-        for (name, app, path) in [
-            ("static body (the floor)", &floor, &category_page),
-            ("category page", &app, &category_page),
-            ("post page", &app, &post_page),
-        ] {
-            let before = process_cpu();
-            for _ in 0..requests {
-                get(app, path, None).await;
-            }
-            let per_request = (process_cpu() - before) / requests;
-            let micros = per_request.as_secs_f64() * 1e6;
+    let only = std::env::var("BLOG_BENCH_ONLY").unwrap_or_default();
+    for (name, app, path) in [
+        ("static body (the floor)", &floor, &category_page),
+        ("category page", &app, &category_page),
+        ("post page", &app, &post_page),
+    ] {
+        if name.contains(only.as_str()) {
+            let cpu = self::requests(&runtime, app, path, requests);
+            let micros = cpu.as_secs_f64() * 1e6;
             println!("CPU per request, {name} ({path}): {micros:.1} µs");
         }
-    });
+    }
 
     let mut group = c.benchmark_group("warm request");
     group.bench_function(
