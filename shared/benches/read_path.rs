@@ -144,7 +144,7 @@ fn read_path(c: &mut Criterion) {
     // On this kind of machine (a VM) it moves with other load nearly as much as a wall clock
     // does; callgrind's count of instructions does not: `valgrind --tool=callgrind
     // --collect-atstart=no --toggle-collect='read_path::requests'` with `BLOG_BENCH_ONLY=post`
-    // (or `category`) counts one page's loop alone. `BLOG_BENCH_REQUESTS=200000` makes each
+    // (or `category`) counts one page's loop alone. `BLOG_BENCH_REQUESTS=150000` makes each
     // loop long enough to attach a profiler to.
     let requests: u32 = std::env::var("BLOG_BENCH_REQUESTS").map_or(10_000, |n| n.parse().unwrap());
     let only = std::env::var("BLOG_BENCH_ONLY").unwrap_or_default();

@@ -171,7 +171,6 @@ pub struct Post {
     pub description: String,
     /// The source, front matter included, exactly as the author wrote it (empty when read
     /// for a page: `Store::post_without_source`).
-    #[serde(default)]
     pub source: String,
     /// The body: sanitised HTML.
     pub body_html: String,

@@ -225,7 +225,8 @@ pub trait Store: Send + Sync + 'static {
     /// The post with this slug as its page shows it: every field but `source`, which is left
     /// empty. A post's Markdown is about a quarter of what it stores and no page shows it, so
     /// the read the post page makes on every request leaves it behind (one `GetItem` projected
-    /// past it: fewer bytes to transfer and decode, the same read units).
+    /// past it: fewer bytes to transfer and decode, the same read units). What it answers is
+    /// for showing only: written back or exported, it would lose the post's Markdown.
     async fn post_without_source(&self, slug: &Slug) -> Result<Option<Post>, StoreError>;
 
     /// Entries of one listing, in the query's order (one `Query`).

@@ -275,28 +275,12 @@ fn json_error(what: &'static str) -> impl Fn(serde_json::Error) -> StoreError {
 impl Store for SqliteStore {
     async fn post(&self, slug: &Slug) -> Result<Option<Post>, StoreError> {
         let slug = slug.clone();
-        self.read(move |db| read_post(db, &slug))
+        self.read(move |db| read_post(db, &slug, true))
     }
 
     async fn post_without_source(&self, slug: &Slug) -> Result<Option<Post>, StoreError> {
         let slug = slug.clone();
-        self.read(move |db| {
-            // `source` is the row's last column: not naming it leaves its overflow pages unread.
-            let columns = db
-                .prepare_cached("SELECT item, body_html FROM posts WHERE slug = ?1")
-                .and_then(|mut statement| {
-                    statement
-                        .query_row([slug.as_str()], |row| Ok((row.get(0)?, row.get(1)?, None)))
-                        .optional()
-                })
-                .map_err(sql_error("reading a post"))?;
-            let mut post = columns.map(post_from_columns).transpose()?;
-            // A row written before the source had a column of its own has it in its item.
-            if let Some(post) = &mut post {
-                post.source = String::new();
-            }
-            Ok(post)
-        })
+        self.read(move |db| read_post(db, &slug, false))
     }
 
     async fn listing(&self, query: &ListingQuery) -> Result<ListingRows, StoreError> {
@@ -457,7 +441,7 @@ impl Store for SqliteStore {
             let tx = db
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(sql_error("publishing a post"))?;
-            if let Some(existing) = read_post(&tx, &post.slug)? {
+            if let Some(existing) = read_post(&tx, &post.slug, true)? {
                 return publish_onto(&existing, &post);
             }
             post.version = 1;
@@ -481,7 +465,7 @@ impl Store for SqliteStore {
             let tx = db
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(sql_error("replacing a post"))?;
-            let stored = read_post(&tx, &slug)?;
+            let stored = read_post(&tx, &slug, true)?;
             let next = match prepare_replace(stored.as_ref(), &slug, &post, expected)? {
                 Replacement::Unchanged { version } => {
                     return Ok(WriteOutcome::Unchanged { version });
@@ -491,7 +475,7 @@ impl Store for SqliteStore {
             // A replacement is only prepared over a stored post.
             let stored = stored.ok_or(WriteError::NotFound)?;
             if next.slug != slug {
-                if let Some(taken) = read_post(&tx, &next.slug)? {
+                if let Some(taken) = read_post(&tx, &next.slug, true)? {
                     return Err(WriteError::SlugTaken(Holder::of(&taken)));
                 }
                 tx.execute("DELETE FROM posts WHERE slug = ?1", [slug.as_str()])
@@ -517,7 +501,7 @@ impl Store for SqliteStore {
             let tx = db
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(sql_error("deleting a post"))?;
-            let stored = check_delete(read_post(&tx, &slug)?, expected)?;
+            let stored = check_delete(read_post(&tx, &slug, true)?, expected)?;
             tx.execute("DELETE FROM posts WHERE slug = ?1", [slug.as_str()])
                 .map_err(sql_error("deleting a post"))?;
             let changes = claim(&tx, Changes::between(Some(&stored), None), &[&slug])?;
@@ -580,16 +564,28 @@ fn post_from_columns((item, body_html, source): PostColumns) -> Result<Post, Sto
     Ok(post)
 }
 
-fn read_post(db: &Connection, slug: &Slug) -> Result<Option<Post>, StoreError> {
+/// The post at `slug`, with its source or with an empty one. `source` is the row's last
+/// column: a read that does not name it leaves its overflow pages unread.
+fn read_post(db: &Connection, slug: &Slug, with_source: bool) -> Result<Option<Post>, StoreError> {
+    let sql = if with_source {
+        "SELECT item, body_html, source FROM posts WHERE slug = ?1"
+    } else {
+        "SELECT item, body_html, NULL FROM posts WHERE slug = ?1"
+    };
     let columns = db
-        .prepare_cached("SELECT item, body_html, source FROM posts WHERE slug = ?1")
+        .prepare_cached(sql)
         .and_then(|mut statement| {
             statement
                 .query_row([slug.as_str()], post_columns)
                 .optional()
         })
         .map_err(sql_error("reading a post"))?;
-    columns.map(post_from_columns).transpose()
+    let mut post = columns.map(post_from_columns).transpose()?;
+    if let (Some(post), false) = (&mut post, with_source) {
+        // A row written before the source had a column of its own has it in its item.
+        post.source = String::new();
+    }
+    Ok(post)
 }
 
 fn write_post(tx: &rusqlite::Transaction<'_>, post: &Post) -> Result<(), StoreError> {

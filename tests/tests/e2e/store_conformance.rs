@@ -49,6 +49,14 @@ async fn a_page_reads_the_whole_post_but_its_source(backend: Backend) {
         None,
     )
     .unwrap();
+    post.tags = vec!["kubernetes".into(), "c++".into()];
+    post.toc = vec![blog_shared::model::TocEntry {
+        level: 2,
+        id: "why".into(),
+        title: "Why".into(),
+    }];
+    post.reading_minutes = 7;
+    post.moved_from = vec![Slug::parse("every-field").unwrap()];
     post.aliases = vec!["/2018/09/19/every-field-set.html".into()];
     post.old_paths = Some(vec!["/blog/every-field-set/".into()]);
     post.source_path = Some("_posts/2018-09-19-Every Field.md".into());

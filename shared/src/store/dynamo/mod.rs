@@ -72,22 +72,15 @@ impl Store for DynamoStore {
     }
 
     async fn post_without_source(&self, slug: &Slug) -> Result<Option<Post>, StoreError> {
-        let (projection, names) = items::post_projection_but_source();
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(items::post_key(slug)))
-            .projection_expression(projection)
-            .set_expression_attribute_names(Some(names))
-            .consistent_read(false)
-            .send()
-            .await
-            .map_err(sdk_error("reading a post"))?;
-        output
-            .item
-            .map(items::from_post_item_but_source)
-            .transpose()
+        let item = self
+            .get_projected(
+                items::post_key(slug),
+                "reading a post",
+                false,
+                Some(items::post_projection_but_source()),
+            )
+            .await?;
+        item.map(items::from_post_item_but_source).transpose()
     }
 
     async fn listing(&self, query: &ListingQuery) -> Result<ListingRows, StoreError> {

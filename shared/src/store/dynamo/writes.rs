@@ -34,12 +34,25 @@ impl DynamoStore {
         what: &'static str,
         consistent: bool,
     ) -> Result<Option<Item>, StoreError> {
+        self.get_projected(key, what, consistent, None).await
+    }
+
+    /// The item at `key`, only the attributes `projection` names when there is one.
+    pub(super) async fn get_projected(
+        &self,
+        key: Key,
+        what: &'static str,
+        consistent: bool,
+        projection: Option<&items::Projection>,
+    ) -> Result<Option<Item>, StoreError> {
         let output = self
             .client
             .get_item()
             .table_name(&self.table)
             .set_key(Some(key))
             .consistent_read(consistent)
+            .set_projection_expression(projection.map(|(expression, _)| expression.clone()))
+            .set_expression_attribute_names(projection.map(|(_, names)| names.clone()))
             .send()
             .await
             .map_err(sdk_error(what))?;
