@@ -139,6 +139,23 @@ pub fn old_address(path: &str) -> String {
     percent_encoding::utf8_percent_encode(&decoded, ENCODED_IN_OLD_ADDRESSES).to_string()
 }
 
+/// The post whose page `path` names in some spelling, whatever an old server or a reader's
+/// browser makes of it: `/posts/<slug>` with any case, trailing slashes, an encoded slash
+/// (`%2f`) or a trailing `index.html`. None if it names no post's page.
+pub fn post_named_by(path: &str) -> Option<Slug> {
+    let decoded = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .ok()?;
+    let lower = decoded.to_lowercase();
+    let rest = lower.strip_prefix("/posts/")?.trim_end_matches('/');
+    let rest = ["/index.html", "/index.htm"]
+        .iter()
+        .find_map(|index| rest.strip_suffix(index))
+        .unwrap_or(rest)
+        .trim_end_matches('/');
+    Slug::parse(rest).ok()
+}
+
 /// The route of a category's or an author's feed in `format`, under the page's own route.
 pub fn feed_route(page_route: &str, format: FeedFormat) -> String {
     format!("{page_route}/{}", format.file())
@@ -176,6 +193,33 @@ mod tests {
                 .replace("{name}", "x.png"),
             media("ab", "x.png")
         );
+    }
+
+    #[test]
+    fn a_post_s_page_is_named_in_every_spelling_a_server_would_answer() {
+        let named = |path: &str| post_named_by(path).map(|s| s.to_string());
+        for path in [
+            "/posts/victim-post",
+            "/posts/victim-post/",
+            "/posts/victim-post%2f",
+            "/posts/victim-post%2F%2F",
+            "/Posts/Victim-Post",
+            "/posts/victim-post/index.html",
+            "/posts/Victim-Post/INDEX.HTML/",
+            "/posts/victim%2Dpost",
+        ] {
+            assert_eq!(named(path).as_deref(), Some("victim-post"), "{path}");
+        }
+        for path in [
+            "/posts/",
+            "/posts/a/b",
+            "/blog/victim-post",
+            "/posts/victim_post",
+            "/posts/victim-post.html",
+            "/posts/%ff",
+        ] {
+            assert_eq!(named(path), None, "{path}");
+        }
     }
 
     #[test]

@@ -95,14 +95,13 @@ pub(super) fn listing_at(slug: &str, to_listing: fn(Slug) -> Listing) -> Result<
         .map_err(|_| WebError::NotFound)
 }
 
-/// `/categories`: every category with posts, by name.
+/// `/categories`: every category with public posts, by name.
 pub(super) async fn categories(ctx: Ctx) -> Result<Representation, WebError> {
-    let mut listed: Vec<CategorySummary> = ctx
-        .store
-        .categories()
-        .await?
+    // Counted as readers see them now: a scheduled post's category shows when the post does.
+    let (counts, changes_at) =
+        store::rules::visible_categories(ctx.store.as_ref(), OffsetDateTime::now_utc()).await?;
+    let mut listed: Vec<CategorySummary> = counts
         .into_iter()
-        .filter(|c| c.posts > 0)
         .map(|c| CategorySummary {
             url: paths::category(&c.category),
             name: c.category.name,
@@ -122,6 +121,7 @@ pub(super) async fn categories(ctx: Ctx) -> Result<Representation, WebError> {
         },
         0,
     )
+    .map(|page| page.until(changes_at))
 }
 
 async fn listing_page(
@@ -231,11 +231,46 @@ async fn moved_or_missing(ctx: &Ctx, path: &str) -> WebError {
     if path.len() > MAX_PATH_LEN {
         return WebError::NotFound;
     }
+    let now = OffsetDateTime::now_utc();
+    match own_page_moved(ctx, &path, now).await {
+        Ok(Some(slug)) => return WebError::Moved(ctx.site.absolute(&paths::post(&slug))),
+        Ok(None) => {}
+        Err(error) => return WebError::Store(error),
+    }
     match ctx.store.redirect(&path).await {
-        Ok(Some(redirect)) if redirect.is_public_at(OffsetDateTime::now_utc()) => {
+        Ok(Some(redirect)) if redirect.is_public_at(now) => {
             WebError::Moved(ctx.site.absolute(&paths::post(&redirect.to)))
         }
         Ok(_) => WebError::NotFound,
         Err(error) => WebError::Store(error),
     }
+}
+
+/// Where another spelling of a post's page (`/posts/<slug>/`, `/Posts/<Slug>`, `%2f`,
+/// `index.html`) leads before any alias is asked: to that post while it is public, else to
+/// where its former slug's page leads. A post's address is its own; another post's alias
+/// cannot take it, even one stored before aliases were checked against it.
+async fn own_page_moved(
+    ctx: &Ctx,
+    path: &str,
+    now: OffsetDateTime,
+) -> Result<Option<Slug>, store::StoreError> {
+    let Some(slug) = paths::post_named_by(path) else {
+        return Ok(None);
+    };
+    let page = paths::post(&slug);
+    if page == path {
+        return Ok(None);
+    }
+    if let Some(post) = ctx.store.post_without_source(&slug).await? {
+        if !post.draft && post.published <= now {
+            return Ok(Some(slug));
+        }
+    }
+    Ok(ctx
+        .store
+        .redirect(&page)
+        .await?
+        .filter(|redirect| redirect.is_public_at(now))
+        .map(|redirect| redirect.to))
 }

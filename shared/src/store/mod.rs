@@ -190,6 +190,14 @@ pub enum WriteError {
         /// The post it belongs to.
         owner: Slug,
     },
+    /// An alias names another post's address: its page, or its former slug's, in some spelling.
+    #[error("the old address `{path}` is the address of post `{owner}`")]
+    AddressTaken {
+        /// The alias.
+        path: String,
+        /// The post whose address it is.
+        owner: Slug,
+    },
     /// The post's own aliases and the old site's addresses it keeps are more than it may have.
     #[error("the post would have {count} old addresses, over the limit of {MAX_REDIRECTS}", MAX_REDIRECTS = crate::model::MAX_REDIRECTS)]
     TooManyRedirects {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use time::OffsetDateTime;
 
-use super::{Holder, ListingQuery, PublishOutcome, Store, StoreError, WriteError};
+use super::{CategoryCount, Holder, ListingQuery, PublishOutcome, Store, StoreError, WriteError};
 use crate::model::{
     Category, Cursor, Listing, ListingEntry, ListingPage, MAX_REDIRECTS, PageRequest, Post, Slug,
     same_source, visible_until,
@@ -32,8 +32,25 @@ pub struct Changes {
     /// The slug whose index row to remove: the post's old slug on a rename or a delete.
     pub unindex: Option<Slug>,
     /// The pages of the post's former slugs among `put_redirects`: another post that holds one
-    /// keeps it (it took that slug after this post left it), where an alias would be refused.
+    /// as its own former slug keeps it (it took that slug after this post left it); one that
+    /// holds it as an alias gives it up ([`Claims::alias_held`]).
     pub yielding: Vec<String>,
+    /// Former slugs' pages this write takes from the post that held them as an alias, with
+    /// that post: a store writes each only while it is still that post's.
+    pub taken_over: Vec<(String, Slug)>,
+}
+
+/// What a write's redirects are checked against, read by the store in the write's own
+/// transaction or just before it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Claims {
+    /// Who owns each of [`Changes::claimed_paths`] now: path to slug.
+    pub owners: HashMap<String, Slug>,
+    /// Which of [`Changes::named_posts`] are stored posts (drafts and scheduled ones too).
+    pub posts: Vec<Slug>,
+    /// Which of the write's former slugs' pages another post holds as an alias (or an old
+    /// site's address), not as a former slug of its own.
+    pub alias_held: Vec<String>,
 }
 
 impl Changes {
@@ -62,6 +79,7 @@ impl Changes {
             yielding: new
                 .map(|post| post.moved_from.iter().map(paths::post).collect())
                 .unwrap_or_default(),
+            taken_over: Vec::new(),
             index: new.map(|post| post.slug.clone()),
             unindex: old
                 .map(|post| post.slug.clone())
@@ -84,19 +102,82 @@ impl Changes {
         paths
     }
 
+    /// Every path whose owner a store reads for [`Changes::claim_redirects`]: the write's
+    /// redirects, and the pages of the posts its aliases name (their former slugs' owners).
+    pub fn claimed_paths(&self, writer: &[&Slug]) -> Vec<String> {
+        let mut paths = self.redirect_paths();
+        paths.extend(self.named_posts(writer).iter().map(paths::post));
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+
+    /// The other posts whose address one of this write's aliases (or old site's addresses)
+    /// names in some spelling (`/posts/<slug>/`, `/Posts/<Slug>`, `…/index.html`, an encoded
+    /// slash): whether each is stored decides whether the alias may stand.
+    pub fn named_posts(&self, writer: &[&Slug]) -> Vec<Slug> {
+        let mut named: Vec<Slug> = self
+            .put_redirects
+            .iter()
+            .filter(|path| !self.yielding.contains(path))
+            .filter_map(|path| paths::post_named_by(path))
+            .filter(|slug| !writer.contains(&slug))
+            .collect();
+        named.sort();
+        named.dedup();
+        named
+    }
+
     /// Checks this write's redirects against who owns them now (`owners`: path to slug, as
     /// stored): an address another post owns cannot be taken, and only the writer's own are
     /// removed. `writer` is the post's slugs before and after the write.
+    ///
+    /// A post's address belongs to it: an alias that names another stored post's page, or the
+    /// page of another post's former slug, in any spelling, is refused. A former slug's page
+    /// outranks another post's alias: the write takes it over.
     pub fn claim_redirects(
         mut self,
-        owners: &HashMap<String, Slug>,
+        claims: &Claims,
         writer: &[&Slug],
     ) -> Result<Self, WriteError> {
+        let owners = &claims.owners;
         let mine = |path: &String| owners.get(path).is_none_or(|owner| writer.contains(&owner));
+        for path in self
+            .put_redirects
+            .iter()
+            .filter(|p| !self.yielding.contains(p))
+        {
+            let Some(named) = paths::post_named_by(path).filter(|s| !writer.contains(&s)) else {
+                continue;
+            };
+            let page_owner = owners.get(&paths::post(&named));
+            let owner = if claims.posts.contains(&named) {
+                Some(&named)
+            } else {
+                page_owner.filter(|owner| !writer.contains(owner))
+            };
+            if let Some(owner) = owner {
+                return Err(WriteError::AddressTaken {
+                    path: path.clone(),
+                    owner: owner.clone(),
+                });
+            }
+        }
         let yielding = std::mem::take(&mut self.yielding);
+        let outranked = |path: &String| yielding.contains(path) && claims.alias_held.contains(path);
         self.put_redirects
-            .retain(|path| mine(path) || !yielding.contains(path));
-        if let Some(taken) = self.put_redirects.iter().find(|path| !mine(path)) {
+            .retain(|path| mine(path) || !yielding.contains(path) || outranked(path));
+        self.taken_over = self
+            .put_redirects
+            .iter()
+            .filter(|path| !mine(path) && outranked(path))
+            .map(|path| (path.clone(), owners[path].clone()))
+            .collect();
+        if let Some(taken) = self
+            .put_redirects
+            .iter()
+            .find(|path| !mine(path) && !outranked(path))
+        {
             return Err(WriteError::RedirectTaken {
                 path: taken.clone(),
                 owner: owners[taken].clone(),
@@ -105,6 +186,22 @@ impl Changes {
         self.delete_redirects
             .retain(|path| owners.get(path).is_some_and(|o| writer.contains(&o)));
         Ok(self)
+    }
+
+    /// The former slugs' pages among this write's redirects that another post holds now (as
+    /// `owners` says): the store reads each holder to tell whether it holds the page as a
+    /// former slug of its own or as an alias ([`Claims::alias_held`]).
+    pub fn contested_former_pages<'a>(
+        &'a self,
+        owners: &'a HashMap<String, Slug>,
+        writer: &'a [&Slug],
+    ) -> impl Iterator<Item = (&'a String, &'a Slug)> + 'a {
+        self.yielding.iter().filter_map(move |path| {
+            owners
+                .get(path)
+                .filter(|owner| !writer.contains(owner))
+                .map(|owner| (path, owner))
+        })
     }
 }
 
@@ -336,6 +433,64 @@ pub async fn listing_page(
         newer,
         changes_at,
     })
+}
+
+/// How many scheduled rows one read of the categories index asks for at a time.
+const SCHEDULED_PAGE: usize = 100;
+
+/// The categories as readers can see them at `now`, by slug, and when that changes (the next
+/// scheduled post's time). The stored counts include posts scheduled for later, which readers
+/// must not learn of: those are read from the whole blog's listing above `now` (one `Query`
+/// beside the counts', of the few posts scheduled) and taken off, and a category none of whose
+/// posts is public yet is left out.
+pub async fn visible_categories(
+    store: &dyn Store,
+    now: OffsetDateTime,
+) -> Result<(Vec<CategoryCount>, Option<OffsetDateTime>), StoreError> {
+    let (mut counts, scheduled) =
+        tokio::try_join!(store.categories(), scheduled_entries(store, now))?;
+    for entry in &scheduled {
+        let mut seen: Vec<&Slug> = Vec::with_capacity(entry.categories.len());
+        for category in &entry.categories {
+            if seen.contains(&&category.slug) {
+                continue;
+            }
+            seen.push(&category.slug);
+            if let Some(count) = counts.iter_mut().find(|c| c.category.slug == category.slug) {
+                count.posts = count.posts.saturating_sub(1);
+            }
+        }
+    }
+    counts.retain(|c| c.posts > 0);
+    let changes_at = scheduled.iter().map(ListingEntry::appears_at).min();
+    Ok((counts, changes_at))
+}
+
+/// Every post scheduled after `now`, soonest first: the whole blog's listing above `now`.
+async fn scheduled_entries(
+    store: &dyn Store,
+    now: OffsetDateTime,
+) -> Result<Vec<ListingEntry>, StoreError> {
+    let mut query = ListingQuery {
+        listing: Listing::All,
+        newest_first: false,
+        exclusive_start: Some(visible_until(now)),
+        visible_until: UNBOUNDED.to_owned(),
+        limit: SCHEDULED_PAGE,
+    };
+    let mut scheduled = Vec::new();
+    loop {
+        let rows = store.listing(&query).await?;
+        let more = rows.entries.len() >= query.limit || rows.cut_short;
+        let Some(last) = rows.entries.last().map(ListingEntry::sort_key) else {
+            return Ok(scheduled);
+        };
+        scheduled.extend(rows.entries);
+        if !more {
+            return Ok(scheduled);
+        }
+        query.exclusive_start = Some(last);
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::rules::{Changes, Replacement, check_delete, prepare_replace, publish_onto};
+use super::rules::{Changes, Claims, Replacement, check_delete, prepare_replace, publish_onto};
 use super::{
     CategoryCount, Holder, ListingQuery, ListingRows, PostsPage, PublishOutcome, Redirect, Store,
     StoreError, WriteError, WriteOutcome,
@@ -659,20 +659,41 @@ fn claim(
     changes: Changes,
     writer: &[&Slug],
 ) -> Result<Changes, WriteError> {
-    let mut owners = HashMap::new();
-    let mut statement = tx
+    let mut claims = Claims::default();
+    let mut owner_of = tx
         .prepare_cached("SELECT slug FROM redirects WHERE path = ?1")
         .map_err(sql_error("reading a redirect"))?;
-    for path in changes.redirect_paths() {
-        let owner: Option<String> = statement
+    for path in changes.claimed_paths(writer) {
+        let owner: Option<String> = owner_of
             .query_row([&path], |row| row.get(0))
             .optional()
             .map_err(sql_error("reading a redirect"))?;
         if let Some(owner) = owner.and_then(|o| Slug::parse(&o).ok()) {
-            owners.insert(path, owner);
+            claims.owners.insert(path, owner);
         }
     }
-    changes.claim_redirects(&owners, writer)
+    let mut stored = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM posts WHERE slug = ?1)")
+        .map_err(sql_error("reading a post"))?;
+    for named in changes.named_posts(writer) {
+        let exists: bool = stored
+            .query_row([named.as_str()], |row| row.get(0))
+            .map_err(sql_error("reading a post"))?;
+        if exists {
+            claims.posts.push(named);
+        }
+    }
+    for (path, holder) in changes.contested_former_pages(&claims.owners, writer) {
+        let held_as_former_slug = read_post(tx, holder, false)?.is_some_and(|post| {
+            post.moved_from
+                .iter()
+                .any(|m| &crate::paths::post(m) == path)
+        });
+        if !held_as_former_slug {
+            claims.alias_held.push(path.clone());
+        }
+    }
+    changes.claim_redirects(&claims, writer)
 }
 
 #[cfg(test)]

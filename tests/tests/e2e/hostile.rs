@@ -360,3 +360,83 @@ async fn readers_are_served_while_an_upload_renders() {
     );
     assert_eq!(upload.await.unwrap(), StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+/// An author cannot take another post's address with an alias: refused with 409 naming the
+/// owner; every spelling of a post's page leads to that post, before any alias.
+#[tokio::test]
+async fn an_alias_cannot_take_a_post_s_address_over_http() {
+    for backend in [Backend::Sqlite, Backend::Dynamo] {
+        let given = Authoring::new(backend).await;
+        let created = given
+            .create("---\ntitle: Victim\ndate: 2020-01-01\nslug: victim-post\n---\nMine.\n")
+            .await;
+        assert_eq!(created.status(), StatusCode::CREATED);
+        let refused = given
+            .create(
+                "---\ntitle: Attacker\ndate: 2020-01-02\naliases: [/posts/victim-post, /posts/victim-post/]\n---\nTheirs.\n",
+            )
+            .await;
+        assert_eq!(refused.status(), StatusCode::CONFLICT, "{backend:?}");
+        let detail = problem(refused).await["detail"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(detail.contains("`victim-post`"), "{detail}");
+
+        // An alias naming no post is allowed; a post given that slug later takes its page in
+        // every spelling, ahead of the alias.
+        let imported = given
+            .create("---\ntitle: Imported\ndate: 2020-01-03\naliases: [/posts/later/]\n---\nOld.\n")
+            .await;
+        assert_eq!(imported.status(), StatusCode::CREATED);
+        let later = given
+            .create("---\ntitle: Later\ndate: 2020-01-04\nslug: later\n---\nNew.\n")
+            .await;
+        assert_eq!(later.status(), StatusCode::CREATED);
+        for path in [
+            "/posts/victim-post/",
+            "/posts/victim-post%2f",
+            "/posts/Victim-Post",
+            "/posts/victim-post/index.html",
+        ] {
+            let (status, location) = blog_tests::redirect(&given.site.url(path)).await;
+            assert_eq!(
+                (status, location.as_str()),
+                (301, given.site.url("/posts/victim-post").as_str()),
+                "{backend:?} {path}"
+            );
+        }
+        for path in ["/posts/later/", "/posts/later%2F"] {
+            let (status, location) = blog_tests::redirect(&given.site.url(path)).await;
+            assert_eq!(
+                (status, location.as_str()),
+                (301, given.site.url("/posts/later").as_str()),
+                "{backend:?} {path}: the post's own page, not the alias"
+            );
+        }
+    }
+}
+
+/// A scheduled post's category stays off the categories index, and its count off the
+/// existing category's, until the post appears.
+#[tokio::test]
+async fn a_scheduled_post_s_category_is_not_public_before_it() {
+    for backend in [Backend::Sqlite, Backend::Dynamo] {
+        let given = Authoring::new(backend).await;
+        for source in [
+            "---\ntitle: Public\ndate: 2020-01-01\ncategories: [Product]\n---\nx\n",
+            "---\ntitle: Merger\ndate: 2031-01-01\ncategories: [Secret Merger Plans, Product]\n---\nx\n",
+        ] {
+            assert_eq!(given.create(source).await.status(), StatusCode::CREATED);
+        }
+        let response = given.site.get("/categories").await;
+        let cache_control = response.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let page = scraper::Html::parse_document(&response.text().await.unwrap());
+        let listed = texts(&page, ".categories-index li");
+        assert_eq!(listed, ["Product (1 post)"], "{backend:?}");
+        assert!(cache_control.contains("s-maxage"), "{cache_control}");
+    }
+}

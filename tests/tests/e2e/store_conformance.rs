@@ -3,6 +3,7 @@
 
 use blog_shared::model::{Listing, PageRequest};
 use blog_shared::store::listing_page;
+use blog_shared::store::rules::visible_categories;
 use blog_shared::{PublishOutcome, Slug, Store, WriteError, parse_post};
 use blog_tests::{Backend, TestStore, on_every_backend, post_source};
 use time::OffsetDateTime;
@@ -402,6 +403,67 @@ async fn categories_count_their_listed_posts_through_every_change(backend: Backe
     assert_eq!(counts().await, [("Alpha".to_owned(), 1)]);
 }
 
+/// A scheduled post's category is not public before the post: the categories index counts
+/// only what readers can see, and says when that changes.
+async fn categories_show_only_what_readers_can_see_now(backend: Backend) {
+    let given = TestStore::new(backend).await;
+    given
+        .publish_source(&post_source("Public", "2020-01-01", &["Alpha"]))
+        .await;
+    given
+        .publish_source(&post_source(
+            "Merger",
+            "2031-03-01T09:00:00Z",
+            &["Secret Merger Plans", "Alpha"],
+        ))
+        .await;
+    given
+        .publish_source(&post_source("Later", "2031-06-01T09:00:00Z", &["Alpha"]))
+        .await;
+    let visible = |at: OffsetDateTime| {
+        let store = given.store.as_ref();
+        async move {
+            let (counts, changes_at) = visible_categories(store, at).await.unwrap();
+            let mut counts: Vec<(String, u64)> = counts
+                .into_iter()
+                .map(|c| (c.category.name, c.posts))
+                .collect();
+            counts.sort();
+            (counts, changes_at)
+        }
+    };
+
+    assert_eq!(
+        visible(datetime!(2026-12-07 12:00:00 UTC)).await,
+        (
+            vec![("Alpha".to_owned(), 1)],
+            Some(datetime!(2031-03-01 09:00:00 UTC))
+        ),
+        "neither the scheduled category nor the scheduled posts' counts show"
+    );
+    assert_eq!(
+        visible(datetime!(2031-03-01 09:00:00 UTC)).await,
+        (
+            vec![
+                ("Alpha".to_owned(), 2),
+                ("Secret Merger Plans".to_owned(), 1)
+            ],
+            Some(datetime!(2031-06-01 09:00:00 UTC))
+        ),
+        "the category appears with its post"
+    );
+    assert_eq!(
+        visible(datetime!(2031-07-01 00:00:00 UTC)).await,
+        (
+            vec![
+                ("Alpha".to_owned(), 3),
+                ("Secret Merger Plans".to_owned(), 1)
+            ],
+            None
+        )
+    );
+}
+
 /// DynamoDB ends a `Query` response at 1 MB whatever its limit: a page of large rows comes back
 /// short, and "Older posts" must still lead on to the rest, with nothing skipped.
 async fn large_rows_still_page_through_every_post(backend: Backend) {
@@ -547,6 +609,92 @@ async fn a_former_slug_taken_by_another_post_stays_with_it(backend: Backend) {
     assert!(given.store.post(&slug("d")).await.unwrap().is_some());
 }
 
+/// A post's address is its own: an alias naming it in any spelling is refused, naming the
+/// owner, and nothing is written; an alias under `/posts/` that names no post stays allowed.
+async fn an_alias_cannot_take_another_post_s_address(backend: Backend) {
+    let given = TestStore::new(backend).await;
+    let victim = given
+        .publish_source("---\ntitle: Victim\ndate: 2020-01-01\nslug: victim-post\n---\nMine.\n")
+        .await;
+    for aliases in [
+        "[/posts/victim-post, /posts/victim-post/]",
+        "[/posts/victim-post/]",
+        "[/posts/victim-post%2f]",
+        "[/Posts/Victim-Post]",
+        "[/posts/victim-post/index.html]",
+    ] {
+        let attacker = parse_post(
+            &format!("---\ntitle: Attacker\ndate: 2020-01-02\naliases: {aliases}\n---\nTheirs.\n"),
+            None,
+        )
+        .unwrap();
+        let refused = given.store.publish(&attacker).await.unwrap_err();
+        assert!(
+            matches!(&refused, WriteError::AddressTaken { owner, .. } if owner == &victim.slug),
+            "{aliases}: {refused:?}"
+        );
+        assert_eq!(
+            given.store.post(&attacker.slug).await.unwrap(),
+            None,
+            "{aliases}"
+        );
+        assert_eq!(
+            given.store.redirect("/posts/victim-post/").await.unwrap(),
+            None
+        );
+    }
+
+    // The page of a slug no post has is an old site's address like any other.
+    let imported = given
+        .publish_source(
+            "---\ntitle: Imported\ndate: 2020-01-03\naliases: [/posts/old-name/, /posts/foo]\n---\nOld.\n",
+        )
+        .await;
+    let kept = given
+        .store
+        .redirect("/posts/old-name/")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.to, imported.slug);
+
+    // A post later given that slug has its page; renamed, its former slug's page is its own,
+    // ahead of the alias, and the alias can no longer be written back.
+    let foo = given
+        .publish_source("---\ntitle: Foo\ndate: 2020-01-04\nslug: foo\n---\nFoo.\n")
+        .await;
+    let renamed = parse_post(
+        "---\ntitle: Foo\ndate: 2020-01-04\nslug: foo-2\n---\nFoo.\n",
+        None,
+    )
+    .unwrap();
+    given.store.replace(&foo.slug, &renamed, 1).await.unwrap();
+    let former = given.store.redirect("/posts/foo").await.unwrap().unwrap();
+    assert_eq!(former.to, slug("foo-2"), "a former slug outranks an alias");
+    let edited = parse_post(
+        "---\ntitle: Imported\ndate: 2020-01-03\naliases: [/posts/old-name/, /posts/foo]\n---\nOld, edited.\n",
+        None,
+    )
+    .unwrap();
+    let refused = given
+        .store
+        .replace(&imported.slug, &edited, 1)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, WriteError::AddressTaken { owner, .. } if owner == &slug("foo-2")),
+        "{refused:?}"
+    );
+    // Deleting the victim leaves its address to nobody: then it may be an alias again.
+    given.store.delete(&victim.slug, 1).await.unwrap();
+    let after = parse_post(
+        "---\ntitle: Later\ndate: 2020-01-05\naliases: [/posts/victim-post/]\n---\nNow.\n",
+        None,
+    )
+    .unwrap();
+    given.store.publish(&after).await.unwrap();
+}
+
 /// A draft's or a scheduled post's redirects say when they may answer: not before the post
 /// is public.
 async fn redirects_answer_only_while_their_post_is_public(backend: Backend) {
@@ -678,6 +826,7 @@ async fn every_post_can_be_walked_for_an_export(backend: Backend) {
 on_every_backend!(
     a_redirect_belongs_to_the_post_that_declared_it,
     a_former_slug_taken_by_another_post_stays_with_it,
+    an_alias_cannot_take_another_post_s_address,
     redirects_answer_only_while_their_post_is_public,
     a_post_from_another_source_is_not_replaced,
     every_post_can_be_walked_for_an_export,
@@ -694,6 +843,7 @@ on_every_backend!(
     scheduled_posts_past_the_first_page_s_room_are_hidden_and_tell_when_it_changes,
     posts_of_the_same_moment_keep_a_stable_order,
     categories_count_their_listed_posts_through_every_change,
+    categories_show_only_what_readers_can_see_now,
     large_rows_still_page_through_every_post,
 );
 

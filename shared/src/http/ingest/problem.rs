@@ -190,6 +190,13 @@ impl Problem {
                 ),
             )
             .field("aliases"),
+            WriteError::AddressTaken { path, owner } => Self::new(
+                StatusCode::CONFLICT,
+                format!(
+                    "the alias `{path}` is the address of post `{owner}`, which no other post may take; remove it from this post's aliases"
+                ),
+            )
+            .field("aliases"),
             WriteError::TooManyRedirects { count } => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 format!(

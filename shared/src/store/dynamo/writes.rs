@@ -13,7 +13,8 @@ use aws_sdk_dynamodb::types::{
 use super::items::{self, Item, Key};
 use super::{DynamoStore, sdk_error};
 use crate::model::{Post, Slug};
-use crate::store::rules::Changes;
+use crate::paths;
+use crate::store::rules::{Changes, Claims};
 use crate::store::{StoreError, WriteError};
 
 /// What a `BatchGetItem` reads.
@@ -67,26 +68,50 @@ impl DynamoStore {
         item.map(items::from_post_item).transpose()
     }
 
-    /// `changes` with its redirects checked against their owners now (one `BatchGetItem`).
+    /// `changes` with its redirects checked against their owners now (one `BatchGetItem` of
+    /// the redirects and of the posts its aliases name; a post read for each former slug's
+    /// page another post holds).
     pub(super) async fn claim(
         &self,
         changes: Changes,
         writer: &[&Slug],
     ) -> Result<Changes, WriteError> {
-        let paths = changes.redirect_paths();
+        let paths = changes.claimed_paths(writer);
         if paths.is_empty() {
             return Ok(changes);
         }
-        let keys = paths.iter().map(|p| items::redirect_key(p)).collect();
-        let mut owners = HashMap::new();
+        let named = changes.named_posts(writer);
+        let keys = paths
+            .iter()
+            .map(|p| items::redirect_key(p))
+            .chain(named.iter().map(items::post_key))
+            .collect();
+        let mut claims = Claims::default();
         for item in self
             .batch_get(keys, "reading redirects", Batch::Whole)
             .await?
         {
-            let (path, owner) = items::redirect_owner(item)?;
-            owners.insert(path, owner);
+            if items::is_post_item(&item) {
+                claims.posts.push(items::from_post_item(item)?.slug);
+            } else {
+                let (path, owner) = items::redirect_owner(item)?;
+                claims.owners.insert(path, owner);
+            }
         }
-        changes.claim_redirects(&owners, writer)
+        let contested: Vec<(String, Slug)> = changes
+            .contested_former_pages(&claims.owners, writer)
+            .map(|(path, holder)| (path.clone(), holder.clone()))
+            .collect();
+        for (path, holder) in contested {
+            let held_as_former_slug = self
+                .stored_post(&holder)
+                .await?
+                .is_some_and(|post| post.moved_from.iter().any(|m| paths::post(m) == path));
+            if !held_as_former_slug {
+                claims.alias_held.push(path);
+            }
+        }
+        changes.claim_redirects(&claims, writer)
     }
 
     /// The items at `keys` that exist, in no particular order (`BatchGetItem`, at most 100 keys).
@@ -203,10 +228,19 @@ impl DynamoStore {
         }
         for path in &changes.put_redirects {
             let item = items::to_redirect_item(path, post)?;
+            // A former slug's page taken from another post's alias: only while it still is.
+            let mut owners = owners.clone();
+            owners.extend(
+                changes
+                    .taken_over
+                    .iter()
+                    .filter(|(taken, _)| taken == path)
+                    .map(|(_, holder)| holder.clone()),
+            );
             writes.push(put_write(
                 &self.table,
                 item,
-                Condition::FreeOrOwnedBy(owners.clone()),
+                Condition::FreeOrOwnedBy(owners),
             )?);
         }
         Ok(writes)
