@@ -94,7 +94,10 @@ pub fn plan(dir: &Path, layout: Layout, uploader: &Uploader) -> Result<Plan> {
         // its files are looked for from the site's root too.
         upload.source_path = relative(&upload.path, dir);
         upload.root = dir.to_owned();
-        upload.skip = skip_reason(&upload.path, layout);
+        upload.skip = upload
+            .skip
+            .take()
+            .or_else(|| skip_reason(&upload.path, layout));
         if upload.skip.is_some() {
             posts.push(None);
             continue;

@@ -475,12 +475,13 @@ pub fn markdown_files(paths: &[PathBuf]) -> Result<Vec<Upload>> {
         if path.is_dir() {
             let mut files = Vec::new();
             walk(path, &mut files)?;
-            for file in files {
+            for (file, skip) in files {
                 let source_path = relative(&file, path);
                 uploads.push(Upload {
                     path: file,
                     source_path,
                     root: path.clone(),
+                    skip,
                     ..Upload::default()
                 });
             }
@@ -528,8 +529,21 @@ pub fn relative(file: &Path, root: &Path) -> String {
         .join("/")
 }
 
-/// Every Markdown file below `dir`, hidden ones left out, in name order.
-pub fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+/// Why a file or folder found in a walk is not read.
+pub type SkipReason = Option<String>;
+
+/// Every Markdown file below `dir`, hidden ones left out, in name order, each with the reason
+/// it is skipped, if it is. A folder is walked only where it really is below `dir`: a symbolic
+/// link to a folder is not followed (it could lead out of the folder, or back into it for
+/// ever), and a symbolic link to a file is read only when the file is inside `dir`; each link
+/// left is listed with why, so that the summary accounts for it.
+pub fn walk(dir: &Path, files: &mut Vec<(PathBuf, SkipReason)>) -> Result<()> {
+    let inside = std::fs::canonicalize(dir)
+        .with_context(|| format!("resolving the folder {}", dir.display()))?;
+    walk_inside(dir, &inside, files)
+}
+
+fn walk_inside(dir: &Path, inside: &Path, files: &mut Vec<(PathBuf, SkipReason)>) -> Result<()> {
     let mut entries = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .map(|e| e.map(|e| e.path()))
@@ -544,13 +558,39 @@ pub fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
         if hidden {
             continue;
         }
-        if path.is_dir() {
-            walk(&path, files)?;
-        } else if path
+        let link = std::fs::symlink_metadata(&path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .file_type()
+            .is_symlink();
+        let markdown = path
             .extension()
-            .is_some_and(|e| e == "md" || e == "markdown")
-        {
-            files.push(path);
+            .is_some_and(|e| e == "md" || e == "markdown");
+        if link {
+            let target = std::fs::canonicalize(&path);
+            let skip = match &target {
+                Err(_) if markdown => Some("symbolic link that leads nowhere".to_owned()),
+                Err(_) => None,
+                Ok(real) if real.is_dir() => Some(format!(
+                    "symbolic link to a folder, not followed (to {})",
+                    real.display()
+                )),
+                Ok(_) if !markdown => None,
+                Ok(real) if !real.starts_with(inside) => Some(format!(
+                    "symbolic link out of the folder (to {})",
+                    real.display()
+                )),
+                Ok(_) => {
+                    files.push((path, None));
+                    continue;
+                }
+            };
+            if let Some(reason) = skip {
+                files.push((path, Some(reason)));
+            }
+        } else if path.is_dir() {
+            walk_inside(&path, inside, files)?;
+        } else if markdown {
+            files.push((path, None));
         }
     }
     Ok(())

@@ -543,3 +543,80 @@ async fn an_export_published_into_an_empty_blog_gives_the_same_blog() {
         again.stdout
     );
 }
+
+/// A site whose Markdown links out of its folder (a file, a folder) or back into itself (a
+/// loop): `blog publish` and `blog import` read neither, list each link as skipped, and
+/// publish nothing twice.
+#[tokio::test]
+async fn symbolic_links_out_of_the_folder_are_skipped_and_reported() {
+    use std::os::unix::fs::symlink;
+    for verb in ["publish", "import"] {
+        let dir = tempfile::TempDir::new().unwrap();
+        let private = dir.path().join("outside/private");
+        std::fs::create_dir_all(&private).unwrap();
+        std::fs::write(
+            private.join("secret-notes.md"),
+            "---\ntitle: Secret notes\ndate: 2020-06-01\n---\nThe merger is on.\n",
+        )
+        .unwrap();
+        let site = dir.path().join("blog/site");
+        let posts = site.join("_posts");
+        std::fs::create_dir_all(&posts).unwrap();
+        std::fs::write(
+            posts.join("2020-06-05-public.md"),
+            "---\ntitle: Public\n---\nHello.\n",
+        )
+        .unwrap();
+        symlink(
+            "../../../outside/private/secret-notes.md",
+            posts.join("2020-06-06-innocent.md"),
+        )
+        .unwrap();
+        symlink("../../outside/private", site.join("linked-dir")).unwrap();
+        symlink(".", posts.join("loop")).unwrap();
+        let blog_dir = tempfile::TempDir::new().unwrap();
+        let blog = ServeProcess::start(TOKEN, blog_dir.path()).await;
+
+        let run = run_against(verb, &site, &blog.url).await;
+
+        assert!(
+            run.line_for("2020-06-06-innocent.md")
+                .contains("skipped    ")
+                && run
+                    .line_for("2020-06-06-innocent.md")
+                    .contains("symbolic link out of the folder"),
+            "{verb}: {}",
+            run.stdout
+        );
+        for link in ["linked-dir", "_posts/loop"] {
+            assert!(
+                run.line_for(link)
+                    .contains("symbolic link to a folder, not followed"),
+                "{verb} {link}: {}",
+                run.stdout
+            );
+        }
+        assert!(
+            run.summary().starts_with("4 files: 1 created") && run.summary().contains("3 skipped"),
+            "{verb}: {}",
+            run.summary()
+        );
+        let (status, page) = get_page(&format!("{}/", blog.url)).await;
+        assert_eq!(status, 200);
+        let titles = texts(&page, "article h2");
+        assert!(
+            !titles.iter().any(|t| t.contains("Secret")),
+            "{verb}: {titles:?}"
+        );
+        let search = reqwest::get(format!("{}/feed.json", blog.url))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !search.contains("merger"),
+            "{verb}: the secret text is public"
+        );
+    }
+}
