@@ -11,7 +11,6 @@ mod auth;
 mod export;
 mod import;
 mod media;
-mod page_cache;
 mod publish;
 mod serve;
 

@@ -1,6 +1,7 @@
 //! Any request, read or write, through the router `blog serve` runs: method, path and query,
-//! headers and body from the fuzzer, against an embedded store. Nothing panics, and no answer
-//! is a 500 (an error of ours): bad input is a 4xx naming it.
+//! headers and body from the fuzzer, against an embedded store, its headers repeated (up to 128
+//! times each) and blown up (each value repeated past 100 KB) as the selector byte's high bits
+//! say. Nothing panics, and no answer is a 500 (an error of ours): bad input is a 4xx naming it.
 #![no_main]
 
 use std::sync::{Arc, OnceLock};
@@ -58,9 +59,20 @@ fuzz_target!(init: {
     if selector & 8 != 0 {
         request = request.header("authorization", "Bearer fuzz");
     }
+    // Bit 4: each value blown up past 100 KB; bits 5-7: each header sent 1 to 128 times.
+    let oversized = selector & 16 != 0;
+    let repeats = 1usize << (selector >> 5);
     for line in lines {
         if let Some((name, value)) = line.split_once(':') {
-            request = request.header(name.trim(), value.trim());
+            let value = value.trim();
+            let value = if oversized && !value.is_empty() {
+                value.repeat(100_000 / value.len() + 1)
+            } else {
+                value.to_owned()
+            };
+            for _ in 0..repeats {
+                request = request.header(name.trim(), value.as_str());
+            }
         }
     }
     let Ok(request) = request.body(Body::from(body.to_owned())) else {

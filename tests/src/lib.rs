@@ -679,6 +679,25 @@ impl ServeProcess {
         }
     }
 
+    /// Its resident memory now, in KiB (`VmRSS`).
+    pub fn resident_kib(&self) -> u64 {
+        let pid = self.child.id().expect("still running");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("its status");
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in its status")
+    }
+
+    /// How many file descriptors it holds open now.
+    pub fn open_files(&self) -> usize {
+        let pid = self.child.id().expect("still running");
+        std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .expect("its descriptors")
+            .count()
+    }
+
     /// Presses Ctrl-C (SIGINT) and waits for the process to stop: whether it exited cleanly,
     /// and what it printed on the way out.
     pub async fn interrupt(mut self) -> (bool, Vec<String>) {

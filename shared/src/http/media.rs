@@ -9,9 +9,13 @@
 //! an SVG's script; opened on its own, the policy stops `<script>`, `onload` and whatever a
 //! `<foreignObject>` holds. Sanitising instead would rewrite authors' diagrams.
 
+use std::sync::{Arc, LazyLock};
+
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::MediaBlobs;
 use super::respond::{NO_STORE, RETRY_AFTER};
@@ -19,14 +23,39 @@ use crate::model::MAX_SERVED_MEDIA_BYTES;
 use crate::model::media::{is_media_name, is_sha256};
 use crate::paths;
 use crate::store::StoreError;
-use crate::store::blobs::IMMUTABLE;
+use crate::store::blobs::{Blob, BlobMeta, Blobs, IMMUTABLE};
 
 /// The policy of a stored SVG: nothing it references loads, no script runs (`sandbox`), inline
 /// styles (which diagrams use) apply. The CDN sends the same for `/media/*.svg`.
 pub const SVG_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 
-/// Serves one stored file; a file too large for a Lambda response redirects to a short-lived
-/// URL of the bucket (the CDN, which reads the bucket itself, is the way for large files).
+/// Files larger than this are sent in parts by a store that serves every file itself (the
+/// embedded one), never held whole: a reader who does not read holds one part, not a copy.
+pub const STREAMED_ABOVE: u64 = 1024 * 1024;
+/// The size of each part.
+const PART_BYTES: usize = 128 * 1024;
+/// How many files are sent in parts at once; a reader past it is asked to come back shortly
+/// (503 with `Retry-After`), so slow readers cannot hold the site's memory or its store.
+pub const MAX_STREAMED_DOWNLOADS: usize = 16;
+
+/// The downloads sent in parts now, one permit each, held until the last part is sent or the
+/// reader goes away.
+static STREAMING: LazyLock<Arc<Semaphore>> =
+    LazyLock::new(|| Arc::new(Semaphore::new(MAX_STREAMED_DOWNLOADS)));
+
+/// How a stored file is answered.
+enum Found {
+    /// Its bytes, read whole.
+    Whole(Blob),
+    /// In parts, read as they are sent.
+    Parts(BlobMeta),
+    /// At a short-lived URL of the bucket.
+    Elsewhere(String),
+}
+
+/// Serves one stored file: whole when small; in parts when large and the store serves every
+/// file itself; a file too large for a Lambda response redirects to a short-lived URL of the
+/// bucket (the CDN, which reads the bucket itself, is the way for large files).
 pub(super) async fn serve(
     State(MediaBlobs(blobs)): State<MediaBlobs>,
     Path((sha256, name)): Path<(String, String)>,
@@ -46,17 +75,21 @@ pub(super) async fn serve(
         let Some(meta) = blobs.head(&key).await?.filter(|m| m.verified.is_some()) else {
             return Ok::<_, StoreError>(None);
         };
-        if meta.size > MAX_SERVED_MEDIA_BYTES
-            && let Some(url) = blobs.read_url(&key).await?
-        {
-            return Ok(Some(Err(url)));
+        if meta.size > STREAMED_ABOVE {
+            match blobs.read_url(&key).await? {
+                Some(url) if meta.size > MAX_SERVED_MEDIA_BYTES => {
+                    return Ok(Some(Found::Elsewhere(url)));
+                }
+                Some(_) => {}
+                None => return Ok(Some(Found::Parts(meta))),
+            }
         }
-        Ok(blobs.get(&key).await?.map(Ok))
+        Ok(blobs.get(&key).await?.map(Found::Whole))
     }
     .await;
     match outcome {
         Ok(None) => not_found(),
-        Ok(Some(Err(url))) => {
+        Ok(Some(Found::Elsewhere(url))) => {
             let mut response = StatusCode::FOUND.into_response();
             let headers = response.headers_mut();
             if let Ok(location) = HeaderValue::from_str(&url) {
@@ -65,48 +98,90 @@ pub(super) async fn serve(
             headers.insert(header::CACHE_CONTROL, NO_STORE);
             response
         }
-        Ok(Some(Ok(blob))) => {
-            let media_type = blob
-                .meta
-                .media_type
-                .as_deref()
-                .and_then(|t| HeaderValue::from_str(t).ok())
-                .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+        Ok(Some(Found::Whole(blob))) => {
             let mut response = blob.bytes.into_response();
+            file_headers(response.headers_mut(), &blob.meta, &sha256);
+            response
+        }
+        Ok(Some(Found::Parts(meta))) => {
+            let Ok(permit) = Arc::clone(&STREAMING).try_acquire_owned() else {
+                return unavailable("too many large files are being sent; try again shortly");
+            };
+            let mut response =
+                Body::from_stream(parts(blobs, key, meta.size, permit)).into_response();
             let headers = response.headers_mut();
-            headers.insert(header::CONTENT_TYPE, media_type);
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
-            if let Ok(etag) = HeaderValue::from_str(&format!("\"{sha256}\"")) {
-                headers.insert(header::ETAG, etag);
-            }
-            headers.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            );
-            // An SVG opened on its own is a document that could run script; nothing else stored
-            // is (and a PDF under `sandbox` would not open in the browser's viewer).
-            if blob.meta.media_type.as_deref() == Some("image/svg+xml") {
-                headers.insert(
-                    header::CONTENT_SECURITY_POLICY,
-                    HeaderValue::from_static(SVG_CSP),
-                );
-            }
+            file_headers(headers, &meta, &sha256);
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(meta.size));
             response
         }
         Err(error) => {
             tracing::error!(error = %crate::report::report(&error), key, "reading a file failed");
-            let mut response = (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the file cannot be read right now; try again shortly",
-            )
-                .into_response();
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, RETRY_AFTER);
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, NO_STORE);
-            response
+            unavailable("the file cannot be read right now; try again shortly")
         }
     }
+}
+
+/// The parts of the file at `key`, read one at a time as the reader takes them; `permit` is
+/// held until the last is sent or the reader goes away.
+fn parts(
+    blobs: Arc<dyn Blobs>,
+    key: String,
+    size: u64,
+    permit: OwnedSemaphorePermit,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
+    futures_util::stream::unfold(Some((0u64, permit)), move |state| {
+        let (blobs, key) = (Arc::clone(&blobs), key.clone());
+        async move {
+            let (offset, permit) = state.filter(|(offset, _)| *offset < size)?;
+            let part = match blobs.read_part(&key, offset, PART_BYTES).await {
+                Ok(Some(part)) if !part.is_empty() => part,
+                // Gone or cut short while it was sent: the reader gets an incomplete body, never
+                // other bytes under this file's ETag.
+                Ok(_) => {
+                    return Some((Err(std::io::Error::other("the file went away")), None));
+                }
+                Err(error) => {
+                    tracing::error!(error = %crate::report::report(&error), key, "reading a part of a file failed");
+                    return Some((Err(std::io::Error::other(error)), None));
+                }
+            };
+            let next = offset + part.len() as u64;
+            Some((Ok(part), Some((next, permit))))
+        }
+    })
+}
+
+/// The headers of a stored file as the CDN sends them.
+fn file_headers(headers: &mut HeaderMap, meta: &BlobMeta, sha256: &str) {
+    let media_type = meta
+        .media_type
+        .as_deref()
+        .and_then(|t| HeaderValue::from_str(t).ok())
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    headers.insert(header::CONTENT_TYPE, media_type);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{sha256}\"")) {
+        headers.insert(header::ETAG, etag);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    // An SVG opened on its own is a document that could run script; nothing else stored is
+    // (and a PDF under `sandbox` would not open in the browser's viewer).
+    if meta.media_type.as_deref() == Some("image/svg+xml") {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(SVG_CSP),
+        );
+    }
+}
+
+/// 503 with `Retry-After`, kept by no cache.
+fn unavailable(message: &'static str) -> Response {
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, message).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::RETRY_AFTER, RETRY_AFTER);
+    headers.insert(header::CACHE_CONTROL, NO_STORE);
+    response
 }

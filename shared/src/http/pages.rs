@@ -262,10 +262,11 @@ async fn own_page_moved(
     if page == path {
         return Ok(None);
     }
-    if let Some(post) = ctx.store.post_without_source(&slug).await? {
-        if !post.draft && post.published <= now {
-            return Ok(Some(slug));
-        }
+    if let Some(post) = ctx.store.post_without_source(&slug).await?
+        && !post.draft
+        && post.published <= now
+    {
+        return Ok(Some(slug));
     }
     Ok(ctx
         .store

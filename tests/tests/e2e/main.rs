@@ -18,4 +18,5 @@ mod pages;
 mod publish;
 mod request_count;
 mod serve;
+mod serve_limits;
 mod store_conformance;

@@ -647,7 +647,7 @@ async fn an_alias_cannot_take_another_post_s_address(backend: Backend) {
     // The page of a slug no post has is an old site's address like any other.
     let imported = given
         .publish_source(
-            "---\ntitle: Imported\ndate: 2020-01-03\naliases: [/posts/old-name/, /posts/foo]\n---\nOld.\n",
+            "---\ntitle: Imported\ndate: 2020-01-03\naliases: [/posts/old-name/, /posts/release-notes]\n---\nOld.\n",
         )
         .await;
     let kept = given
@@ -660,19 +660,34 @@ async fn an_alias_cannot_take_another_post_s_address(backend: Backend) {
 
     // A post later given that slug has its page; renamed, its former slug's page is its own,
     // ahead of the alias, and the alias can no longer be written back.
-    let foo = given
-        .publish_source("---\ntitle: Foo\ndate: 2020-01-04\nslug: foo\n---\nFoo.\n")
+    let release_notes = given
+        .publish_source(
+            "---\ntitle: Release notes\ndate: 2020-01-04\nslug: release-notes\n---\nNotes.\n",
+        )
         .await;
     let renamed = parse_post(
-        "---\ntitle: Foo\ndate: 2020-01-04\nslug: foo-2\n---\nFoo.\n",
+        "---\ntitle: Release notes\ndate: 2020-01-04\nslug: release-notes-2\n---\nNotes.\n",
         None,
     )
     .unwrap();
-    given.store.replace(&foo.slug, &renamed, 1).await.unwrap();
-    let former = given.store.redirect("/posts/foo").await.unwrap().unwrap();
-    assert_eq!(former.to, slug("foo-2"), "a former slug outranks an alias");
+    given
+        .store
+        .replace(&release_notes.slug, &renamed, 1)
+        .await
+        .unwrap();
+    let former = given
+        .store
+        .redirect("/posts/release-notes")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        former.to,
+        slug("release-notes-2"),
+        "a former slug outranks an alias"
+    );
     let edited = parse_post(
-        "---\ntitle: Imported\ndate: 2020-01-03\naliases: [/posts/old-name/, /posts/foo]\n---\nOld, edited.\n",
+        "---\ntitle: Imported\ndate: 2020-01-03\naliases: [/posts/old-name/, /posts/release-notes]\n---\nOld, edited.\n",
         None,
     )
     .unwrap();
@@ -682,7 +697,7 @@ async fn an_alias_cannot_take_another_post_s_address(backend: Backend) {
         .await
         .unwrap_err();
     assert!(
-        matches!(&refused, WriteError::AddressTaken { owner, .. } if owner == &slug("foo-2")),
+        matches!(&refused, WriteError::AddressTaken { owner, .. } if owner == &slug("release-notes-2")),
         "{refused:?}"
     );
     // Deleting the victim leaves its address to nobody: then it may be an alias again.

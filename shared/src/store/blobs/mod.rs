@@ -79,6 +79,16 @@ pub trait Blobs: Send + Sync + 'static {
     /// What is stored at `key`, with its bytes (`GetObject`).
     async fn get(&self, key: &str) -> Result<Option<Blob>, StoreError>;
 
+    /// Up to `len` bytes of the file at `key` from byte `offset` (a ranged `GetObject`), for
+    /// a large file sent in parts rather than held whole; None if there is no such file. Past
+    /// the end, it answers the bytes there are (none at or after the end).
+    async fn read_part(
+        &self,
+        key: &str,
+        offset: u64,
+        len: usize,
+    ) -> Result<Option<Bytes>, StoreError>;
+
     /// Stores `bytes` at `key` as the given type, replacing what is there.
     async fn put(&self, key: &str, bytes: Bytes, media_type: &str) -> Result<(), StoreError>;
 

@@ -139,6 +139,46 @@ impl Blobs for S3Blobs {
         Ok(Some(Blob { meta, bytes }))
     }
 
+    async fn read_part(
+        &self,
+        key: &str,
+        offset: u64,
+        len: usize,
+    ) -> Result<Option<Bytes>, StoreError> {
+        if len == 0 {
+            return Ok(self.head(key).await?.map(|_| Bytes::new()));
+        }
+        let last = offset.saturating_add(len as u64 - 1);
+        let object = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .range(format!("bytes={offset}-{last}"))
+            .send()
+            .await
+        {
+            Ok(object) => object,
+            Err(error) if is_missing(&error) => return Ok(None),
+            // A range that starts at or past the end: the file is there, with nothing left.
+            Err(error)
+                if error
+                    .raw_response()
+                    .is_some_and(|r| r.status().as_u16() == 416) =>
+            {
+                return Ok(Some(Bytes::new()));
+            }
+            Err(error) => return Err(sdk_error("reading a part of a file")(error)),
+        };
+        let bytes = object
+            .body
+            .collect()
+            .await
+            .map_err(|e| StoreError::Unavailable(Box::new(e)))?
+            .into_bytes();
+        Ok(Some(bytes))
+    }
+
     async fn put(&self, key: &str, bytes: Bytes, media_type: &str) -> Result<(), StoreError> {
         self.client
             .put_object()

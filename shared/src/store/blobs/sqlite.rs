@@ -151,6 +151,35 @@ impl Blobs for SqliteBlobs {
         .await
     }
 
+    async fn read_part(
+        &self,
+        key: &str,
+        offset: u64,
+        len: usize,
+    ) -> Result<Option<Bytes>, StoreError> {
+        let key = key.to_owned();
+        self.with("reading a part of a file", move |c| {
+            let Some(row) = c
+                .query_row("SELECT rowid FROM blobs WHERE key = ?1", [key], |row| {
+                    row.get::<_, i64>(0)
+                })
+                .optional()?
+            else {
+                return Ok(None);
+            };
+            // SQLite's incremental I/O reads only the pages of the part, where a `substr` of
+            // the column would load the whole file for every part.
+            let blob = c.blob_open(rusqlite::MAIN_DB, "blobs", "bytes", row, true)?;
+            let start = usize::try_from(offset)
+                .unwrap_or(usize::MAX)
+                .min(blob.len());
+            let mut part = vec![0; len.min(blob.len() - start)];
+            blob.read_at_exact(&mut part, start)?;
+            Ok(Some(Bytes::from(part)))
+        })
+        .await
+    }
+
     async fn put(&self, key: &str, bytes: Bytes, media_type: &str) -> Result<(), StoreError> {
         let (key, media_type) = (key.to_owned(), media_type.to_owned());
         self.with("storing a file", move |c| {

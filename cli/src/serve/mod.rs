@@ -1,6 +1,10 @@
 //! `blog serve`: the whole site in one process on the embedded store, seeded from
 //! `examples/posts/` when the database is empty, with the ingest routes behind a bearer token,
-//! and the pages kept as a CDN would keep them until the database changes ([`PageCache`]).
+//! the pages kept as a CDN would keep them until the database changes ([`page_cache`]), and
+//! its connections held within deadlines and caps ([`connections`]).
+
+mod connections;
+mod page_cache;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -13,7 +17,8 @@ use blog_shared::store::{ListingQuery, SqliteStore, Store};
 use blog_shared::{AppState, SiteConfig, seed};
 use time::OffsetDateTime;
 
-use crate::page_cache::PageCache;
+use connections::Limits;
+use page_cache::PageCache;
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -32,6 +37,12 @@ pub struct ServeArgs {
     /// The bearer token authors publish with [default: a new random one, printed].
     #[arg(long, env = "BLOG_INGEST_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// Seconds a request's headers may take to arrive, and a connection may sit idle.
+    #[arg(long, default_value_t = Limits::default().header_timeout.as_secs_f64())]
+    header_timeout: f64,
+    /// How many connections are open at once (more wait for one to close).
+    #[arg(long, default_value_t = Limits::default().max_connections)]
+    max_connections: usize,
 }
 
 pub async fn serve(args: ServeArgs) -> Result<()> {
@@ -81,14 +92,20 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         AppState::new(std::sync::Arc::new(store), site).with_media(std::sync::Arc::new(blobs));
     let app = http::site_with_ingest(state, auth).layer(axum::middleware::from_fn_with_state(
         cache,
-        crate::page_cache::layer,
+        page_cache::layer,
     ));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .context("serving the blog")?;
+    let limits = Limits {
+        header_timeout: std::time::Duration::try_from_secs_f64(args.header_timeout)
+            .ok()
+            .filter(|t| !t.is_zero())
+            .context("--header-timeout must be a positive number of seconds")?,
+        max_connections: args.max_connections.max(1),
+        ..Limits::default()
+    };
+    connections::serve(listener, app, limits, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
     println!("Stopped.");
     Ok(())
 }
