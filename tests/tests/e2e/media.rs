@@ -86,6 +86,46 @@ async fn a_stored_file_reads_back_whole_and_is_gone_once_deleted(backend: Backen
     assert!(store.blobs.get(&file.key()).await.unwrap().is_none());
 }
 
+/// A large file read in parts gives back its bytes, part by part, to the end and no further.
+async fn a_file_reads_back_in_parts(backend: Backend) {
+    let store = TestBlobs::new(backend, TOKEN).await;
+    let bytes: Vec<u8> = (0..300_001u32).map(|i| (i % 253) as u8).collect();
+    let key = "media/parts/recording.bin";
+    assert_eq!(store.blobs.read_part(key, 0, 10).await.unwrap(), None);
+    store
+        .blobs
+        .put(key, bytes.clone().into(), "application/octet-stream")
+        .await
+        .unwrap();
+    let mut read = Vec::new();
+    let mut offset = 0u64;
+    loop {
+        let part = store
+            .blobs
+            .read_part(key, offset, 65_536)
+            .await
+            .unwrap()
+            .expect("stored");
+        if part.is_empty() {
+            break;
+        }
+        assert!(part.len() <= 65_536);
+        offset += part.len() as u64;
+        read.extend_from_slice(&part);
+    }
+    assert_eq!(read.len(), bytes.len());
+    assert!(read == bytes, "the same bytes, in order");
+    let middle = store.blobs.read_part(key, 1_000, 7).await.unwrap().unwrap();
+    assert_eq!(&middle[..], &bytes[1_000..1_007]);
+    let past = store
+        .blobs
+        .read_part(key, 400_000, 10)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(past.is_empty());
+}
+
 async fn a_file_is_read_once_then_trusted_by_its_record(backend: Backend) {
     let store = TestBlobs::new(backend, TOKEN).await;
     let records = TestStore::new(backend).await;
@@ -629,6 +669,7 @@ async fn a_post_naming_files_never_uploaded_is_refused_with_them(backend: Backen
 
 on_every_backend!(
     a_stored_file_reads_back_whole_and_is_gone_once_deleted,
+    a_file_reads_back_in_parts,
     a_file_is_read_once_then_trusted_by_its_record,
     a_file_checked_before_records_were_kept_is_recorded_when_asked_about,
     a_slot_takes_only_the_bytes_it_names,
