@@ -28,7 +28,7 @@ pub async fn export(uploader: &Uploader, dir: &Path) -> Result<usize> {
     let mut files: HashSet<PathBuf> = HashSet::new();
     let mut from: Option<String> = None;
     loop {
-        let mut url = format!("{}/posts", uploader.endpoint());
+        let mut url = format!("{}{}", uploader.endpoint(), blog_shared::paths::POSTS);
         if let Some(cursor) = &from {
             url.push_str("?from=");
             url.push_str(

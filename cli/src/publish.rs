@@ -9,12 +9,13 @@ use anyhow::{Context, Result};
 use blog_shared::content::permalinks::Generator;
 use blog_shared::content::{Origin, parse_post_from};
 use blog_shared::http::ingest::{
-    DEFAULT_CATEGORY_HEADER, IMPORT_FORMAT_HEADER, OLD_PATHS_HEADER, PostUpload, SLUG_HEADER,
-    SOURCE_HEADER, SlotAnswer, SlotRequest, encode_source_path,
+    DEFAULT_CATEGORY_HEADER, HolderDocument, IMPORT_FORMAT_HEADER, OLD_PATHS_HEADER, PostUpload,
+    ProblemDocument, SLUG_HEADER, SOURCE_HEADER, SlotAnswer, SlotRequest, Written,
+    encode_source_path,
 };
 use blog_shared::model::{Identity, Post, Slug};
+use blog_shared::paths;
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::Deserialize;
 
 use crate::auth::Credentials;
 use crate::media::{PostMedia, Roots, prepare_post};
@@ -74,14 +75,6 @@ pub enum Outcome {
     Failed(String),
 }
 
-/// The ingest API's answer to a write.
-#[derive(Debug, Deserialize)]
-struct Written {
-    url: String,
-    /// The write stands, but the CDN could not be told: readers may see old pages a while.
-    cdn_warning: Option<String>,
-}
-
 /// The URL of the post a write stored, saying so when the CDN could not be told of it.
 async fn written_url(response: reqwest::Response) -> reqwest::Result<String> {
     let written = response.json::<Written>().await?;
@@ -89,23 +82,6 @@ async fn written_url(response: reqwest::Response) -> reqwest::Result<String> {
         eprintln!("warning: {}: {warning}", written.url);
     }
     Ok(written.url)
-}
-
-/// The ingest API's problem document.
-#[derive(Debug, Deserialize)]
-struct Problem {
-    detail: String,
-    slug: Option<String>,
-    holder: Option<Holder>,
-}
-
-/// The post holding a slug, as a 409 describes it.
-#[derive(Debug, Deserialize)]
-struct Holder {
-    title: String,
-    published: String,
-    source_path: Option<String>,
-    id: Option<String>,
 }
 
 impl Uploader {
@@ -151,7 +127,7 @@ impl Uploader {
         let body = serde_json::to_vec(&request).context("describing the files")?;
         let request = http::Request::builder()
             .method(http::Method::POST)
-            .uri(format!("{}{}", self.endpoint, blog_shared::paths::MEDIA))
+            .uri(format!("{}{}", self.endpoint, paths::MEDIA))
             .header(http::header::CONTENT_TYPE, "application/json")
             .body(body)
             .context("building the request")?;
@@ -311,14 +287,15 @@ impl Uploader {
             .context("describing the post")?
         };
         let response = self
-            .send(http::Method::POST, "/posts", &body, json, upload, None)
+            .send(http::Method::POST, paths::POSTS, &body, json, upload, None)
             .await?;
         match response.status().as_u16() {
             201 => Ok(Outcome::Created(written_url(response).await?)),
             200 => Ok(Outcome::Unchanged(written_url(response).await?)),
             409 => {
                 let etag = response.headers().get(http::header::ETAG).cloned();
-                let problem: Problem = response.json().await.context("reading the conflict")?;
+                let problem: ProblemDocument =
+                    response.json().await.context("reading the conflict")?;
                 let (Some(etag), Some(slug), Some(holder)) = (etag, problem.slug, problem.holder)
                 else {
                     anyhow::bail!("{}", problem.detail);
@@ -343,7 +320,9 @@ impl Uploader {
                 let response = self
                     .send(
                         http::Method::PUT,
-                        &format!("/posts/{slug}"),
+                        &paths::post(&Slug::parse(&slug).with_context(|| {
+                            format!("the blog named a slug it cannot have: {slug:?}")
+                        })?),
                         &body,
                         json,
                         upload,
@@ -420,7 +399,7 @@ impl Uploader {
 
 /// Whether the post a file makes is the one holding its slug: the same `id`, the same source
 /// file; for a post stored before sources were recorded, the same title and date.
-fn is_same_post(mine: &Post, holder: &Holder) -> bool {
+fn is_same_post(mine: &Post, holder: &HolderDocument) -> bool {
     let theirs = Identity {
         id: holder.id.clone(),
         source_path: holder.source_path.clone(),
@@ -456,7 +435,7 @@ pub fn upload_name(path: &Path) -> String {
 pub async fn refusal(response: reqwest::Response) -> anyhow::Error {
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
-    let reason = serde_json::from_str::<Problem>(&text)
+    let reason = serde_json::from_str::<ProblemDocument>(&text)
         .map(|p| p.detail)
         .unwrap_or(text);
     anyhow::anyhow!(

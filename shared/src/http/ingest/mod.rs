@@ -8,6 +8,7 @@
 //! the limit (`problem.rs`); and sending the same content again writes nothing.
 
 mod auth;
+mod documents;
 mod media;
 mod problem;
 mod upload;
@@ -23,6 +24,7 @@ use axum::{Extension, Router};
 use serde::{Deserialize, Serialize};
 
 pub use auth::IngestAuth;
+pub use documents::{ExportPage, ExportedPost, HolderDocument, ProblemDocument, Written};
 pub use media::{FileSlot, SlotAnswer, SlotRequest};
 pub use upload::{
     DEFAULT_CATEGORY_HEADER, IMPORT_FORMAT_HEADER, OLD_PATHS_HEADER, PostUpload, SLUG_HEADER,
@@ -33,7 +35,6 @@ use super::respond::NO_STORE;
 use super::{AppState, Ctx};
 use crate::model::{MAX_UPLOAD_BYTES, MediaFile, MediaRef, Post, Slug};
 use crate::paths;
-use crate::store::rules::redirect_paths;
 use crate::store::{PublishOutcome, WriteError, WriteOutcome};
 use auth::Author;
 use problem::{Problem, version_etag};
@@ -90,32 +91,27 @@ async fn check_media(ctx: &Ctx, post: &Post) -> Result<(), Problem> {
         .map_err(Problem::not_stored)
 }
 
-/// What the client gets back after a write: the post's slug, URL and version, and, behind a
-/// CDN that could not be told of the change, why readers may see the old pages for a while.
-#[derive(Debug, Serialize)]
-struct Written {
-    #[serde(skip)]
+/// A write's answer, with the status it goes out with.
+struct Answer {
     status: StatusCode,
-    slug: String,
-    url: String,
-    version: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cdn_warning: Option<String>,
+    written: Written,
 }
 
-impl Written {
+impl Answer {
     fn new(ctx: &Ctx, status: StatusCode, slug: &Slug, version: u64) -> Self {
         Self {
             status,
-            slug: slug.to_string(),
-            url: ctx.site.absolute(&paths::post(slug)),
-            version,
-            cdn_warning: None,
+            written: Written {
+                slug: slug.to_string(),
+                url: ctx.site.absolute(&paths::post(slug)),
+                version,
+                cdn_warning: None,
+            },
         }
     }
 
     fn warning(mut self, warning: Option<String>) -> Self {
-        self.cdn_warning = warning;
+        self.written.cdn_warning = warning;
         self
     }
 }
@@ -140,9 +136,9 @@ async fn invalidate(ctx: &Ctx, before: Option<&Post>, after: Option<&Post>) -> O
     }
 }
 
-impl IntoResponse for Written {
+impl IntoResponse for Answer {
     fn into_response(self) -> Response {
-        let json = serde_json::to_string(&self).unwrap_or_default();
+        let json = serde_json::to_string(&self.written).unwrap_or_default();
         let mut response = (
             self.status,
             [(header::CONTENT_TYPE, mime::APPLICATION_JSON.as_ref())],
@@ -151,11 +147,11 @@ impl IntoResponse for Written {
             .into_response();
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, NO_STORE);
-        if let Ok(etag) = HeaderValue::from_str(&version_etag(self.version)) {
+        if let Ok(etag) = HeaderValue::from_str(&version_etag(self.written.version)) {
             headers.insert(header::ETAG, etag);
         }
         if self.status == StatusCode::CREATED
-            && let Ok(location) = HeaderValue::from_str(&self.url)
+            && let Ok(location) = HeaderValue::from_str(&self.written.url)
         {
             headers.insert(header::LOCATION, location);
         }
@@ -213,7 +209,7 @@ async fn create(
     Extension(author): Extension<Author>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Written, Problem> {
+) -> Result<Answer, Problem> {
     let post = render_upload(headers, body, None).await?;
     check_media(&ctx, &post).await?;
     let outcome = ctx
@@ -228,10 +224,10 @@ async fn create(
         PublishOutcome::Created { version } => {
             tracing::info!(author = %author.0, slug = %post.slug, version, "post created");
             let warning = invalidate(&ctx, None, Some(&post)).await;
-            Written::new(&ctx, StatusCode::CREATED, &post.slug, version).warning(warning)
+            Answer::new(&ctx, StatusCode::CREATED, &post.slug, version).warning(warning)
         }
         PublishOutcome::Unchanged { version } => {
-            Written::new(&ctx, StatusCode::OK, &post.slug, version)
+            Answer::new(&ctx, StatusCode::OK, &post.slug, version)
         }
     })
 }
@@ -284,68 +280,13 @@ struct ExportQuery {
     from: Option<String>,
 }
 
-/// A page of an export (`GET /posts`), as the server writes it and `blog export` reads it.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ExportPage {
-    /// The posts of this page.
-    pub posts: Vec<ExportedPost>,
-    /// Where the next page starts (`?from=`), if there is one.
-    pub next: Option<String>,
-}
-
-/// A post as an export carries it: the Markdown as uploaded, and what it has become since.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ExportedPost {
-    /// Its slug now.
-    pub slug: String,
-    /// Its version.
-    pub version: u64,
-    /// Its title.
-    pub title: String,
-    /// When it appears, RFC 3339.
-    pub published: String,
-    /// Whether it is a draft.
-    pub draft: bool,
-    /// Its categories' names.
-    pub categories: Vec<String>,
-    /// Its authors.
-    pub authors: Vec<String>,
-    /// The path it was published from.
-    pub source_path: Option<String>,
-    /// Every old address that leads here: aliases, old permalinks, former slugs' pages.
-    pub old_paths: Vec<String>,
-    /// The Markdown as uploaded.
-    pub source: String,
-    /// The files it uses, with where each was found (`blog export` writes them back there).
-    #[serde(default)]
-    pub media: Vec<MediaRef>,
-}
-
-impl From<&Post> for ExportedPost {
-    fn from(post: &Post) -> Self {
-        Self {
-            slug: post.slug.to_string(),
-            version: post.version,
-            title: post.title.clone(),
-            published: crate::dates::rfc3339(post.published),
-            draft: post.draft,
-            categories: post.categories.iter().map(|c| c.name.clone()).collect(),
-            authors: post.authors.clone(),
-            source_path: post.source_path.clone(),
-            old_paths: redirect_paths(post),
-            source: post.source.clone(),
-            media: post.media.clone(),
-        }
-    }
-}
-
 async fn replace(
     ctx: Ctx,
     Extension(author): Extension<Author>,
     Path(slug): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Written, Problem> {
+) -> Result<Answer, Problem> {
     let slug = url_slug(&slug)?;
     let expected = expected_version(&headers)?;
     let post = render_upload(headers, body, Some(slug.clone())).await?;
@@ -363,10 +304,10 @@ async fn replace(
         } => {
             tracing::info!(author = %author.0, slug = %post.slug, version, "post updated");
             let warning = invalidate(&ctx, Some(&previous), Some(&current)).await;
-            Written::new(&ctx, StatusCode::OK, &post.slug, version).warning(warning)
+            Answer::new(&ctx, StatusCode::OK, &post.slug, version).warning(warning)
         }
         WriteOutcome::Unchanged { version } => {
-            Written::new(&ctx, StatusCode::OK, &post.slug, version)
+            Answer::new(&ctx, StatusCode::OK, &post.slug, version)
         }
     })
 }

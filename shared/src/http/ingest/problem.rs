@@ -3,9 +3,9 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 
 use super::super::respond::{NO_STORE, RETRY_AFTER};
+use super::documents::ProblemDocument;
 use crate::content::PostError;
 use crate::content::frontmatter::FrontMatterError;
 use crate::model::media::MediaError;
@@ -17,58 +17,11 @@ use crate::store::{Holder, StoreError, WriteError};
 #[derive(Debug)]
 pub(super) struct Problem(Box<ProblemDocument>);
 
-#[derive(Debug, Serialize)]
-struct ProblemDocument {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    title: &'static str,
-    status: u16,
-    detail: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    limit: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    current_version: Option<u64>,
-    /// The post concerned, where the client may not know it (a 409 on create).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    slug: Option<String>,
-    /// The post that holds what the write wanted (a slug), so that the client can tell
-    /// whether it is the same post.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    holder: Option<HolderDocument>,
-    /// The files a post uses that are not uploaded (a 409), by URL path.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    missing: Option<Vec<String>>,
-}
-
-/// What an author is told of the post holding a slug.
-#[derive(Debug, Serialize)]
-struct HolderDocument {
-    title: String,
-    published: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    source_path: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<String>,
-}
-
-impl From<&Holder> for HolderDocument {
-    fn from(holder: &Holder) -> Self {
-        Self {
-            title: holder.title.clone(),
-            published: crate::dates::rfc3339(holder.published),
-            source_path: holder.identity.source_path.clone(),
-            id: holder.identity.id.clone(),
-        }
-    }
-}
-
 impl Problem {
     pub(super) fn new(status: StatusCode, detail: impl Into<String>) -> Self {
         Self(Box::new(ProblemDocument {
-            kind: "about:blank",
-            title: status.canonical_reason().unwrap_or("Error"),
+            kind: "about:blank".to_owned(),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail: detail.into(),
             field: None,
