@@ -10,7 +10,7 @@
 mod auth;
 mod export;
 mod import;
-mod media;
+mod prepare;
 mod publish;
 mod serve;
 

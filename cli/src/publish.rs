@@ -18,7 +18,7 @@ use blog_shared::paths;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::auth::Credentials;
-use crate::media::{PostMedia, Roots, prepare_post};
+use crate::prepare::{PostMedia, Roots, prepare_post};
 
 /// Where and how to upload.
 pub struct Uploader {
