@@ -16,7 +16,7 @@ use blog_shared::model::MediaFile;
 use blog_shared::store::blobs::sha256_hex;
 use serde_json::{Value, json};
 
-use crate::publish::{Uploader, refusal};
+use crate::api::{Uploader, refusal};
 
 /// How long one file's download may take.
 const DOWNLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
@@ -146,7 +146,7 @@ fn target(dir: &Path, post: &ExportedPost, taken: &HashSet<PathBuf>) -> PathBuf 
 
 fn file_name(path: &Path) -> String {
     // A page bundle's `index.md` is uploaded under its folder's name, as `blog publish` names it.
-    crate::publish::upload_name(path)
+    crate::api::upload_name(path)
 }
 
 /// The source with what the blog made of it written into its front matter.

@@ -19,7 +19,8 @@ use blog_shared::content::frontmatter;
 use blog_shared::content::permalinks::{Generator, OldFile, OldSite, old_urls, with_variants};
 use blog_shared::model::{MAX_SLUG_LEN, Post, Slug};
 
-use crate::publish::{Upload, Uploader, markdown_files, relative};
+use crate::api::{Upload, Uploader};
+use crate::publish::{markdown_files, relative};
 
 /// The static site generator a folder was written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -77,6 +78,41 @@ impl Layout {
 pub struct Plan {
     /// Every Markdown file, in order, with what will be done with it.
     pub uploads: Vec<Upload>,
+}
+
+/// `blog import DIR`: the site in `dir` (of the layout `from` says, or the one its files
+/// show) planned and, unless `dry_run`, published with the uploader `uploader` resolves to;
+/// posts that name no category get `category`. Whether none failed.
+pub async fn import(
+    dir: &Path,
+    from: Option<Layout>,
+    category: Option<String>,
+    dry_run: bool,
+    uploader: impl Future<Output = Result<Uploader>>,
+) -> Result<bool> {
+    anyhow::ensure!(dir.is_dir(), "{} is not a folder", dir.display());
+    let layout = from.unwrap_or_else(|| Layout::detect(dir));
+    let mut uploader = uploader.await?;
+    uploader.default_category = category;
+    uploader.import = Some(layout.generator());
+    uploader.static_dirs = layout.static_dirs();
+    let plan = plan(dir, layout, &uploader)?;
+    anyhow::ensure!(
+        !plan.uploads.is_empty(),
+        "no Markdown files in {}",
+        dir.display()
+    );
+    println!(
+        "Importing {} as a {} site ({} files).",
+        dir.display(),
+        layout.name(),
+        plan.uploads.len()
+    );
+    if dry_run {
+        print_plan(&plan, &uploader);
+        return Ok(true);
+    }
+    Ok(crate::publish::run(&uploader, plan.uploads).await)
 }
 
 /// Plans the import of the site in `dir`: every Markdown file with its slug, old addresses and
@@ -378,7 +414,7 @@ pub fn print_plan(plan: &Plan, uploader: &Uploader) {
 #[cfg(test)]
 mod tests {
     use super::resolve;
-    use crate::publish::Upload;
+    use crate::api::Upload;
 
     #[test]
     fn long_shared_slugs_are_shortened_to_take_their_date() {

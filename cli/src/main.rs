@@ -6,8 +6,14 @@
 //! - `blog import` publishes an existing Jekyll, Hugo or Zola blog the same way, its old links
 //!   kept.
 //! - `blog export` writes every post back out as Markdown that `blog publish` takes back.
+//!
+//! This file holds the command line's types and one call per command. The folders name what
+//! the commands are made of: `serve/` (the local site, its page cache and its connections),
+//! `api/` (the one client of the blog's HTTP API: endpoint, authentication, posts, files) and
+//! `prepare/` (a post's files before upload: found, read and typed, stripped, resized, cached);
+//! `publish.rs`, `import.rs` and `export.rs` are the commands over them.
 
-mod auth;
+mod api;
 mod export;
 mod import;
 mod prepare;
@@ -81,9 +87,9 @@ struct Target {
 }
 
 impl Target {
-    async fn uploader(self) -> Result<publish::Uploader> {
-        let credentials = auth::Credentials::resolve(self.token, self.region).await?;
-        publish::Uploader::new(&self.endpoint, credentials)
+    async fn uploader(self) -> Result<api::Uploader> {
+        let credentials = api::auth::Credentials::resolve(self.token, self.region).await?;
+        api::Uploader::new(&self.endpoint, credentials)
     }
 }
 
@@ -109,47 +115,14 @@ async fn main() -> ExitCode {
 async fn run(command: Command) -> Result<bool> {
     match command {
         Command::Serve(args) => serve::serve(args).await.map(|()| true),
-        Command::Publish { paths, target } => {
-            let uploads = publish::markdown_files(&paths)?;
-            anyhow::ensure!(
-                !uploads.is_empty(),
-                "no Markdown files (*.md) in {}",
-                show(&paths)
-            );
-            let uploader = target.uploader().await?;
-            Ok(publish::run(&uploader, uploads).await)
-        }
+        Command::Publish { paths, target } => publish::publish(&paths, target.uploader()).await,
         Command::Import {
             dir,
             category,
             from,
             dry_run,
             target,
-        } => {
-            anyhow::ensure!(dir.is_dir(), "{} is not a folder", dir.display());
-            let layout = from.unwrap_or_else(|| import::Layout::detect(&dir));
-            let mut uploader = target.uploader().await?;
-            uploader.default_category = category;
-            uploader.import = Some(layout.generator());
-            uploader.static_dirs = layout.static_dirs();
-            let plan = import::plan(&dir, layout, &uploader)?;
-            anyhow::ensure!(
-                !plan.uploads.is_empty(),
-                "no Markdown files in {}",
-                dir.display()
-            );
-            println!(
-                "Importing {} as a {} site ({} files).",
-                dir.display(),
-                layout.name(),
-                plan.uploads.len()
-            );
-            if dry_run {
-                import::print_plan(&plan, &uploader);
-                return Ok(true);
-            }
-            Ok(publish::run(&uploader, plan.uploads).await)
-        }
+        } => import::import(&dir, from, category, dry_run, target.uploader()).await,
         Command::Export { dir, target } => {
             let uploader = target.uploader().await?;
             let count = export::export(&uploader, &dir).await?;
@@ -157,12 +130,4 @@ async fn run(command: Command) -> Result<bool> {
             Ok(true)
         }
     }
-}
-
-fn show(paths: &[PathBuf]) -> String {
-    paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
