@@ -395,10 +395,8 @@ mod tests {
         }
     }
 
-    /// However long the header, a URL is kept under three keys at most, and what the cache
-    /// counts is everything it holds: the key and the headers too, not only the body.
-    #[tokio::test]
-    async fn entries_cost_what_they_hold_and_keys_stay_small() {
+    /// An empty cache over a new database, and the version it holds answers at.
+    async fn empty_cache() -> (tempfile::TempDir, PageCache, i64) {
         let dir = tempfile::TempDir::new().unwrap();
         let store = blog_shared::store::SqliteStore::open(&dir.path().join("blog.sqlite3"))
             .await
@@ -412,6 +410,14 @@ mod tests {
         };
         // The first read takes the database's version: what is kept is kept at it.
         assert!(cache.get(&nothing, version).is_none());
+        (dir, cache, version)
+    }
+
+    /// However long the header, a URL is kept under three keys at most, and what the cache
+    /// counts is everything it holds: the key and the headers too, not only the body.
+    #[tokio::test]
+    async fn entries_cost_what_they_hold_and_keys_stay_small() {
+        let (_dir, cache, version) = empty_cache().await;
         let hostile = format!("gzip;q=0, {}", "x".repeat(200_000));
         let request = Request::get("/robots.txt?n=1")
             .header(header::ACCEPT_ENCODING, &hostile)
@@ -443,18 +449,7 @@ mod tests {
     /// Past the budget, the cache starts again: it never holds more than the budget.
     #[tokio::test]
     async fn the_budget_is_never_exceeded() {
-        let dir = tempfile::TempDir::new().unwrap();
-        let store = blog_shared::store::SqliteStore::open(&dir.path().join("blog.sqlite3"))
-            .await
-            .unwrap();
-        let probe = store.change_probe().await.unwrap();
-        let version = probe.version().unwrap();
-        let cache = PageCache::new(probe);
-        let nothing = Key {
-            uri: "/".to_owned(),
-            encoding: Encoding::Br,
-        };
-        assert!(cache.get(&nothing, version).is_none());
+        let (_dir, cache, version) = empty_cache().await;
         let mut most = 0;
         let body = Bytes::from(vec![b'x'; 512 * 1024]);
         for n in 0..300 {
