@@ -14,6 +14,7 @@ use std::rc::Rc;
 use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
 
 use crate::model::{MediaFile, MediaRef};
+use crate::paths;
 
 /// One local reference in a post.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,7 +141,10 @@ impl<'a> Media<'a> {
     pub fn new(media: &'a [MediaRef]) -> Self {
         Self {
             by_reference: media.iter().map(|m| (m.reference.as_str(), m)).collect(),
-            by_path: media.iter().map(|m| (m.file.path(), m)).collect(),
+            by_path: media
+                .iter()
+                .map(|m| (paths::media_file(&m.file), m))
+                .collect(),
         }
     }
 
@@ -153,7 +157,7 @@ impl<'a> Media<'a> {
     fn path_of(&self, reference: &str) -> Option<String> {
         self.by_reference.get(reference).map(|m| {
             let suffix = reference.find(['?', '#']).map_or("", |at| &reference[at..]);
-            format!("{}{suffix}", m.file.path())
+            format!("{}{suffix}", paths::media_file(&m.file))
         })
     }
 
@@ -233,7 +237,7 @@ impl<'a> Media<'a> {
                         .filter(|f| f.media_type == file.media_type)
                         .max_by_key(|f| f.width)
                     {
-                        element.set_attribute("src", &widest.path())?;
+                        element.set_attribute("src", &paths::media_file(widest))?;
                     }
                 }
                 let webp: Vec<&MediaFile> = media
@@ -266,7 +270,7 @@ fn srcset(files: &[&MediaFile]) -> String {
     sorted.sort_by_key(|f| f.width);
     sorted
         .iter()
-        .filter_map(|f| f.width.map(|w| format!("{} {w}w", f.path())))
+        .filter_map(|f| f.width.map(|w| format!("{} {w}w", paths::media_file(f))))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -317,8 +321,8 @@ mod tests {
             ],
         }];
         let html = crate::content::markdown::to_safe_html_with("![Arch](diagram.png)\n", &media);
-        let original = media[0].file.path();
-        let wide = media[0].variants[1].path();
+        let original = paths::media_file(&media[0].file);
+        let wide = paths::media_file(&media[0].variants[1]);
         assert!(html.contains(&format!("src=\"{wide}\"")), "{html}");
         assert!(html.contains("width=\"2000\" height=\"1000\""), "{html}");
         assert!(
@@ -365,12 +369,15 @@ mod tests {
         ];
         let html = crate::content::markdown::to_safe_html_with(md, &media);
         assert!(
-            html.contains(&format!("src=\"{}\"", media[0].file.path())),
+            html.contains(&format!("src=\"{}\"", paths::media_file(&media[0].file))),
             "{html}"
         );
         assert!(html.contains("width=\"300\" height=\"150\""), "{html}");
         assert!(
-            html.contains(&format!("href=\"{}#page=3\"", media[1].file.path())),
+            html.contains(&format!(
+                "href=\"{}#page=3\"",
+                paths::media_file(&media[1].file)
+            )),
             "{html}"
         );
         // An author's own size stands.
@@ -396,7 +403,7 @@ mod tests {
             "<a href=\"talk.pdf\" onclick=\"x()\">slides</a> <img src=\"talk.pdf\" onerror=\"x()\">\n",
             &media,
         );
-        let path = media[0].file.path();
+        let path = paths::media_file(&media[0].file);
         assert!(html.contains(&format!("href=\"{path}\"")), "{html}");
         assert!(
             !html.contains("onclick") && !html.contains("onerror"),

@@ -290,7 +290,7 @@ pub fn content_hash(source: &str, origin: &Origin<'_>) -> String {
         for file in media.files() {
             made_of.push_str(&media.reference);
             made_of.push(' ');
-            made_of.push_str(&file.path());
+            made_of.push_str(&paths::media_file(file));
             made_of.push('\n');
         }
     }

@@ -157,23 +157,6 @@ pub enum MediaError {
 }
 
 impl MediaFile {
-    /// Its path, `/media/<sha256>/<name>`.
-    pub fn path(&self) -> String {
-        crate::paths::media(&self.sha256, &self.name)
-    }
-
-    /// Its key in a blob store: its path without the leading `/`, so that a CDN serving the
-    /// bucket at `/media/*` finds it under the same path readers use.
-    pub fn key(&self) -> String {
-        self.path().trim_start_matches('/').to_owned()
-    }
-
-    /// Where its upload slot writes, until the server has checked the bytes: a key that no
-    /// reader's URL names (`media/incoming/…`; the CDN serves only `/media/<sha256>/<name>`).
-    pub fn staging_key(&self) -> String {
-        format!("media/incoming/{}/{}", self.sha256, self.name)
-    }
-
     /// Checks the description alone, before any byte is read: a well-formed hash and name, a
     /// type the blog serves, the size and pixel limits.
     pub fn check(&self) -> Result<(), MediaError> {
@@ -283,8 +266,12 @@ pub fn check_post_media(media: &[MediaRef]) -> Result<(), MediaError> {
 /// Checks files that go together (one post's, or one request for slots): their number and
 /// total size, each file counted once.
 pub fn check_files(files: &[&MediaFile]) -> Result<(), MediaError> {
+    // A file is its hash and its name (its URL and its key are made of the two alone).
     let mut seen = std::collections::HashSet::new();
-    let files: Vec<&&MediaFile> = files.iter().filter(|f| seen.insert(f.key())).collect();
+    let files: Vec<&&MediaFile> = files
+        .iter()
+        .filter(|f| seen.insert((f.sha256.as_str(), f.name.as_str())))
+        .collect();
     let post = |what, value, limit| MediaError::TooLarge {
         name: "the post".to_owned(),
         what,

@@ -309,7 +309,11 @@ async fn the_media_binary_serves_a_file_from_the_bucket_and_redirects_a_large_on
         };
         bucket
             .blobs
-            .put(&file.staging_key(), bytes.clone().into(), media_type)
+            .put(
+                &blog_shared::paths::media_staging_key(&file),
+                bytes.clone().into(),
+                media_type,
+            )
             .await
             .unwrap();
         blog_shared::store::blobs::ensure_stored(&bucket.blobs, &records.store, &[file])

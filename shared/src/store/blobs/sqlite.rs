@@ -15,6 +15,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Blob, BlobMeta, Blobs, SLOT_LIFETIME, Slot, SlotQuery, checksum_sha256};
 use crate::model::MediaFile;
+use crate::paths;
 use crate::store::StoreError;
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
@@ -227,7 +228,12 @@ impl Blobs for SqliteBlobs {
 
     async fn slot(&self, file: &MediaFile, origin: &str) -> Result<Slot, StoreError> {
         let expires = now() + SLOT_LIFETIME.as_secs();
-        let signature = self.signature(&file.staging_key(), &file.media_type, file.size, expires);
+        let signature = self.signature(
+            &paths::media_staging_key(file),
+            &file.media_type,
+            file.size,
+            expires,
+        );
         let signature = hex::encode(signature.finalize().into_bytes());
         let checksum = checksum_sha256(&file.sha256)?;
         // `PUT /media/<sha256>/<name>` on the site: the upload lands at the staging key.
@@ -235,7 +241,7 @@ impl Blobs for SqliteBlobs {
             method: "PUT".to_owned(),
             url: format!(
                 "{origin}{}?expires={expires}&signature={signature}",
-                file.path()
+                paths::media_file(file)
             ),
             headers: BTreeMap::from([
                 ("content-length".to_owned(), file.size.to_string()),
