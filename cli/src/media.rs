@@ -32,10 +32,10 @@ use anyhow::{Context, Result, anyhow, bail};
 use blog_shared::content::frontmatter;
 use blog_shared::content::media::{Reference, references};
 use blog_shared::model::media::{
-    MEDIA_TYPES, MediaError, check_post_media, dimensions, extension_of, media_name, sniff,
+    MEDIA_TYPES, MediaError, check_post_media, extension_of, media_name,
 };
 use blog_shared::model::{MAX_MEDIA_BYTES, MAX_MEDIA_NAME_LEN, MediaFile, MediaRef};
-use blog_shared::store::blobs::sha256_hex;
+use blog_shared::store::blobs::{dimensions, sha256_hex, sniff};
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
 use image::codecs::webp::WebPEncoder;

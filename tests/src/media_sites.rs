@@ -552,7 +552,7 @@ pub fn pdf(title: &str) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use blog_shared::model::media::{dimensions, sniff};
+    use blog_shared::store::blobs::{dimensions, sniff};
 
     use super::*;
 

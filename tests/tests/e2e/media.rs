@@ -7,9 +7,10 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use blog_shared::model::MediaFile;
-use blog_shared::model::media::sniff;
 use blog_shared::paths;
-use blog_shared::store::blobs::{self, NotStored, ensure_checked, ensure_stored, sha256_hex};
+use blog_shared::store::blobs::{
+    self, NotStored, dimensions, ensure_checked, ensure_stored, sha256_hex, sniff,
+};
 use blog_tests::media_sites::{
     FixtureFile, GPS_MARKER, dimension_bomb_png, html_renamed, hugo_site, jekyll_site,
     jpeg_with_exif, png, svg_with_script, zola_site,
@@ -22,7 +23,7 @@ const TOKEN: &str = "media-token";
 
 fn describe(name: &str, bytes: &[u8]) -> MediaFile {
     let media_type = sniff(bytes).expect("a type the blog serves");
-    let size = blog_shared::model::media::dimensions(name, media_type, bytes).unwrap();
+    let size = dimensions(name, media_type, bytes).unwrap();
     MediaFile {
         sha256: sha256_hex(bytes),
         name: name.to_owned(),

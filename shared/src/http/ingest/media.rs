@@ -20,10 +20,10 @@ use serde::{Deserialize, Serialize};
 use super::auth::Author;
 use super::problem::Problem;
 use crate::http::Ctx;
-use crate::model::media::{MediaError, check_files, sniff};
+use crate::model::media::{MediaError, check_files};
 use crate::model::{MAX_MEDIA_BYTES, MAX_POST_MEDIA_FILES, MediaFile};
 use crate::paths;
-use crate::store::blobs::{Blobs, NotStored, Slot, SlotQuery, sha256_hex};
+use crate::store::blobs::{Blobs, NotStored, Slot, SlotQuery, sha256_hex, sniff};
 
 /// What `POST /media` takes: the files a post is about to use.
 #[derive(Debug, Serialize, Deserialize)]

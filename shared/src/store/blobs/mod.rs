@@ -7,13 +7,15 @@
 //! bytes; locally the same protocol onto the embedded store), which write to a staging key
 //! (`media/incoming/<sha256>/<name>`) that nothing serves. Asked again, it reads each upload
 //! there once ([`ensure_stored`]): its bytes must hash to its name, be the type and size
-//! declared, and an image the size in pixels declared; then it is copied to its own key, marked
-//! with what was checked, and recorded in the table ([`crate::store::Store::record_checked`]).
+//! declared, and an image the size in pixels declared (the type and the pixels read from the
+//! bytes alone: [`sniff`], [`dimensions`]); then it is copied to its own key, marked with what
+//! was checked, and recorded in the table ([`crate::store::Store::record_checked`]).
 //! Only checked bytes ever sit where readers fetch files, and a post may use only recorded
 //! files ([`ensure_checked`]: the ingest function reads the records, never the bucket).
 
 #[cfg(feature = "s3")]
 mod s3;
+mod sniff;
 #[cfg(feature = "embedded")]
 mod sqlite;
 
@@ -26,12 +28,13 @@ use sha2::{Digest, Sha256};
 
 #[cfg(feature = "s3")]
 pub use s3::S3Blobs;
+pub use sniff::{dimensions, sniff};
 #[cfg(feature = "embedded")]
 pub use sqlite::SqliteBlobs;
 
 use super::{Store, StoreError};
 use crate::model::MediaFile;
-use crate::model::media::{MediaError, dimensions, sniff};
+use crate::model::media::MediaError;
 use crate::paths;
 
 /// What a blob store knows of a file without reading it.
