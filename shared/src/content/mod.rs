@@ -5,9 +5,12 @@
 //! - [`names`]: what the file's name and origin tell: date, slug, identity, old paths;
 //!   [`permalinks`]: the addresses an imported post had on its Jekyll, Hugo or Zola site.
 //! - [`markdown`]: the body to HTML (pulldown-cmark), with [`highlight`]ed code, an outline and
-//!   the excerpt; everything through [`sanitize`], because raw HTML in Markdown is an XSS vector.
+//!   the excerpt, references to stored files made their URLs ([`media`]); everything through
+//!   [`sanitize`], because raw HTML in Markdown is an XSS vector. The parser's settings and
+//!   the event helpers the three share are in `cmark.rs`.
 //! - this module: validate the fields, apply the limits of [`crate::model`], build the post.
 
+mod cmark;
 mod error;
 mod fields;
 pub mod frontmatter;
