@@ -3,7 +3,8 @@
 //!
 //! - [`frontmatter`]: cut the file at `---`/`+++` and read the YAML or TOML into one shape.
 //! - [`names`]: what the file's name and origin tell: date, slug, identity, old paths;
-//!   [`permalinks`]: the addresses an imported post had on its Jekyll, Hugo or Zola site.
+//!   [`permalinks`]: the addresses an imported post had on its Jekyll, Hugo or Zola site; both
+//!   read the name itself with [`file_names`].
 //! - [`markdown`]: the body to HTML (pulldown-cmark), with [`highlight`]ed code, an outline and
 //!   the excerpt, references to stored files made their URLs ([`media`]); everything through
 //!   [`sanitize`], because raw HTML in Markdown is an XSS vector. The parser's settings and
@@ -13,6 +14,7 @@
 mod cmark;
 mod error;
 mod fields;
+pub mod file_names;
 pub mod frontmatter;
 pub mod highlight;
 pub mod markdown;
@@ -86,8 +88,8 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
     } else {
         b"-"
     };
-    let (file_date, file_slug) = match file_name.map(names::file_stem) {
-        Some(stem) => match names::dated(stem, separators) {
+    let (file_date, file_slug) = match file_name.map(file_names::file_stem) {
+        Some(stem) => match file_names::dated(stem, separators) {
             Some((date, rest)) => (Some(date), Some(rest)),
             None => (None, Some(stem)),
         },
