@@ -11,7 +11,7 @@
 //! and `media.rs` (sharing the parser's settings in `cmark.rs`), through `sanitize.rs`;
 //! `content/error.rs` says why not); [`store`] writes it with its listing rows, counters,
 //! redirects and index row in one transaction (`store/rules.rs` decides which rows change and
-//! who owns an old address, `store/dynamo/` or `store/sqlite.rs` write them,
+//! who owns an old address, `store/dynamo/` or `store/sqlite/` write them,
 //! `store/dynamo/writes.rs` building the transaction); `ingest/problem.rs` words any refusal.
 //!
 //! **A read** (`GET /category/microservices`): [`http`] routes it to `http/pages.rs` (or
