@@ -88,7 +88,7 @@ fn plain_relative(path: &str) -> Option<&Path> {
 /// Files are public: fetched with a plain GET, unsigned, following redirects (without a CDN,
 /// a large file redirects to a presigned S3 URL, which the signature's headers would break).
 async fn download(uploader: &Uploader, file: &MediaFile, target: &Path) -> Result<()> {
-    let path = file.path();
+    let path = blog_shared::paths::media_file(file);
     let response = uploader
         .http()
         .get(format!("{}{path}", uploader.endpoint()))

@@ -4,8 +4,7 @@
 #![no_main]
 
 use blog_shared::model::MediaFile;
-use blog_shared::model::media::{dimensions, sniff};
-use blog_shared::store::blobs::{sha256_hex, verify};
+use blog_shared::store::blobs::{dimensions, sha256_hex, sniff, verify};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

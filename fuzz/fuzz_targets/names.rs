@@ -2,8 +2,8 @@
 //! is a path in its one stored form, and that form is stable.
 #![no_main]
 
+use blog_shared::content::file_names::{dated, split_jekyll_name};
 use blog_shared::content::frontmatter::{parse, split};
-use blog_shared::content::names::{dated, split_jekyll_name};
 use blog_shared::content::permalinks::{Generator, OldFile, OldSite, old_urls};
 use blog_shared::paths::old_address;
 use libfuzzer_sys::fuzz_target;

@@ -6,11 +6,12 @@
 //! `http/ingest/mod.rs`, where `ingest/auth.rs` lets the author in and `ingest/upload.rs`
 //! checks the media type, size, encoding and DynamoDB's limits; [`content`] turns the file into
 //! a [`Post`] (`content/frontmatter.rs` reads the front matter, `content/fields.rs` its names,
-//! `content/names.rs` the file name, identity and old paths with `permalinks.rs` for imports,
-//! `content/markdown.rs` renders the body with `highlight.rs`, through `sanitize.rs`;
+//! `content/names.rs` the identity and old paths with `permalinks.rs` for imports (both read the
+//! file name with `file_names.rs`), `content/markdown.rs` renders the body with `highlight.rs`
+//! and `media.rs` (sharing the parser's settings in `cmark.rs`), through `sanitize.rs`;
 //! `content/error.rs` says why not); [`store`] writes it with its listing rows, counters,
 //! redirects and index row in one transaction (`store/rules.rs` decides which rows change and
-//! who owns an old address, `store/dynamo/` or `store/sqlite.rs` write them,
+//! who owns an old address, `store/dynamo/` or `store/sqlite/` write them,
 //! `store/dynamo/writes.rs` building the transaction); `ingest/problem.rs` words any refusal.
 //!
 //! **A read** (`GET /category/microservices`): [`http`] routes it to `http/pages.rs` (or

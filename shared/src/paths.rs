@@ -1,13 +1,13 @@
-//! Every URL the site makes, root-relative: a post, a listing and its pages, feeds, the crawler
-//! files, and the old addresses a renamed post leaves behind. Each route pattern stands beside
-//! the function that fills it in, so the two cannot drift apart; the HTTP edge's route table
-//! mounts the patterns.
+//! Every URL the site makes, root-relative: a post, a listing and its pages, feeds, stored
+//! files (and their keys in the blob store, the same paths), the crawler files, and the old
+//! addresses a renamed post leaves behind. Each route pattern stands beside the function that
+//! fills it in, so the two cannot drift apart; the HTTP edge's route table mounts the patterns.
 //!
 //! The configured origin is added by [`crate::SiteConfig::absolute`], never here.
 
 use std::fmt;
 
-use crate::model::{Category, Cursor, FeedFormat, Listing, PageRequest, Slug};
+use crate::model::{Category, Cursor, FeedFormat, Listing, MediaFile, PageRequest, Slug};
 
 /// The route of a post's page.
 pub const POST_ROUTE: &str = "/posts/{slug}";
@@ -53,6 +53,23 @@ impl fmt::Display for PostPath<'_> {
 /// A stored file's URL path.
 pub fn media(sha256: &str, name: &str) -> String {
     format!("/media/{sha256}/{name}")
+}
+
+/// A post's file's URL path, `/media/<sha256>/<name>`.
+pub fn media_file(file: &MediaFile) -> String {
+    media(&file.sha256, &file.name)
+}
+
+/// A file's key in a blob store: its path without the leading `/`, so that a CDN serving the
+/// bucket at `/media/*` finds it under the same path readers use.
+pub fn media_key(file: &MediaFile) -> String {
+    media_file(file).trim_start_matches('/').to_owned()
+}
+
+/// Where a file's upload slot writes, until the server has checked the bytes: a key that no
+/// reader's URL names (`media/incoming/…`; the CDN serves only `/media/<sha256>/<name>`).
+pub fn media_staging_key(file: &MediaFile) -> String {
+    format!("media/incoming/{}/{}", file.sha256, file.name)
 }
 
 /// A listing's first page: `/`, `/category/{slug}` or `/author/{slug}`; its feeds live under it.

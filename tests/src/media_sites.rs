@@ -364,7 +364,7 @@ fn write(dir: &Path, path: &str, bytes: &[u8]) {
 
 #[cfg(test)]
 mod tests {
-    use blog_shared::model::media::{dimensions, sniff};
+    use blog_shared::store::blobs::{dimensions, sniff};
     use img_parts::ImageEXIF;
     use img_parts::jpeg::Jpeg;
 

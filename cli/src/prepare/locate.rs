@@ -471,4 +471,12 @@ mod tests {
             assert!(!is_media_extension(extension), "{extension}");
         }
     }
+
+    #[test]
+    fn front_matter_that_cannot_be_split_gives_no_files() {
+        let site = Site::new();
+        let post = site.write("posts/x.md", b"no front matter\n\n![x](missing.png)\n");
+        let media = site.prepare(&post, None, &[]).unwrap();
+        assert!(media.refs.is_empty() && media.files.is_empty());
+    }
 }

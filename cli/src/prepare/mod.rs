@@ -230,16 +230,3 @@ fn prepare_post_with_cache(
     check_post_media(&media.refs).with_context(|| format!("{post}: its files"))?;
     Ok(media)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::testing::*;
-
-    #[test]
-    fn front_matter_that_cannot_be_split_gives_no_files() {
-        let site = Site::new();
-        let post = site.write("posts/x.md", b"no front matter\n\n![x](missing.png)\n");
-        let media = site.prepare(&post, None, &[]).unwrap();
-        assert!(media.refs.is_empty() && media.files.is_empty());
-    }
-}

@@ -7,7 +7,8 @@ use std::io::Read;
 
 use anyhow::{Context, Result, bail};
 use blog_shared::model::MAX_MEDIA_BYTES;
-use blog_shared::model::media::{MediaError, dimensions, media_name, sniff};
+use blog_shared::model::media::{MediaError, media_name};
+use blog_shared::store::blobs::{dimensions, sniff};
 
 use super::cache::Cache;
 use super::locate::{Found, Stored};

@@ -4,8 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CowStr, Event, Parser, Tag, TagEnd};
 
+use super::cmark::{escape, has_scheme, map_destination, options};
 use super::highlight::highlight_code;
 use super::media::Media;
 use super::sanitize::sanitize;
@@ -42,14 +43,6 @@ pub struct Rendered {
 
 /// The longest plain-text description kept, in characters (search engines show about 155).
 pub const DESCRIPTION_CHARS: usize = 200;
-
-pub(super) fn options() -> Options {
-    Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_HEADING_ATTRIBUTES
-}
 
 /// Renders a post's Markdown body and takes its excerpt; references to `media` become the
 /// stored files' URLs.
@@ -155,45 +148,6 @@ fn root_relative(event: Event<'_>) -> Event<'_> {
             CowStr::from(format!("{}/{url}", paths::POSTS))
         }
     })
-}
-
-/// Whether a URL starts with a scheme (`https:`, `mailto:`, `javascript:`).
-pub(super) fn has_scheme(url: &str) -> bool {
-    url.split(['/', '?', '#'])
-        .next()
-        .is_some_and(|first| first.contains(':'))
-}
-
-/// A link's or an image's event with its destination replaced by `f`'s; any other as it is.
-pub(super) fn map_destination<'e>(
-    event: Event<'e>,
-    f: impl FnOnce(CowStr<'e>) -> CowStr<'e>,
-) -> Event<'e> {
-    match event {
-        Event::Start(Tag::Link {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => Event::Start(Tag::Link {
-            link_type,
-            dest_url: f(dest_url),
-            title,
-            id,
-        }),
-        Event::Start(Tag::Image {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => Event::Start(Tag::Image {
-            link_type,
-            dest_url: f(dest_url),
-            title,
-            id,
-        }),
-        other => other,
-    }
 }
 
 /// A task list's box as a character, not a form control: allowing `<input>` through the
@@ -327,12 +281,6 @@ fn unique_id(
     }
 }
 
-/// Appends `text` to `html`, escaped for an attribute or text.
-pub(super) fn escape(html: &mut String, text: &str) {
-    // Writing to a String cannot fail.
-    let _ = pulldown_cmark_escape::escape_html(html, text);
-}
-
 /// Minutes a reader takes over `markdown`, at 230 words a minute; at least one.
 fn reading_minutes(markdown: &str) -> u32 {
     let mut words = 0usize;
@@ -347,6 +295,8 @@ fn reading_minutes(markdown: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::media::references;
+    use crate::model::MediaFile;
 
     #[test]
     fn the_extensions_engineering_posts_use_render() {
@@ -523,5 +473,118 @@ mod tests {
         ] {
             assert!(html.contains(expected), "{expected} in {html}");
         }
+    }
+
+    fn file(name: &str, media_type: &str, width: u32) -> MediaFile {
+        MediaFile {
+            sha256: format!("{:064x}", width),
+            name: name.to_owned(),
+            media_type: media_type.to_owned(),
+            size: 1000,
+            width: Some(width),
+            height: Some(width / 2),
+        }
+    }
+
+    #[test]
+    fn stored_images_get_their_size_variants_and_lazy_loading() {
+        let media = [MediaRef {
+            reference: "diagram.png".to_owned(),
+            site_path: "posts/diagram.png".to_owned(),
+            file: file("diagram.png", "image/png", 2000),
+            variants: vec![
+                file("diagram-480w.png", "image/png", 480),
+                file("diagram-960w.png", "image/png", 960),
+                file("diagram-480w.webp", "image/webp", 480),
+                file("diagram-960w.webp", "image/webp", 960),
+                file("diagram.webp", "image/webp", 2000),
+            ],
+        }];
+        let html = to_safe_html_with("![Arch](diagram.png)\n", &media);
+        let original = paths::media_file(&media[0].file);
+        let wide = paths::media_file(&media[0].variants[1]);
+        assert!(html.contains(&format!("src=\"{wide}\"")), "{html}");
+        assert!(html.contains("width=\"2000\" height=\"1000\""), "{html}");
+        assert!(
+            html.contains("loading=\"lazy\" decoding=\"async\""),
+            "{html}"
+        );
+        assert!(
+            html.contains(&format!("960w, {original} 2000w\"")),
+            "{html}"
+        );
+        assert!(
+            html.contains("<picture><source type=\"image/webp\""),
+            "{html}"
+        );
+        assert!(html.contains("alt=\"Arch\""), "{html}");
+        // WebP at some widths only: a browser taking WebP would see those alone, so none.
+        let mut partial = media.clone();
+        partial[0]
+            .variants
+            .retain(|f| f.width != Some(2000) || f.media_type != "image/webp");
+        let html = to_safe_html_with("![Arch](diagram.png)\n", &partial);
+        assert!(!html.contains("<picture>"), "{html}");
+        assert!(html.contains("srcset="), "{html}");
+    }
+
+    #[test]
+    fn html_blocks_are_read_whole_and_comments_stay_comments() {
+        let md = "<figure>\n  <img\n    src=\"wide.png\"\n    alt=\"Wide\">\n</figure>\n\n<!--\n<img src=\"old.png\">\n-->\n\n[deck](talk.pdf#page=3)\n";
+        let found: Vec<String> = references(md).into_iter().map(|r| r.url).collect();
+        assert_eq!(found, ["wide.png", "talk.pdf#page=3"]);
+        let media = [
+            MediaRef {
+                reference: "wide.png".to_owned(),
+                site_path: "wide.png".to_owned(),
+                file: file("wide.png", "image/png", 300),
+                variants: vec![],
+            },
+            MediaRef {
+                reference: "talk.pdf#page=3".to_owned(),
+                site_path: "talk.pdf".to_owned(),
+                file: file("talk.pdf", "application/pdf", 1),
+                variants: vec![],
+            },
+        ];
+        let html = to_safe_html_with(md, &media);
+        assert!(
+            html.contains(&format!("src=\"{}\"", paths::media_file(&media[0].file))),
+            "{html}"
+        );
+        assert!(html.contains("width=\"300\" height=\"150\""), "{html}");
+        assert!(
+            html.contains(&format!(
+                "href=\"{}#page=3\"",
+                paths::media_file(&media[1].file)
+            )),
+            "{html}"
+        );
+        // An author's own size stands.
+        let sized = to_safe_html_with("<img src=\"wide.png\" width=\"120\" alt=\"w\">\n", &media);
+        assert!(
+            sized.contains("width=\"120\" alt=\"w\" height=\"60\""),
+            "the author's width stands, the height keeps the proportions: {sized}"
+        );
+    }
+
+    #[test]
+    fn raw_html_references_become_stored_urls_and_script_stays_out() {
+        let media = [MediaRef {
+            reference: "talk.pdf".to_owned(),
+            site_path: "talk.pdf".to_owned(),
+            file: file("talk.pdf", "application/pdf", 1),
+            variants: vec![],
+        }];
+        let html = to_safe_html_with(
+            "<a href=\"talk.pdf\" onclick=\"x()\">slides</a> <img src=\"talk.pdf\" onerror=\"x()\">\n",
+            &media,
+        );
+        let path = paths::media_file(&media[0].file);
+        assert!(html.contains(&format!("href=\"{path}\"")), "{html}");
+        assert!(
+            !html.contains("onclick") && !html.contains("onerror"),
+            "{html}"
+        );
     }
 }

@@ -13,7 +13,9 @@ use std::rc::Rc;
 
 use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
 
+use super::cmark::{escape, has_scheme, map_destination, options};
 use crate::model::{MediaFile, MediaRef};
+use crate::paths;
 
 /// One local reference in a post.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,20 +33,14 @@ const SIZES: &str = "(max-width: 44rem) calc(100vw - 2rem), 42rem";
 /// Whether a URL names a file of the site rather than another site, a fragment or a scheme.
 pub fn is_local(url: &str) -> bool {
     let url = url.trim();
-    !(url.is_empty()
-        || super::markdown::has_scheme(url)
-        || url.starts_with("//")
-        || url.starts_with(['#', '?']))
+    !(url.is_empty() || has_scheme(url) || url.starts_with("//") || url.starts_with(['#', '?']))
 }
 
 /// Every local reference in a Markdown body, in order, each once: images and links (Markdown
 /// or raw HTML). Which links name files rather than pages is the publisher's to decide.
 pub fn references(markdown: &str) -> Vec<Reference> {
     let found = Rc::new(RefCell::new(Vec::<Reference>::new()));
-    let events = merge_html_blocks(pulldown_cmark::Parser::new_ext(
-        markdown,
-        super::markdown::options(),
-    ));
+    let events = merge_html_blocks(pulldown_cmark::Parser::new_ext(markdown, options()));
     for event in events {
         match event {
             Event::Start(Tag::Image { dest_url, .. }) => found.borrow_mut().push(Reference {
@@ -140,7 +136,10 @@ impl<'a> Media<'a> {
     pub fn new(media: &'a [MediaRef]) -> Self {
         Self {
             by_reference: media.iter().map(|m| (m.reference.as_str(), m)).collect(),
-            by_path: media.iter().map(|m| (m.file.path(), m)).collect(),
+            by_path: media
+                .iter()
+                .map(|m| (paths::media_file(&m.file), m))
+                .collect(),
         }
     }
 
@@ -153,7 +152,7 @@ impl<'a> Media<'a> {
     fn path_of(&self, reference: &str) -> Option<String> {
         self.by_reference.get(reference).map(|m| {
             let suffix = reference.find(['?', '#']).map_or("", |at| &reference[at..]);
-            format!("{}{suffix}", m.file.path())
+            format!("{}{suffix}", paths::media_file(&m.file))
         })
     }
 
@@ -165,9 +164,7 @@ impl<'a> Media<'a> {
         match event {
             Event::Html(html) => Event::Html(self.substitute_raw(html)),
             Event::InlineHtml(html) => Event::InlineHtml(self.substitute_raw(html)),
-            other => super::markdown::map_destination(other, |url| {
-                self.path_of(&url).map_or(url, CowStr::from)
-            }),
+            other => map_destination(other, |url| self.path_of(&url).map_or(url, CowStr::from)),
         }
     }
 
@@ -233,7 +230,7 @@ impl<'a> Media<'a> {
                         .filter(|f| f.media_type == file.media_type)
                         .max_by_key(|f| f.width)
                     {
-                        element.set_attribute("src", &widest.path())?;
+                        element.set_attribute("src", &paths::media_file(widest))?;
                     }
                 }
                 let webp: Vec<&MediaFile> = media
@@ -246,7 +243,7 @@ impl<'a> Media<'a> {
                 let covers = |f: &&MediaFile| webp.iter().any(|w| w.width == f.width);
                 if !webp.is_empty() && own.iter().all(covers) {
                     let mut source = String::from("<picture><source type=\"image/webp\" srcset=\"");
-                    super::markdown::escape(&mut source, &srcset(&webp));
+                    escape(&mut source, &srcset(&webp));
                     source.push_str("\" sizes=\"");
                     source.push_str(SIZES);
                     source.push_str("\">");
@@ -266,7 +263,7 @@ fn srcset(files: &[&MediaFile]) -> String {
     sorted.sort_by_key(|f| f.width);
     sorted
         .iter()
-        .filter_map(|f| f.width.map(|w| format!("{} {w}w", f.path())))
+        .filter_map(|f| f.width.map(|w| format!("{} {w}w", paths::media_file(f))))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -274,17 +271,6 @@ fn srcset(files: &[&MediaFile]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn file(name: &str, media_type: &str, width: u32) -> MediaFile {
-        MediaFile {
-            sha256: format!("{:064x}", width),
-            name: name.to_owned(),
-            media_type: media_type.to_owned(),
-            size: 1000,
-            width: Some(width),
-            height: Some(width / 2),
-        }
-    }
 
     #[test]
     fn references_are_found_in_markdown_and_raw_html_alike() {
@@ -299,108 +285,6 @@ mod tests {
                 ("/images/raw.gif", true),
                 ("archive.tar.gz", false),
             ]
-        );
-    }
-
-    #[test]
-    fn stored_images_get_their_size_variants_and_lazy_loading() {
-        let media = [MediaRef {
-            reference: "diagram.png".to_owned(),
-            site_path: "posts/diagram.png".to_owned(),
-            file: file("diagram.png", "image/png", 2000),
-            variants: vec![
-                file("diagram-480w.png", "image/png", 480),
-                file("diagram-960w.png", "image/png", 960),
-                file("diagram-480w.webp", "image/webp", 480),
-                file("diagram-960w.webp", "image/webp", 960),
-                file("diagram.webp", "image/webp", 2000),
-            ],
-        }];
-        let html = crate::content::markdown::to_safe_html_with("![Arch](diagram.png)\n", &media);
-        let original = media[0].file.path();
-        let wide = media[0].variants[1].path();
-        assert!(html.contains(&format!("src=\"{wide}\"")), "{html}");
-        assert!(html.contains("width=\"2000\" height=\"1000\""), "{html}");
-        assert!(
-            html.contains("loading=\"lazy\" decoding=\"async\""),
-            "{html}"
-        );
-        assert!(
-            html.contains(&format!("960w, {original} 2000w\"")),
-            "{html}"
-        );
-        assert!(
-            html.contains("<picture><source type=\"image/webp\""),
-            "{html}"
-        );
-        assert!(html.contains("alt=\"Arch\""), "{html}");
-        // WebP at some widths only: a browser taking WebP would see those alone, so none.
-        let mut partial = media.clone();
-        partial[0]
-            .variants
-            .retain(|f| f.width != Some(2000) || f.media_type != "image/webp");
-        let html = crate::content::markdown::to_safe_html_with("![Arch](diagram.png)\n", &partial);
-        assert!(!html.contains("<picture>"), "{html}");
-        assert!(html.contains("srcset="), "{html}");
-    }
-
-    #[test]
-    fn html_blocks_are_read_whole_and_comments_stay_comments() {
-        let md = "<figure>\n  <img\n    src=\"wide.png\"\n    alt=\"Wide\">\n</figure>\n\n<!--\n<img src=\"old.png\">\n-->\n\n[deck](talk.pdf#page=3)\n";
-        let found: Vec<String> = references(md).into_iter().map(|r| r.url).collect();
-        assert_eq!(found, ["wide.png", "talk.pdf#page=3"]);
-        let media = [
-            MediaRef {
-                reference: "wide.png".to_owned(),
-                site_path: "wide.png".to_owned(),
-                file: file("wide.png", "image/png", 300),
-                variants: vec![],
-            },
-            MediaRef {
-                reference: "talk.pdf#page=3".to_owned(),
-                site_path: "talk.pdf".to_owned(),
-                file: file("talk.pdf", "application/pdf", 1),
-                variants: vec![],
-            },
-        ];
-        let html = crate::content::markdown::to_safe_html_with(md, &media);
-        assert!(
-            html.contains(&format!("src=\"{}\"", media[0].file.path())),
-            "{html}"
-        );
-        assert!(html.contains("width=\"300\" height=\"150\""), "{html}");
-        assert!(
-            html.contains(&format!("href=\"{}#page=3\"", media[1].file.path())),
-            "{html}"
-        );
-        // An author's own size stands.
-        let sized = crate::content::markdown::to_safe_html_with(
-            "<img src=\"wide.png\" width=\"120\" alt=\"w\">\n",
-            &media,
-        );
-        assert!(
-            sized.contains("width=\"120\" alt=\"w\" height=\"60\""),
-            "the author's width stands, the height keeps the proportions: {sized}"
-        );
-    }
-
-    #[test]
-    fn raw_html_references_become_stored_urls_and_script_stays_out() {
-        let media = [MediaRef {
-            reference: "talk.pdf".to_owned(),
-            site_path: "talk.pdf".to_owned(),
-            file: file("talk.pdf", "application/pdf", 1),
-            variants: vec![],
-        }];
-        let html = crate::content::markdown::to_safe_html_with(
-            "<a href=\"talk.pdf\" onclick=\"x()\">slides</a> <img src=\"talk.pdf\" onerror=\"x()\">\n",
-            &media,
-        );
-        let path = media[0].file.path();
-        assert!(html.contains(&format!("href=\"{path}\"")), "{html}");
-        assert!(
-            !html.contains("onclick") && !html.contains("onerror"),
-            "{html}"
         );
     }
 }

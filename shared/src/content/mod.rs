@@ -3,13 +3,18 @@
 //!
 //! - [`frontmatter`]: cut the file at `---`/`+++` and read the YAML or TOML into one shape.
 //! - [`names`]: what the file's name and origin tell: date, slug, identity, old paths;
-//!   [`permalinks`]: the addresses an imported post had on its Jekyll, Hugo or Zola site.
+//!   [`permalinks`]: the addresses an imported post had on its Jekyll, Hugo or Zola site; both
+//!   read the name itself with [`file_names`].
 //! - [`markdown`]: the body to HTML (pulldown-cmark), with [`highlight`]ed code, an outline and
-//!   the excerpt; everything through [`sanitize`], because raw HTML in Markdown is an XSS vector.
+//!   the excerpt, references to stored files made their URLs ([`media`]); everything through
+//!   [`sanitize`], because raw HTML in Markdown is an XSS vector. The parser's settings and
+//!   the event helpers the three share are in `cmark.rs`.
 //! - this module: validate the fields, apply the limits of [`crate::model`], build the post.
 
+mod cmark;
 mod error;
 mod fields;
+pub mod file_names;
 pub mod frontmatter;
 pub mod highlight;
 pub mod markdown;
@@ -83,8 +88,8 @@ pub fn parse_post_from(source: &str, origin: &Origin<'_>) -> Result<Post, PostEr
     } else {
         b"-"
     };
-    let (file_date, file_slug) = match file_name.map(names::file_stem) {
-        Some(stem) => match names::dated(stem, separators) {
+    let (file_date, file_slug) = match file_name.map(file_names::file_stem) {
+        Some(stem) => match file_names::dated(stem, separators) {
             Some((date, rest)) => (Some(date), Some(rest)),
             None => (None, Some(stem)),
         },
@@ -290,7 +295,7 @@ pub fn content_hash(source: &str, origin: &Origin<'_>) -> String {
         for file in media.files() {
             made_of.push_str(&media.reference);
             made_of.push(' ');
-            made_of.push_str(&file.path());
+            made_of.push_str(&paths::media_file(file));
             made_of.push('\n');
         }
     }

@@ -1,41 +1,15 @@
 //! What a file's name and origin tell about a post: the date and slug of a Jekyll-style name
-//! (`2018-09-19-my-post.md`), the post's identity across uploads, and the old paths that keep
-//! answering with a redirect (its `aliases`, and on import the addresses of
-//! [`super::permalinks`]).
+//! (`2018-09-19-my-post.md`, read by [`super::file_names`]), the post's identity across
+//! uploads, and the old paths that keep answering with a redirect (its `aliases`, and on import
+//! the addresses of [`super::permalinks`]).
 
-use time::macros::format_description;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 
 use super::frontmatter::FrontMatter;
 use super::permalinks::{Generator, OldFile, OldSite, old_urls};
 use super::{Origin, PostError};
 use crate::model::{MAX_PATH_LEN, Slug};
 use crate::paths;
-
-/// The file name without folders and extension.
-pub fn file_stem(name: &str) -> &str {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    base.rsplit_once('.').map_or(base, |(stem, _)| stem)
-}
-
-/// `2018-09-19-my-post` → (2018-09-19, `my-post`); a plain `my-post` gives only the slug.
-pub fn split_jekyll_name(stem: &str) -> (Option<Date>, Option<&str>) {
-    match dated(stem, b"-") {
-        Some((date, rest)) => (Some(date), Some(rest)),
-        None => (None, Some(stem)),
-    }
-}
-
-/// A stem that starts with a date and one of `separators` (`2021-08-09-name`): the date and the
-/// rest, which is not empty.
-pub fn dated<'a>(stem: &'a str, separators: &[u8]) -> Option<(Date, &'a str)> {
-    let format = format_description!("[year]-[month]-[day]");
-    let (date, rest) = (stem.get(..10)?, stem.get(11..)?);
-    if rest.is_empty() || !separators.contains(&stem.as_bytes()[10]) {
-        return None;
-    }
-    Date::parse(date, format).ok().map(|date| (date, rest))
-}
 
 /// Splits an imported author string that names several people: `Ann Lee and Bo Chen`,
 /// `A, B and C`, `A, B, and C`. One name is left alone.
@@ -144,13 +118,5 @@ mod tests {
         assert_eq!(split_authors("A, B and C"), ["A", "B", "C"]);
         assert_eq!(split_authors("A, B, and C"), ["A", "B", "C"]);
         assert_eq!(split_authors("Alexandra Anderson"), ["Alexandra Anderson"]);
-    }
-
-    #[test]
-    fn dates_lead_names_with_a_hyphen_or_an_underscore() {
-        assert!(dated("2021-08-09_name", b"-_").is_some());
-        assert!(dated("2021-08-09_name", b"-").is_none());
-        assert!(dated("2021-08-09-", b"-").is_none());
-        assert!(dated("2021-13-09-x", b"-").is_none());
     }
 }

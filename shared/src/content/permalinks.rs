@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
 
+use super::file_names::{dated, file_stem, split_jekyll_name};
 use super::frontmatter::{FrontMatter, OneOrMany};
-use super::names::{dated, file_stem, split_jekyll_name};
 
 /// The generator an imported site was written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

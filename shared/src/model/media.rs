@@ -4,7 +4,8 @@
 //! A [`MediaFile`] is one stored file, named by the SHA-256 of its bytes and a readable name
 //! (`/media/<sha256>/<name>`); a [`MediaRef`] is one reference in a post's Markdown
 //! (`![](diagram.png)`) and what it became: the file, and for a raster image its resized
-//! variants. What a file is, is decided by its bytes ([`sniff`]), never by its name.
+//! variants. What a file is, is decided by its bytes (the server's and the publisher's check of
+//! them sniffs its type), never by its name.
 
 use serde::{Deserialize, Serialize};
 
@@ -157,23 +158,6 @@ pub enum MediaError {
 }
 
 impl MediaFile {
-    /// Its path, `/media/<sha256>/<name>`.
-    pub fn path(&self) -> String {
-        crate::paths::media(&self.sha256, &self.name)
-    }
-
-    /// Its key in a blob store: its path without the leading `/`, so that a CDN serving the
-    /// bucket at `/media/*` finds it under the same path readers use.
-    pub fn key(&self) -> String {
-        self.path().trim_start_matches('/').to_owned()
-    }
-
-    /// Where its upload slot writes, until the server has checked the bytes: a key that no
-    /// reader's URL names (`media/incoming/…`; the CDN serves only `/media/<sha256>/<name>`).
-    pub fn staging_key(&self) -> String {
-        format!("media/incoming/{}/{}", self.sha256, self.name)
-    }
-
     /// Checks the description alone, before any byte is read: a well-formed hash and name, a
     /// type the blog serves, the size and pixel limits.
     pub fn check(&self) -> Result<(), MediaError> {
@@ -283,8 +267,12 @@ pub fn check_post_media(media: &[MediaRef]) -> Result<(), MediaError> {
 /// Checks files that go together (one post's, or one request for slots): their number and
 /// total size, each file counted once.
 pub fn check_files(files: &[&MediaFile]) -> Result<(), MediaError> {
+    // A file is its hash and its name (its URL and its key are made of the two alone).
     let mut seen = std::collections::HashSet::new();
-    let files: Vec<&&MediaFile> = files.iter().filter(|f| seen.insert(f.key())).collect();
+    let files: Vec<&&MediaFile> = files
+        .iter()
+        .filter(|f| seen.insert((f.sha256.as_str(), f.name.as_str())))
+        .collect();
     let post = |what, value, limit| MediaError::TooLarge {
         name: "the post".to_owned(),
         what,
@@ -347,194 +335,9 @@ pub fn media_name(file_name: &str, media_type: &str) -> String {
     format!("{stem}.{extension}")
 }
 
-/// The media type a file's bytes are, if the blog serves that type: by their signature
-/// (`infer`), and for SVG by the document's root element (an XML file whose root is `<svg>`).
-/// Never by a file name: an HTML page renamed `.png` is HTML.
-pub fn sniff(bytes: &[u8]) -> Result<&'static str, String> {
-    // An SVG is XML text, which the signatures call `text/xml` at best.
-    if is_svg(bytes) {
-        return Ok("image/svg+xml");
-    }
-    if let Some(kind) = infer::get(bytes) {
-        let found = kind.mime_type();
-        let found = match found {
-            "application/x-gzip" => "application/gzip",
-            other => other,
-        };
-        return MEDIA_TYPES
-            .iter()
-            .find(|(t, _)| *t == found)
-            .map(|(t, _)| *t)
-            .ok_or_else(|| found.to_owned());
-    }
-    let text = std::str::from_utf8(bytes).is_ok();
-    Err(if text {
-        "text (not an SVG document)".to_owned()
-    } else {
-        "of no known type".to_owned()
-    })
-}
-
-/// Whether `bytes` are an XML document whose root element is `svg`.
-fn is_svg(bytes: &[u8]) -> bool {
-    let mut reader = quick_xml::Reader::from_reader(bytes);
-    let mut buffer = Vec::new();
-    loop {
-        match reader.read_event_into(&mut buffer) {
-            Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)) => {
-                return e.local_name().as_ref() == b"svg";
-            }
-            Ok(
-                quick_xml::events::Event::Decl(_)
-                | quick_xml::events::Event::Comment(_)
-                | quick_xml::events::Event::DocType(_)
-                | quick_xml::events::Event::PI(_),
-            ) => {}
-            Ok(quick_xml::events::Event::Text(t)) if t.iter().all(u8::is_ascii_whitespace) => {}
-            _ => return false,
-        }
-        buffer.clear();
-    }
-}
-
-/// An image's width and height in pixels, read from its header alone (`imagesize`), or for an
-/// SVG from its `width`/`height` or `viewBox` (300 × 150, a browser's default, when it says
-/// neither). None for a file that is not an image.
-pub fn dimensions(
-    name: &str,
-    media_type: &str,
-    bytes: &[u8],
-) -> Result<Option<(u32, u32)>, MediaError> {
-    let unreadable = |problem: String| MediaError::Unreadable {
-        name: name.to_owned(),
-        media_type: media_type.to_owned(),
-        problem,
-    };
-    if media_type == "image/svg+xml" {
-        return svg_dimensions(bytes).map(Some).map_err(unreadable);
-    }
-    if !is_raster(media_type) {
-        return Ok(None);
-    }
-    let size = imagesize::blob_size(bytes).map_err(|e| unreadable(e.to_string()))?;
-    let (width, height) = (
-        u32::try_from(size.width).unwrap_or(u32::MAX),
-        u32::try_from(size.height).unwrap_or(u32::MAX),
-    );
-    if width == 0 || height == 0 {
-        return Err(unreadable("it declares no pixels".to_owned()));
-    }
-    check_pixels(name, width, height)?;
-    Ok(Some((width, height)))
-}
-
-fn svg_dimensions(bytes: &[u8]) -> Result<(u32, u32), String> {
-    let mut reader = quick_xml::Reader::from_reader(bytes);
-    let mut buffer = Vec::new();
-    loop {
-        match reader.read_event_into(&mut buffer) {
-            Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e))
-                if e.local_name().as_ref() == b"svg" =>
-            {
-                let attribute = |name: &[u8]| {
-                    e.attributes()
-                        .flatten()
-                        .find(|a| a.key.local_name().as_ref() == name)
-                        .and_then(|a| String::from_utf8(a.value.into_owned()).ok())
-                };
-                let length = |value: Option<String>| {
-                    value.and_then(|v| {
-                        let number = v.trim().trim_end_matches("px");
-                        number
-                            .parse::<f64>()
-                            .ok()
-                            .filter(|n| *n >= 1.0 && n.is_finite())
-                    })
-                };
-                let (width, height) = (length(attribute(b"width")), length(attribute(b"height")));
-                let view_box: Option<Vec<f64>> = attribute(b"viewBox").map(|v| {
-                    v.split([' ', ','])
-                        .filter(|s| !s.is_empty())
-                        .filter_map(|s| s.parse().ok())
-                        .collect()
-                });
-                let from_box = view_box
-                    .filter(|b| b.len() == 4 && b[2] >= 1.0 && b[3] >= 1.0)
-                    .map(|b| (b[2], b[3]));
-                let (w, h) = match (width, height, from_box) {
-                    (Some(w), Some(h), _) => (w, h),
-                    (Some(w), None, Some((bw, bh))) => (w, w * bh / bw),
-                    (None, Some(h), Some((bw, bh))) => (h * bw / bh, h),
-                    (None, None, Some(b)) => b,
-                    _ => (300.0, 150.0),
-                };
-                let clamp = |v: f64| v.round().clamp(1.0, f64::from(MAX_IMAGE_SIDE)) as u32;
-                return Ok((clamp(w), clamp(h)));
-            }
-            Ok(quick_xml::events::Event::Eof) => return Err("no <svg> element".to_owned()),
-            Err(e) => return Err(e.to_string()),
-            Ok(_) => {}
-        }
-        buffer.clear();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const PNG_1X1: &[u8] = &[
-        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0,
-        0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89,
-    ];
-
-    #[test]
-    fn types_come_from_the_bytes_not_the_name() {
-        assert_eq!(sniff(PNG_1X1), Ok("image/png"));
-        assert_eq!(
-            sniff(b"<!doctype html><html><body><script>alert(1)</script>"),
-            Err("text/html".to_owned())
-        );
-        assert_eq!(
-            sniff(b"<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"/>"),
-            Ok("image/svg+xml")
-        );
-        assert!(sniff(b"<html><svg/></html>").is_err());
-        assert_eq!(
-            sniff(b"just some notes"),
-            Err("text (not an SVG document)".to_owned())
-        );
-        assert!(sniff(b"MZ\x90\x00\x03\x00\x00\x00\x04\x00").is_err());
-    }
-
-    #[test]
-    fn a_dimension_bomb_is_refused_from_its_header() {
-        let mut bomb = PNG_1X1.to_vec();
-        bomb[16..20].copy_from_slice(&50_000u32.to_be_bytes());
-        bomb[20..24].copy_from_slice(&50_000u32.to_be_bytes());
-        let error = dimensions("bomb.png", "image/png", &bomb).unwrap_err();
-        assert!(matches!(error, MediaError::TooLarge { .. }), "{error}");
-        assert_eq!(
-            dimensions("dot.png", "image/png", PNG_1X1).unwrap(),
-            Some((1, 1))
-        );
-    }
-
-    #[test]
-    fn svg_dimensions_come_from_width_height_or_view_box() {
-        let svg = |attrs: &str| format!("<svg xmlns=\"http://www.w3.org/2000/svg\" {attrs}/>");
-        let size = |attrs: &str| dimensions("a.svg", "image/svg+xml", svg(attrs).as_bytes());
-        assert_eq!(
-            size("width=\"640\" height=\"480\"").unwrap(),
-            Some((640, 480))
-        );
-        assert_eq!(size("viewBox=\"0 0 800 600\"").unwrap(), Some((800, 600)));
-        assert_eq!(
-            size("width=\"400px\" viewBox=\"0 0 800 600\"").unwrap(),
-            Some((400, 300))
-        );
-        assert_eq!(size("").unwrap(), Some((300, 150)));
-    }
 
     #[test]
     fn names_are_made_from_file_names_and_the_real_type() {

@@ -297,8 +297,8 @@ async fn the_media_binary_serves_a_file_from_the_bucket_and_redirects_a_large_on
     let large_path = format!("/media/{}/handbook.pdf", sha256_hex(&large));
     // Uploaded and checked, as a publish leaves them.
     for (name, bytes) in [("chart.png", &small), ("handbook.pdf", &large)] {
-        let media_type = blog_shared::model::media::sniff(bytes).unwrap();
-        let size = blog_shared::model::media::dimensions(name, media_type, bytes).unwrap();
+        let media_type = blog_shared::store::blobs::sniff(bytes).unwrap();
+        let size = blog_shared::store::blobs::dimensions(name, media_type, bytes).unwrap();
         let file = blog_shared::model::MediaFile {
             sha256: sha256_hex(bytes),
             name: name.to_owned(),
@@ -309,7 +309,11 @@ async fn the_media_binary_serves_a_file_from_the_bucket_and_redirects_a_large_on
         };
         bucket
             .blobs
-            .put(&file.staging_key(), bytes.clone().into(), media_type)
+            .put(
+                &blog_shared::paths::media_staging_key(&file),
+                bytes.clone().into(),
+                media_type,
+            )
             .await
             .unwrap();
         blog_shared::store::blobs::ensure_stored(&bucket.blobs, &records.store, &[file])

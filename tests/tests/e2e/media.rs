@@ -7,8 +7,10 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use blog_shared::model::MediaFile;
-use blog_shared::model::media::sniff;
-use blog_shared::store::blobs::{self, NotStored, ensure_checked, ensure_stored, sha256_hex};
+use blog_shared::paths;
+use blog_shared::store::blobs::{
+    self, NotStored, dimensions, ensure_checked, ensure_stored, sha256_hex, sniff,
+};
 use blog_tests::media_sites::{
     FixtureFile, GPS_MARKER, dimension_bomb_png, html_renamed, hugo_site, jekyll_site,
     jpeg_with_exif, png, svg_with_script, zola_site,
@@ -21,7 +23,7 @@ const TOKEN: &str = "media-token";
 
 fn describe(name: &str, bytes: &[u8]) -> MediaFile {
     let media_type = sniff(bytes).expect("a type the blog serves");
-    let size = blog_shared::model::media::dimensions(name, media_type, bytes).unwrap();
+    let size = dimensions(name, media_type, bytes).unwrap();
     MediaFile {
         sha256: sha256_hex(bytes),
         name: name.to_owned(),
@@ -61,15 +63,22 @@ async fn a_stored_file_reads_back_whole_and_is_gone_once_deleted(backend: Backen
     let store = TestBlobs::new(backend, TOKEN).await;
     let bytes = png(64, 32);
     let file = describe("dot.png", &bytes);
-    assert_eq!(store.blobs.head(&file.key()).await.unwrap(), None);
+    assert_eq!(
+        store.blobs.head(&paths::media_key(&file)).await.unwrap(),
+        None
+    );
     store
         .blobs
-        .put(&file.key(), bytes.clone().into(), &file.media_type)
+        .put(
+            &paths::media_key(&file),
+            bytes.clone().into(),
+            &file.media_type,
+        )
         .await
         .unwrap();
     let meta = store
         .blobs
-        .head(&file.key())
+        .head(&paths::media_key(&file))
         .await
         .unwrap()
         .expect("stored");
@@ -79,11 +88,26 @@ async fn a_stored_file_reads_back_whole_and_is_gone_once_deleted(backend: Backen
         meta.verified, None,
         "nothing is trusted before it is checked"
     );
-    let blob = store.blobs.get(&file.key()).await.unwrap().expect("stored");
+    let blob = store
+        .blobs
+        .get(&paths::media_key(&file))
+        .await
+        .unwrap()
+        .expect("stored");
     assert_eq!(&blob.bytes[..], &bytes[..]);
-    store.blobs.delete(&file.key()).await.unwrap();
-    assert_eq!(store.blobs.head(&file.key()).await.unwrap(), None);
-    assert!(store.blobs.get(&file.key()).await.unwrap().is_none());
+    store.blobs.delete(&paths::media_key(&file)).await.unwrap();
+    assert_eq!(
+        store.blobs.head(&paths::media_key(&file)).await.unwrap(),
+        None
+    );
+    assert!(
+        store
+            .blobs
+            .get(&paths::media_key(&file))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 /// A large file read in parts gives back its bytes, part by part, to the end and no further.
@@ -143,11 +167,20 @@ async fn a_file_is_read_once_then_trusted_by_its_record(backend: Backend) {
     );
     store
         .blobs
-        .put(&file.staging_key(), bytes.into(), &file.media_type)
+        .put(
+            &paths::media_staging_key(&file),
+            bytes.into(),
+            &file.media_type,
+        )
         .await
         .unwrap();
     assert!(
-        store.blobs.head(&file.key()).await.unwrap().is_none(),
+        store
+            .blobs
+            .head(&paths::media_key(&file))
+            .await
+            .unwrap()
+            .is_none(),
         "an upload is not where readers fetch files"
     );
     let unchecked = ensure_checked(records.store.as_ref(), std::slice::from_ref(&file)).await;
@@ -158,22 +191,31 @@ async fn a_file_is_read_once_then_trusted_by_its_record(backend: Backend) {
     ensure_stored(&store.blobs, &records.store, std::slice::from_ref(&file))
         .await
         .expect("the bytes hash to the name");
-    let meta = store.blobs.head(&file.key()).await.unwrap().unwrap();
+    let meta = store
+        .blobs
+        .head(&paths::media_key(&file))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(meta.verified, Some(blobs::mark(&file)));
     assert_eq!(meta.media_type.as_deref(), Some("image/png"));
     assert_eq!(meta.size, file.size);
     assert!(
         store
             .blobs
-            .head(&file.staging_key())
+            .head(&paths::media_staging_key(&file))
             .await
             .unwrap()
             .is_none()
     );
     // Recorded in the table, where the ingest function looks (it never reads the files).
     assert_eq!(
-        records.store.checked_files(&[file.key()]).await.unwrap(),
-        std::collections::HashMap::from([(file.key(), blobs::mark(&file))])
+        records
+            .store
+            .checked_files(&[paths::media_key(&file)])
+            .await
+            .unwrap(),
+        std::collections::HashMap::from([(paths::media_key(&file), blobs::mark(&file))])
     );
     ensure_checked(records.store.as_ref(), std::slice::from_ref(&file))
         .await
@@ -189,7 +231,14 @@ async fn a_file_is_read_once_then_trusted_by_its_record(backend: Backend) {
     assert!(matches!(refused, Err(NotStored::Refused(_))), "{refused:?}");
     let refused = ensure_checked(records.store.as_ref(), std::slice::from_ref(&other)).await;
     assert!(matches!(refused, Err(NotStored::Refused(_))), "{refused:?}");
-    assert!(store.blobs.head(&file.key()).await.unwrap().is_some());
+    assert!(
+        store
+            .blobs
+            .head(&paths::media_key(&file))
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 async fn a_file_checked_before_records_were_kept_is_recorded_when_asked_about(backend: Backend) {
@@ -201,24 +250,32 @@ async fn a_file_checked_before_records_were_kept_is_recorded_when_asked_about(ba
     let file = describe("legacy.png", &bytes);
     store
         .blobs
-        .put(&file.staging_key(), bytes.into(), &file.media_type)
+        .put(
+            &paths::media_staging_key(&file),
+            bytes.into(),
+            &file.media_type,
+        )
         .await
         .unwrap();
     store
         .blobs
         .copy(
-            &file.staging_key(),
-            &file.key(),
+            &paths::media_staging_key(&file),
+            &paths::media_key(&file),
             &file.media_type,
             &blobs::mark(&file),
         )
         .await
         .unwrap();
-    store.blobs.delete(&file.staging_key()).await.unwrap();
+    store
+        .blobs
+        .delete(&paths::media_staging_key(&file))
+        .await
+        .unwrap();
     assert!(
         records
             .store
-            .checked_files(&[file.key()])
+            .checked_files(&[paths::media_key(&file)])
             .await
             .unwrap()
             .is_empty()
@@ -287,7 +344,7 @@ async fn a_slot_takes_only_the_bytes_it_names(backend: Backend) {
             assert!(
                 store
                     .blobs
-                    .head(&file.staging_key())
+                    .head(&paths::media_staging_key(&file))
                     .await
                     .unwrap()
                     .is_none()
@@ -316,7 +373,7 @@ async fn a_slot_takes_only_the_bytes_it_names(backend: Backend) {
             assert!(
                 store
                     .blobs
-                    .head(&file.staging_key())
+                    .head(&paths::media_staging_key(&file))
                     .await
                     .unwrap()
                     .is_none(),
@@ -328,13 +385,18 @@ async fn a_slot_takes_only_the_bytes_it_names(backend: Backend) {
     assert!(response.status().is_success(), "{}", response.status());
     let stored = store
         .blobs
-        .get(&file.staging_key())
+        .get(&paths::media_staging_key(&file))
         .await
         .unwrap()
         .expect("stored");
     assert_eq!(&stored.bytes[..], &bytes[..]);
     assert!(
-        store.blobs.head(&file.key()).await.unwrap().is_none(),
+        store
+            .blobs
+            .head(&paths::media_key(&file))
+            .await
+            .unwrap()
+            .is_none(),
         "nothing is where readers fetch files before the server checks it"
     );
     if backend == Backend::Sqlite {
@@ -634,7 +696,14 @@ async fn files_that_are_not_what_they_say_are_refused_and_nothing_is_written(bac
     );
     assert_eq!(blog.site.get("/posts/missing").await.status(), 404);
     let there = describe("there.png", &png(10, 10));
-    assert!(blog.blobs.blobs.head(&there.key()).await.unwrap().is_none());
+    assert!(
+        blog.blobs
+            .blobs
+            .head(&paths::media_key(&there))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn a_post_naming_files_never_uploaded_is_refused_with_them(backend: Backend) {
@@ -650,7 +719,7 @@ async fn a_post_naming_files_never_uploaded_is_refused_with_them(backend: Backen
     let problem: serde_json::Value = response.json().await.unwrap();
     assert_eq!(
         problem["missing"],
-        serde_json::json!([file.path()]),
+        serde_json::json!([paths::media_file(&file)]),
         "{problem}"
     );
     assert_eq!(blog.site.get("/posts/ghost-files").await.status(), 404);

@@ -20,9 +20,10 @@ use serde::{Deserialize, Serialize};
 use super::auth::Author;
 use super::problem::Problem;
 use crate::http::Ctx;
-use crate::model::media::{MediaError, check_files, sniff};
+use crate::model::media::{MediaError, check_files};
 use crate::model::{MAX_MEDIA_BYTES, MAX_POST_MEDIA_FILES, MediaFile};
-use crate::store::blobs::{Blobs, NotStored, Slot, SlotQuery, sha256_hex};
+use crate::paths;
+use crate::store::blobs::{Blobs, NotStored, Slot, SlotQuery, sha256_hex, sniff};
 
 /// What `POST /media` takes: the files a post is about to use.
 #[derive(Debug, Serialize, Deserialize)]
@@ -93,14 +94,14 @@ pub(super) async fn slots(
     let missing: HashSet<String> =
         match crate::store::blobs::ensure_stored(blobs, &ctx.store, &request.files).await {
             Ok(()) => HashSet::new(),
-            Err(NotStored::Missing(files)) => files.iter().map(MediaFile::key).collect(),
+            Err(NotStored::Missing(files)) => files.iter().map(paths::media_key).collect(),
             Err(error) => return Err(Problem::not_stored(error)),
         };
     let origin = ctx.site.absolute("");
     let mut answers = Vec::with_capacity(request.files.len());
     let mut uploads = 0;
     for file in &request.files {
-        let stored = !missing.contains(&file.key());
+        let stored = !missing.contains(&paths::media_key(file));
         let upload = if stored {
             None
         } else {
@@ -152,7 +153,7 @@ pub(super) async fn receive(
         height: None,
     };
     blobs
-        .check_slot(&file.staging_key(), &query, &file)
+        .check_slot(&paths::media_staging_key(&file), &query, &file)
         .map_err(|problem| Problem::new(StatusCode::FORBIDDEN, problem))?;
     let limit = usize::try_from(size.min(MAX_MEDIA_BYTES)).unwrap_or(usize::MAX);
     let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
@@ -207,7 +208,7 @@ pub(super) async fn receive(
         }
     }
     blobs
-        .put(&file.staging_key(), body, &file.media_type)
+        .put(&paths::media_staging_key(&file), body, &file.media_type)
         .await?;
     Ok(StatusCode::OK)
 }

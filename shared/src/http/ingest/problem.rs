@@ -9,7 +9,8 @@ use super::documents::ProblemDocument;
 use crate::content::PostError;
 use crate::content::frontmatter::FrontMatterError;
 use crate::model::media::MediaError;
-use crate::model::{MAX_REDIRECTS, MediaFile, Slug};
+use crate::model::{MAX_REDIRECTS, Slug};
+use crate::paths;
 use crate::report::report;
 use crate::store::{Holder, StoreError, WriteError};
 
@@ -46,7 +47,7 @@ impl Problem {
                     ),
                 )
                 .field("media");
-                problem.0.missing = Some(files.iter().map(MediaFile::path).collect());
+                problem.0.missing = Some(files.iter().map(paths::media_file).collect());
                 problem
             }
             NotStored::Refused(error) => Self::from(crate::content::PostError::Media(error)),

@@ -1,18 +1,21 @@
 //! Where posts' files live: S3 in AWS, the embedded database locally, behind one trait. Keys
-//! are the files' paths without the leading `/` (`media/<sha256>/<name>`).
+//! are the files' paths without the leading `/` (`media/<sha256>/<name>`,
+//! [`crate::paths::media_key`]).
 //!
 //! Bytes never travel through a function on the way in: the media function hands out upload
 //! slots (a presigned S3 `PUT` that signs the length, type and SHA-256, so S3 refuses other
 //! bytes; locally the same protocol onto the embedded store), which write to a staging key
 //! (`media/incoming/<sha256>/<name>`) that nothing serves. Asked again, it reads each upload
 //! there once ([`ensure_stored`]): its bytes must hash to its name, be the type and size
-//! declared, and an image the size in pixels declared; then it is copied to its own key, marked
-//! with what was checked, and recorded in the table ([`crate::store::Store::record_checked`]).
+//! declared, and an image the size in pixels declared (the type and the pixels read from the
+//! bytes alone: [`sniff`], [`dimensions`]); then it is copied to its own key, marked with what
+//! was checked, and recorded in the table ([`crate::store::Store::record_checked`]).
 //! Only checked bytes ever sit where readers fetch files, and a post may use only recorded
 //! files ([`ensure_checked`]: the ingest function reads the records, never the bucket).
 
 #[cfg(feature = "s3")]
 mod s3;
+mod sniff;
 #[cfg(feature = "embedded")]
 mod sqlite;
 
@@ -25,12 +28,14 @@ use sha2::{Digest, Sha256};
 
 #[cfg(feature = "s3")]
 pub use s3::S3Blobs;
+pub use sniff::{dimensions, sniff};
 #[cfg(feature = "embedded")]
 pub use sqlite::SqliteBlobs;
 
 use super::{Store, StoreError};
 use crate::model::MediaFile;
-use crate::model::media::{MediaError, dimensions, sniff};
+use crate::model::media::MediaError;
+use crate::paths;
 
 /// What a blob store knows of a file without reading it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,7 +191,7 @@ pub enum NotStored {
 fn names(files: &[MediaFile]) -> String {
     files
         .iter()
-        .map(|f| f.path())
+        .map(paths::media_file)
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -198,8 +203,8 @@ const CONCURRENCY: usize = 4;
 /// `files` once each, by key.
 fn distinct(files: &[MediaFile]) -> Vec<MediaFile> {
     let mut files = files.to_vec();
-    files.sort_by_key(MediaFile::key);
-    files.dedup_by_key(|f| f.key());
+    files.sort_by_key(paths::media_key);
+    files.dedup_by_key(|f| paths::media_key(f));
     files
 }
 
@@ -239,11 +244,11 @@ pub async fn ensure_checked(store: &dyn Store, files: &[MediaFile]) -> Result<()
 /// what `files` says of its file.
 async fn unrecorded(store: &dyn Store, files: &[MediaFile]) -> Result<Vec<MediaFile>, NotStored> {
     let files = distinct(files);
-    let keys: Vec<String> = files.iter().map(MediaFile::key).collect();
+    let keys: Vec<String> = files.iter().map(paths::media_key).collect();
     let checked = store.checked_files(&keys).await?;
     let mut unrecorded = Vec::new();
     for file in files {
-        match checked.get(&file.key()) {
+        match checked.get(&paths::media_key(&file)) {
             Some(found) => agrees(&file, found)?,
             None => unrecorded.push(file),
         }
@@ -274,7 +279,7 @@ pub async fn ensure_stored(
                 let outcome = match check_one(blobs.as_ref(), &file).await {
                     // Recorded only once the checked bytes are at their own key.
                     Ok(true) => store
-                        .record_checked(&file.key(), &mark(&file))
+                        .record_checked(&paths::media_key(&file), &mark(&file))
                         .await
                         .map(|()| true)
                         .map_err(NotStored::from),
@@ -310,7 +315,7 @@ pub fn mark(file: &MediaFile) -> String {
 /// Whether `file` is stored and right; an error if what was uploaded for it is wrong (the
 /// upload is then removed; a checked file never is).
 async fn check_one(blobs: &dyn Blobs, file: &MediaFile) -> Result<bool, NotStored> {
-    let (key, staged) = (file.key(), file.staging_key());
+    let (key, staged) = (paths::media_key(file), paths::media_staging_key(file));
     if let Some(meta) = blobs.head(&key).await? {
         // Only checked bytes are ever copied here; what the post says of them must agree.
         return agrees(file, meta.verified.as_deref().unwrap_or("unmarked")).map(|()| true);

@@ -18,6 +18,7 @@ use axum::body::Bytes;
 use super::{Blob, BlobMeta, Blobs, IMMUTABLE, SLOT_LIFETIME, Slot};
 use crate::config::ConfigError;
 use crate::model::MediaFile;
+use crate::paths;
 use crate::store::StoreError;
 
 /// The metadata naming a checked file's SHA-256.
@@ -231,7 +232,7 @@ impl Blobs for S3Blobs {
             .client
             .put_object()
             .bucket(&self.bucket)
-            .key(file.staging_key())
+            .key(paths::media_staging_key(file))
             .content_length(i64::try_from(file.size).unwrap_or(i64::MAX))
             .content_type(&file.media_type)
             .cache_control(IMMUTABLE)

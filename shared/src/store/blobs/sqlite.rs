@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use axum::body::Bytes;
@@ -15,7 +15,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Blob, BlobMeta, Blobs, SLOT_LIFETIME, Slot, SlotQuery, checksum_sha256};
 use crate::model::MediaFile;
+use crate::paths;
 use crate::store::StoreError;
+use crate::store::sqlite::connection::{open_shared, sql_error};
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
@@ -42,9 +44,8 @@ impl SqliteBlobs {
     pub async fn open(path: &Path, secret: &[u8]) -> Result<Self, StoreError> {
         let path = path.to_owned();
         let connection = tokio::task::spawn_blocking(move || -> rusqlite::Result<Connection> {
-            let connection = Connection::open(&path)?;
-            connection.busy_timeout(Duration::from_secs(10))?;
-            connection.pragma_update(None, "journal_mode", "WAL")?;
+            // Usually the posts' own database (`BLOG_DB`), so opened as the posts' store opens it.
+            let connection = open_shared(&path)?;
             connection.execute_batch(SCHEMA)?;
             Ok(connection)
         })
@@ -82,17 +83,7 @@ impl SqliteBlobs {
         })
         .await
         .map_err(|e| StoreError::Failed(what, Box::new(e)))?
-        .map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(code, _)
-                if matches!(
-                    code.code,
-                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-                ) =>
-            {
-                StoreError::Unavailable(Box::new(e))
-            }
-            other => StoreError::Failed(what, Box::new(other)),
-        })
+        .map_err(sql_error(what))
     }
 
     fn signature(&self, key: &str, media_type: &str, size: u64, expires: u64) -> HmacSha256 {
@@ -227,7 +218,12 @@ impl Blobs for SqliteBlobs {
 
     async fn slot(&self, file: &MediaFile, origin: &str) -> Result<Slot, StoreError> {
         let expires = now() + SLOT_LIFETIME.as_secs();
-        let signature = self.signature(&file.staging_key(), &file.media_type, file.size, expires);
+        let signature = self.signature(
+            &paths::media_staging_key(file),
+            &file.media_type,
+            file.size,
+            expires,
+        );
         let signature = hex::encode(signature.finalize().into_bytes());
         let checksum = checksum_sha256(&file.sha256)?;
         // `PUT /media/<sha256>/<name>` on the site: the upload lands at the staging key.
@@ -235,7 +231,7 @@ impl Blobs for SqliteBlobs {
             method: "PUT".to_owned(),
             url: format!(
                 "{origin}{}?expires={expires}&signature={signature}",
-                file.path()
+                paths::media_file(file)
             ),
             headers: BTreeMap::from([
                 ("content-length".to_owned(), file.size.to_string()),

@@ -2,99 +2,36 @@
 //!
 //! `cargo lambda watch` runs each function as its own process over one file, so the file is in
 //! WAL mode (readers never block the writer), every connection waits for a busy lock rather
-//! than failing, and a publish is one `BEGIN IMMEDIATE` transaction.
+//! than failing ([`connection`]), and a publish is one `BEGIN IMMEDIATE` transaction. The
+//! tables and their migrations are in [`schema`], the readers' connections and the change probe
+//! in [`readers`], the rows a post is stored as in [`rows`].
+
+pub(super) mod connection;
+mod readers;
+mod rows;
+mod schema;
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::rules::{Changes, Claims, Replacement, check_delete, prepare_replace, publish_onto};
+use super::rules::{Changes, Replacement, check_delete, prepare_replace, publish_onto};
 use super::{
     CategoryCount, Holder, ListingQuery, ListingRows, PostsPage, PublishOutcome, Redirect, Store,
     StoreError, WriteError, WriteOutcome,
 };
-use crate::model::{Category, Listing, ListingEntry, Post, Slug};
+use crate::model::{Category, Listing, Post, Slug};
+use connection::{open_shared, plan_once, sql_error};
+pub use readers::ChangeProbe;
+use readers::Readers;
+use rows::{
+    apply, claim, json_error, listing_entry, post_columns, post_from_columns, read_post, write_post,
+};
+use schema::{SCHEMA, migrate};
 use time::OffsetDateTime;
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS posts (
-    slug TEXT PRIMARY KEY,
-    version INTEGER NOT NULL,
-    content_hash TEXT NOT NULL,
-    item TEXT NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS listings (
-    listing TEXT NOT NULL,
-    sort_key TEXT NOT NULL,
-    slug TEXT NOT NULL,
-    entry TEXT NOT NULL,
-    PRIMARY KEY (listing, sort_key)
-) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS categories (
-    slug TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    posts INTEGER NOT NULL
-) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS redirects (
-    path TEXT PRIMARY KEY,
-    slug TEXT NOT NULL,
-    draft INTEGER NOT NULL DEFAULT 0,
-    published TEXT
-) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS checked_files (
-    key TEXT PRIMARY KEY,
-    mark TEXT NOT NULL
-) STRICT, WITHOUT ROWID;
-";
-
-/// Columns added since the first release, for databases made before them: (table, column,
-/// definition). A redirect of an older database has no `published` and answers as before.
-const ADDED_COLUMNS: [(&str, &str, &str); 5] = [
-    ("redirects", "draft", "INTEGER NOT NULL DEFAULT 0"),
-    ("redirects", "published", "TEXT"),
-    // A post's body and source beside its item rather than in it: the two long strings are
-    // read as they are, not parsed out of JSON (a third of a post page's time), and a feed
-    // reads bodies alone. A post written before has neither; its item holds them.
-    ("posts", "body_html", "TEXT"),
-    ("posts", "source", "TEXT"),
-    // A listing row's excerpt beside its entry, for the same reason: HTML is mostly quotes and
-    // tags, which JSON escapes, and unescaping ten excerpts was most of reading a page's rows.
-    // A row written before has none; its entry holds it.
-    ("listings", "excerpt_html", "TEXT"),
-];
-
-/// Brings an older database's tables up to [`SCHEMA`], in one transaction that holds the write
-/// lock, so that two processes opening an old database at once do not both add a column.
-fn migrate(connection: &Connection) -> rusqlite::Result<()> {
-    connection.execute_batch("BEGIN IMMEDIATE")?;
-    let migrated = add_columns(connection);
-    connection.execute_batch(if migrated.is_ok() {
-        "COMMIT"
-    } else {
-        "ROLLBACK"
-    })?;
-    migrated
-}
-
-fn add_columns(connection: &Connection) -> rusqlite::Result<()> {
-    for (table, column, definition) in ADDED_COLUMNS {
-        let exists: bool = connection.query_row(
-            "SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2)",
-            [table, column],
-            |row| row.get(0),
-        )?;
-        if !exists {
-            connection.execute_batch(&format!(
-                "ALTER TABLE {table} ADD COLUMN {column} {definition}"
-            ))?;
-        }
-    }
-    Ok(())
-}
 
 /// How many posts an export reads at a time.
 const POSTS_PAGE: usize = 25;
@@ -107,41 +44,8 @@ const POSTS_PAGE: usize = 25;
 #[derive(Clone)]
 pub struct SqliteStore {
     connection: Arc<Mutex<Connection>>,
-    readers: Arc<[Mutex<Connection>]>,
+    readers: Readers,
     path: std::path::PathBuf,
-}
-
-/// Makes a cached statement's plan independent of the values bound to it (SQLite's query
-/// planner stability guarantee). Otherwise a range over a bound parameter (`sort_key <= ?2`) or
-/// a bound `LIMIT` makes SQLite prepare the statement again whenever the value changes, which is
-/// every read: about a tenth of a listing page's instructions. Every query here reads one primary
-/// key, so no plan would differ.
-fn plan_once(connection: &Connection) -> rusqlite::Result<()> {
-    connection
-        .set_db_config(
-            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
-            true,
-        )
-        .map(drop)
-}
-
-/// How long a reader waits for a lock (only WAL recovery takes one) before answering 503.
-const READER_BUSY_TIMEOUT: Duration = Duration::from_secs(1);
-
-/// Tells whether the database changed: SQLite's `data_version`, read on a connection of the
-/// probe's own, changes whenever another connection commits, in this process or in another
-/// (`cargo lambda watch`'s functions, a second `blog serve`). Reading it takes a microsecond.
-pub struct ChangeProbe(Mutex<Connection>);
-
-impl ChangeProbe {
-    /// A number that differs from the last one read if and only if someone wrote since.
-    pub fn version(&self) -> Result<i64, StoreError> {
-        let connection = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        connection
-            .prepare_cached("PRAGMA data_version")
-            .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
-            .map_err(sql_error("reading the database's version"))
-    }
 }
 
 impl SqliteStore {
@@ -164,10 +68,8 @@ impl SqliteStore {
                 // A missing folder is reported by SQLite itself below, with the path.
                 let _ = std::fs::create_dir_all(parent);
             }
-            let connection = Connection::open(&path)?;
+            let connection = open_shared(&path)?;
             plan_once(&connection)?;
-            connection.busy_timeout(Duration::from_secs(10))?;
-            connection.pragma_update(None, "journal_mode", "WAL")?;
             connection.pragma_update(None, "synchronous", "NORMAL")?;
             connection.execute_batch(SCHEMA)?;
             migrate(&connection)?;
@@ -176,27 +78,14 @@ impl SqliteStore {
         .await
         .map_err(|e| StoreError::Failed("opening the database", Box::new(e)))?
         .map_err(|e| StoreError::Failed("opening the database", Box::new(e)))?;
-        let count = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
         let path = opened.clone();
-        let readers = tokio::task::spawn_blocking(move || {
-            (0..count)
-                .map(|_| {
-                    let reader = Connection::open(&path)?;
-                    plan_once(&reader)?;
-                    reader.busy_timeout(READER_BUSY_TIMEOUT)?;
-                    reader.pragma_update(None, "query_only", true)?;
-                    // Pages read from the mapped file, not copied in by a system call each.
-                    reader.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
-                    Ok(Mutex::new(reader))
-                })
-                .collect::<rusqlite::Result<Vec<_>>>()
-        })
-        .await
-        .map_err(|e| StoreError::Failed("opening the database", Box::new(e)))?
-        .map_err(|e| StoreError::Failed("opening the database", Box::new(e)))?;
+        let readers = tokio::task::spawn_blocking(move || Readers::open(&path))
+            .await
+            .map_err(|e| StoreError::Failed("opening the database", Box::new(e)))?
+            .map_err(|e| StoreError::Failed("opening the database", Box::new(e)))?;
         Ok(Self {
             connection: Arc::new(Mutex::new(connection)),
-            readers: readers.into(),
+            readers,
             path: opened,
         })
     }
@@ -207,31 +96,12 @@ impl SqliteStore {
         &self,
         work: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let free = self
-            .readers
-            .iter()
-            .find_map(|reader| reader.try_lock().ok());
-        let guard = match free {
-            Some(guard) => guard,
-            None => {
-                static NEXT: std::sync::atomic::AtomicUsize =
-                    std::sync::atomic::AtomicUsize::new(0);
-                let at =
-                    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.readers.len();
-                self.readers[at].lock().unwrap_or_else(|p| p.into_inner())
-            }
-        };
-        work(&guard)
+        self.readers.read(work)
     }
 
     /// A probe that tells when the database changed, for a cache of what was read from it.
     pub async fn change_probe(&self) -> Result<ChangeProbe, StoreError> {
-        let path = self.path.clone();
-        let connection = tokio::task::spawn_blocking(move || Connection::open(&path))
-            .await
-            .map_err(|e| StoreError::Failed("opening the database", Box::new(e)))?
-            .map_err(sql_error("opening the database"))?;
-        Ok(ChangeProbe(Mutex::new(connection)))
+        ChangeProbe::open(self.path.clone()).await
     }
 
     /// Runs `work` on the connection off the async threads.
@@ -251,24 +121,6 @@ impl SqliteStore {
         .await
         .map_err(|e| StoreError::Failed(what, Box::new(e)))?
     }
-}
-
-fn sql_error(what: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
-    move |error| match error {
-        rusqlite::Error::SqliteFailure(code, _)
-            if matches!(
-                code.code,
-                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-            ) =>
-        {
-            StoreError::Unavailable(Box::new(error))
-        }
-        other => StoreError::Failed(what, Box::new(other)),
-    }
-}
-
-fn json_error(what: &'static str) -> impl Fn(serde_json::Error) -> StoreError {
-    move |error| StoreError::Failed(what, Box::new(error))
 }
 
 #[async_trait]
@@ -302,15 +154,7 @@ impl Store for SqliteStore {
                 .map_err(sql_error("reading a listing"))?;
             let mut entries = Vec::with_capacity(query.limit.min(64));
             while let Some(row) = rows.next().map_err(sql_error("reading a listing"))? {
-                // Borrowed from SQLite's row as it is: the entry is only parsed, never kept.
-                let json = row.get_ref(0).and_then(|v| v.as_str().map_err(Into::into));
-                let json = json.map_err(sql_error("reading a listing"))?;
-                let mut entry: ListingEntry = serde_json::from_str(json)
-                    .map_err(json_error("decoding a listing entry"))?;
-                if let Some(excerpt_html) = row.get(1).map_err(sql_error("reading a listing"))? {
-                    entry.excerpt_html = excerpt_html;
-                }
-                entries.push(entry);
+                entries.push(listing_entry(row)?);
             }
             // SQLite returns the whole LIMIT, however large the rows.
             Ok(ListingRows { entries, cut_short: false })
@@ -544,156 +388,6 @@ impl Store for SqliteStore {
         })
         .await
     }
-}
-
-/// A post's columns: its item (JSON), and its body and source when stored beside it.
-type PostColumns = (String, Option<String>, Option<String>);
-
-fn post_columns(row: &rusqlite::Row<'_>) -> rusqlite::Result<PostColumns> {
-    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-}
-
-fn post_from_columns((item, body_html, source): PostColumns) -> Result<Post, StoreError> {
-    let mut post: Post = serde_json::from_str(&item).map_err(json_error("decoding a post"))?;
-    if let Some(body_html) = body_html {
-        post.body_html = body_html;
-    }
-    if let Some(source) = source {
-        post.source = source;
-    }
-    Ok(post)
-}
-
-/// The post at `slug`, with its source or with an empty one. `source` is the row's last
-/// column: a read that does not name it leaves its overflow pages unread.
-fn read_post(db: &Connection, slug: &Slug, with_source: bool) -> Result<Option<Post>, StoreError> {
-    let sql = if with_source {
-        "SELECT item, body_html, source FROM posts WHERE slug = ?1"
-    } else {
-        "SELECT item, body_html, NULL FROM posts WHERE slug = ?1"
-    };
-    let columns = db
-        .prepare_cached(sql)
-        .and_then(|mut statement| {
-            statement
-                .query_row([slug.as_str()], post_columns)
-                .optional()
-        })
-        .map_err(sql_error("reading a post"))?;
-    let mut post = columns.map(post_from_columns).transpose()?;
-    if let (Some(post), false) = (&mut post, with_source) {
-        // A row written before the source had a column of its own has it in its item.
-        post.source = String::new();
-    }
-    Ok(post)
-}
-
-fn write_post(tx: &rusqlite::Transaction<'_>, post: &Post) -> Result<(), StoreError> {
-    let item = Post {
-        body_html: String::new(),
-        source: String::new(),
-        ..post.clone()
-    };
-    let item = serde_json::to_string(&item).map_err(json_error("encoding a post"))?;
-    let version = i64::try_from(post.version).unwrap_or(i64::MAX);
-    tx.execute(
-        "INSERT OR REPLACE INTO posts (slug, version, content_hash, item, body_html, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            post.slug.as_str(),
-            version,
-            post.content_hash,
-            item,
-            post.body_html,
-            post.source
-        ],
-    )
-    .map_err(sql_error("writing a post"))?;
-    Ok(())
-}
-
-/// Writes the listing rows and redirects of `changes`, with `post`'s entry.
-fn apply(tx: &rusqlite::Transaction<'_>, post: &Post, changes: &Changes) -> Result<(), StoreError> {
-    for (listing, sort_key) in &changes.delete_listings {
-        tx.execute(
-            "DELETE FROM listings WHERE listing = ?1 AND sort_key = ?2",
-            params![listing.key(), sort_key],
-        )
-        .map_err(sql_error("removing a listing entry"))?;
-    }
-    let mut entry = post.listing_entry();
-    let excerpt_html = std::mem::take(&mut entry.excerpt_html);
-    let entry = serde_json::to_string(&entry).map_err(json_error("encoding a listing entry"))?;
-    for (listing, sort_key) in &changes.put_listings {
-        tx.execute(
-            "INSERT OR REPLACE INTO listings (listing, sort_key, slug, entry, excerpt_html) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![listing.key(), sort_key, post.slug.as_str(), entry, excerpt_html],
-        )
-        .map_err(sql_error("writing a listing entry"))?;
-    }
-    for path in &changes.delete_redirects {
-        tx.execute("DELETE FROM redirects WHERE path = ?1", [path])
-            .map_err(sql_error("removing a redirect"))?;
-    }
-    for (category, delta) in &changes.category_counts {
-        tx.execute(
-            "INSERT INTO categories (slug, name, posts) VALUES (?1, ?2, ?3)
-             ON CONFLICT (slug) DO UPDATE SET name = excluded.name, posts = posts + excluded.posts",
-            params![category.slug.as_str(), category.name, delta],
-        )
-        .map_err(sql_error("counting a category's posts"))?;
-    }
-    let published = (!post.draft).then(|| crate::dates::sortable(post.published));
-    for path in &changes.put_redirects {
-        tx.execute(
-            "INSERT OR REPLACE INTO redirects (path, slug, draft, published) VALUES (?1, ?2, ?3, ?4)",
-            params![path, post.slug.as_str(), post.draft, published],
-        )
-        .map_err(sql_error("writing a redirect"))?;
-    }
-    Ok(())
-}
-
-/// `changes` with its redirects checked against their owners in the database now.
-fn claim(
-    tx: &rusqlite::Transaction<'_>,
-    changes: Changes,
-    writer: &[&Slug],
-) -> Result<Changes, WriteError> {
-    let mut claims = Claims::default();
-    let mut owner_of = tx
-        .prepare_cached("SELECT slug FROM redirects WHERE path = ?1")
-        .map_err(sql_error("reading a redirect"))?;
-    for path in changes.claimed_paths(writer) {
-        let owner: Option<String> = owner_of
-            .query_row([&path], |row| row.get(0))
-            .optional()
-            .map_err(sql_error("reading a redirect"))?;
-        if let Some(owner) = owner.and_then(|o| Slug::parse(&o).ok()) {
-            claims.owners.insert(path, owner);
-        }
-    }
-    let mut stored = tx
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM posts WHERE slug = ?1)")
-        .map_err(sql_error("reading a post"))?;
-    for named in changes.named_posts(writer) {
-        let exists: bool = stored
-            .query_row([named.as_str()], |row| row.get(0))
-            .map_err(sql_error("reading a post"))?;
-        if exists {
-            claims.posts.push(named);
-        }
-    }
-    for (path, holder) in changes.contested_former_pages(&claims.owners, writer) {
-        let held_as_former_slug = read_post(tx, holder, false)?.is_some_and(|post| {
-            post.moved_from
-                .iter()
-                .any(|m| &crate::paths::post(m) == path)
-        });
-        if !held_as_former_slug {
-            claims.alias_held.push(path.clone());
-        }
-    }
-    changes.claim_redirects(&claims, writer)
 }
 
 #[cfg(test)]
