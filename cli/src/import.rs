@@ -15,9 +15,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use blog_shared::content::ReadPost;
 use blog_shared::content::frontmatter;
 use blog_shared::content::permalinks::{Generator, OldFile, OldSite, old_urls, with_variants};
-use blog_shared::model::{MAX_SLUG_LEN, Post, Slug};
+use blog_shared::model::{MAX_SLUG_LEN, Slug};
 
 use crate::api::{Upload, Uploader};
 use crate::publish::{markdown_files, relative};
@@ -124,7 +125,7 @@ pub fn plan(dir: &Path, layout: Layout, uploader: &Uploader) -> Result<Plan> {
     };
     let site = old_site(dir, layout)?;
     let mut uploads = markdown_files(std::slice::from_ref(&content_root))?;
-    let mut posts: Vec<Option<Post>> = Vec::with_capacity(uploads.len());
+    let mut posts: Vec<Option<ReadPost>> = Vec::with_capacity(uploads.len());
     for upload in &mut uploads {
         // The identity is the file's place in the site, whatever was given on the command line;
         // its files are looked for from the site's root too.
@@ -199,7 +200,7 @@ pub fn plan(dir: &Path, layout: Layout, uploader: &Uploader) -> Result<Plan> {
 /// Gives files that share a slug distinct ones: the earliest (by date, then path) keeps it,
 /// each later one takes `{slug}-{year}`, or `{slug}-{yyyy-mm-dd}` if that is taken too, then a
 /// number. Deterministic, so a second import maps every file to the same post.
-fn resolve_collisions(uploads: &mut [Upload], posts: &[Option<Post>]) {
+fn resolve_collisions(uploads: &mut [Upload], posts: &[Option<ReadPost>]) {
     let mut by_slug: BTreeMap<&Slug, Vec<usize>> = BTreeMap::new();
     for (i, post) in posts.iter().enumerate() {
         if let Some(post) = post {
@@ -251,7 +252,7 @@ fn resolve_collisions(uploads: &mut [Upload], posts: &[Option<Post>]) {
 
 /// An old address two files claim (two posts declaring one alias; the old site served only
 /// one of them) goes to the earliest by date; the later one is told, and keeps the rest.
-fn share_old_addresses(uploads: &mut [Upload], posts: &[Option<Post>]) {
+fn share_old_addresses(uploads: &mut [Upload], posts: &[Option<ReadPost>]) {
     let mut order: Vec<usize> = (0..uploads.len()).filter(|&i| posts[i].is_some()).collect();
     order.sort_by_key(|&i| {
         let post = posts[i].as_ref().expect("filtered");
@@ -415,14 +416,15 @@ pub fn print_plan(plan: &Plan, uploader: &Uploader) {
 mod tests {
     use super::resolve;
     use crate::api::Upload;
+    use blog_shared::content::{Origin, ReadPost, read_post};
 
     #[test]
     fn long_shared_slugs_are_shortened_to_take_their_date() {
         let title = "word ".repeat(30);
         let source = |date: &str| format!("---\ntitle: \"{title}\"\ndate: {date}\n---\nx\n");
-        let posts: Vec<Option<blog_shared::Post>> = ["2020-01-01", "2021-01-01", "2021-01-01"]
+        let posts: Vec<Option<ReadPost>> = ["2020-01-01", "2021-01-01", "2021-01-01"]
             .iter()
-            .map(|d| Some(blog_shared::parse_post(&source(d), None).unwrap()))
+            .map(|d| Some(read_post(&source(d), &Origin::default()).unwrap()))
             .collect();
         let mut uploads: Vec<Upload> = (0..3)
             .map(|i| Upload {

@@ -5,12 +5,12 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use blog_shared::content::{Origin, parse_post_from};
+use blog_shared::content::{Origin, ReadPost, read_post};
 use blog_shared::http::ingest::{
     DEFAULT_CATEGORY_HEADER, HolderDocument, IMPORT_FORMAT_HEADER, OLD_PATHS_HEADER, PostUpload,
     ProblemDocument, SLUG_HEADER, SOURCE_HEADER, Written, encode_source_path,
 };
-use blog_shared::model::{Identity, Post, Slug};
+use blog_shared::model::{Identity, Slug};
 use blog_shared::paths;
 
 use super::{Uploader, refusal};
@@ -66,7 +66,7 @@ async fn written_url(response: reqwest::Response) -> reqwest::Result<String> {
 
 impl Uploader {
     /// The post `upload` makes, parsed here as the server will parse it.
-    pub fn local_post(&self, upload: &Upload, text: &str) -> Result<Post> {
+    pub fn local_post(&self, upload: &Upload, text: &str) -> Result<ReadPost> {
         let name = upload_name(&upload.path);
         let origin = Origin {
             file_name: Some(&name),
@@ -78,7 +78,7 @@ impl Uploader {
             slug: None,
             media: &[],
         };
-        parse_post_from(text, &origin).map_err(anyhow::Error::from)
+        read_post(text, &origin).map_err(anyhow::Error::from)
     }
 
     /// Creates the post in `upload`, or updates it if it is stored with other content.
@@ -227,7 +227,7 @@ impl Uploader {
 
 /// Whether the post a file makes is the one holding its slug: the same `id`, the same source
 /// file; for a post stored before sources were recorded, the same title and date.
-fn is_same_post(mine: &Post, holder: &HolderDocument) -> bool {
+fn is_same_post(mine: &ReadPost, holder: &HolderDocument) -> bool {
     let theirs = Identity {
         id: holder.id.clone(),
         source_path: holder.source_path.clone(),

@@ -5,9 +5,10 @@
 
 use time::OffsetDateTime;
 
+use super::PostError;
 use super::frontmatter::FrontMatter;
+use super::origin::Origin;
 use super::permalinks::{Generator, OldFile, OldSite, old_urls};
-use super::{Origin, PostError};
 use crate::model::{MAX_PATH_LEN, Slug};
 use crate::paths;
 
