@@ -21,7 +21,7 @@ use blog_shared::content::permalinks::{Generator, OldFile, OldSite, old_urls, wi
 use blog_shared::model::{MAX_SLUG_LEN, Slug};
 
 use crate::api::{Upload, Uploader};
-use crate::publish::{markdown_files, relative};
+use crate::publish::{markdown_files_within, relative};
 
 /// The static site generator a folder was written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -124,7 +124,7 @@ pub fn plan(dir: &Path, layout: Layout, uploader: &Uploader) -> Result<Plan> {
         _ => dir.to_owned(),
     };
     let site = old_site(dir, layout)?;
-    let mut uploads = markdown_files(std::slice::from_ref(&content_root))?;
+    let mut uploads = markdown_files_within(std::slice::from_ref(&content_root), Some(dir))?;
     let mut posts: Vec<Option<ReadPost>> = Vec::with_capacity(uploads.len());
     for upload in &mut uploads {
         // The identity is the file's place in the site, whatever was given on the command line;

@@ -34,11 +34,17 @@ pub async fn publish(
 /// with its path within what was given: a folder's files relative to it, a file by its name
 /// (a page bundle's `index.md` with its folder's).
 pub fn markdown_files(paths: &[PathBuf]) -> Result<Vec<Upload>> {
+    markdown_files_within(paths, None)
+}
+
+/// [`markdown_files`], every folder walked within `boundary` (an imported site's folder, around
+/// its content folder) rather than within itself.
+pub fn markdown_files_within(paths: &[PathBuf], boundary: Option<&Path>) -> Result<Vec<Upload>> {
     let mut uploads = Vec::new();
     for path in paths {
         if path.is_dir() {
             let mut files = Vec::new();
-            walk(path, &mut files)?;
+            walk(path, boundary.unwrap_or(path), &mut files)?;
             for (file, skip) in files {
                 let source_path = relative(&file, path);
                 uploads.push(Upload {
@@ -97,13 +103,25 @@ pub fn relative(file: &Path, root: &Path) -> String {
 pub type SkipReason = Option<String>;
 
 /// Every Markdown file below `dir`, hidden ones left out, in name order, each with the reason
-/// it is skipped, if it is. A folder is walked only where it really is below `dir`: a symbolic
-/// link to a folder is not followed (it could lead out of the folder, or back into it for
-/// ever), and a symbolic link to a file is read only when the file is inside `dir`; each link
-/// left is listed with why, so that the summary accounts for it.
-pub fn walk(dir: &Path, files: &mut Vec<(PathBuf, SkipReason)>) -> Result<()> {
-    let inside = std::fs::canonicalize(dir)
-        .with_context(|| format!("resolving the folder {}", dir.display()))?;
+/// it is skipped, if it is. A folder is walked only where it really is within `boundary` (`dir`
+/// itself, or a folder around it): `dir` must lead there, a symbolic link to a folder is not
+/// followed (it could lead out of the folder, or back into it for ever), and a symbolic link to
+/// a file is read only when the file is within; each link left is listed with why, so that the
+/// summary accounts for it.
+fn walk(dir: &Path, boundary: &Path, files: &mut Vec<(PathBuf, SkipReason)>) -> Result<()> {
+    let resolve = |folder: &Path| {
+        std::fs::canonicalize(folder)
+            .with_context(|| format!("resolving the folder {}", folder.display()))
+    };
+    let inside = resolve(boundary)?;
+    let real = resolve(dir)?;
+    anyhow::ensure!(
+        real.starts_with(&inside),
+        "{} leads outside {} (to {}): its files are not read",
+        dir.display(),
+        boundary.display(),
+        real.display()
+    );
     walk_inside(dir, &inside, files)
 }
 

@@ -157,20 +157,25 @@ pub fn old_address(path: &str) -> String {
 }
 
 /// The post whose page `path` names in some spelling, whatever an old server or a reader's
-/// browser makes of it: `/posts/<slug>` with any case, trailing slashes, an encoded slash
-/// (`%2f`) or a trailing `index.html`. None if it names no post's page.
+/// browser makes of it: `/posts/<slug>` with any case, doubled or trailing slashes, `.`
+/// segments, an encoded slash (`%2f`) or a trailing `index.html`. None if it names no post's
+/// page.
 pub fn post_named_by(path: &str) -> Option<Slug> {
     let decoded = percent_encoding::percent_decode_str(path)
         .decode_utf8()
         .ok()?;
     let lower = decoded.to_lowercase();
-    let rest = lower.strip_prefix("/posts/")?.trim_end_matches('/');
-    let rest = ["/index.html", "/index.htm"]
-        .iter()
-        .find_map(|index| rest.strip_suffix(index))
-        .unwrap_or(rest)
-        .trim_end_matches('/');
-    Slug::parse(rest).ok()
+    // As a server that merges slashes and drops `.` segments reads it: `//posts/./x//`.
+    let mut segments = lower.split('/').filter(|s| !s.is_empty() && *s != ".");
+    if segments.next() != Some("posts") {
+        return None;
+    }
+    let rest: Vec<&str> = segments.collect();
+    let slug = match rest.as_slice() {
+        [slug] | [slug, "index.html" | "index.htm"] => slug,
+        _ => return None,
+    };
+    Slug::parse(slug).ok()
 }
 
 /// The route of a category's or an author's feed in `format`, under the page's own route.
@@ -224,6 +229,10 @@ mod tests {
             "/posts/victim-post/index.html",
             "/posts/Victim-Post/INDEX.HTML/",
             "/posts/victim%2Dpost",
+            "//posts/victim-post",
+            "/posts//victim-post",
+            "/posts/./victim-post/",
+            "/./posts/victim-post%2f%2findex.html",
         ] {
             assert_eq!(named(path).as_deref(), Some("victim-post"), "{path}");
         }

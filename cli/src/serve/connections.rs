@@ -5,10 +5,13 @@
 //!   trickles half a request, or opens connections and sends nothing, is cut off;
 //! - a cap on a request's headers (hyper answers 431 past it), so no request can make the
 //!   site hold more than that of one;
+//! - a deadline for each write of a response: a reader who stops reading (and so leaves a
+//!   response's bytes pending for that long) loses the connection, so it cannot hold a slot,
+//!   or a large file's download, for ever;
 //! - a cap on open connections: past it, new ones wait in the kernel's queue until one closes,
 //!   rather than taking the process's file descriptors.
 //!
-//! Nothing bounds how long a response takes: a slow reader of a large file that is still
+//! Nothing bounds how long a whole response takes: a slow reader of a large file that keeps
 //! receiving keeps its connection.
 
 use std::future::Future;
@@ -22,12 +25,15 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_io_timeout::TimeoutStream;
 
 /// What a connection may take.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// How long a request's headers may take to arrive, and a connection may sit idle.
     pub header_timeout: Duration,
+    /// How long a response's write may wait for the reader to take bytes.
+    pub write_timeout: Duration,
     /// How many connections are open at once.
     pub max_connections: usize,
     /// How many bytes a request's headers may hold (hyper's buffer, at least 8 KiB).
@@ -38,6 +44,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             header_timeout: Duration::from_secs(15),
+            write_timeout: Duration::from_secs(30),
             max_connections: 512,
             // Above CloudFront's 20 KB of headers, and API Gateway's 10 KB.
             max_header_bytes: 64 * 1024,
@@ -87,8 +94,11 @@ pub async fn serve(
             () = &mut stop => break,
         };
         let _ = stream.set_nodelay(true);
+        let mut stream = TimeoutStream::new(stream);
+        stream.set_write_timeout(Some(limits.write_timeout));
         let service = TowerToHyperService::new(app.clone());
-        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        let connection =
+            graceful.watch(builder.serve_connection(TokioIo::new(Box::pin(stream)), service));
         tokio::spawn(async move {
             // A connection's end (the client left, a deadline passed) is nothing to report.
             let _ = connection.await;

@@ -40,6 +40,9 @@ pub struct ServeArgs {
     /// Seconds a request's headers may take to arrive, and a connection may sit idle.
     #[arg(long, default_value_t = Limits::default().header_timeout.as_secs_f64())]
     header_timeout: f64,
+    /// Seconds a response's write may wait for a reader who takes no bytes.
+    #[arg(long, default_value_t = Limits::default().write_timeout.as_secs_f64())]
+    write_timeout: f64,
     /// How many connections are open at once (more wait for one to close).
     #[arg(long, default_value_t = Limits::default().max_connections)]
     max_connections: usize,
@@ -99,6 +102,10 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
             .ok()
             .filter(|t| !t.is_zero())
             .context("--header-timeout must be a positive number of seconds")?,
+        write_timeout: std::time::Duration::try_from_secs_f64(args.write_timeout)
+            .ok()
+            .filter(|t| !t.is_zero())
+            .context("--write-timeout must be a positive number of seconds")?,
         max_connections: args.max_connections.max(1),
         ..Limits::default()
     };

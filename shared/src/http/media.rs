@@ -29,14 +29,14 @@ use crate::store::blobs::{Blob, BlobMeta, Blobs, IMMUTABLE};
 /// styles (which diagrams use) apply. The CDN sends the same for `/media/*.svg`.
 pub const SVG_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 
-/// Files larger than this are sent in parts by a store that serves every file itself (the
-/// embedded one), never held whole: a reader who does not read holds one part, not a copy.
-pub const STREAMED_ABOVE: u64 = 1024 * 1024;
-/// The size of each part.
+/// The size of each part a large file is sent in.
 const PART_BYTES: usize = 128 * 1024;
+/// Files larger than one part are sent in parts by a store that serves every file itself (the
+/// embedded one), never held whole: a reader who does not read holds one part, not a copy.
+pub const STREAMED_ABOVE: u64 = PART_BYTES as u64;
 /// How many files are sent in parts at once; a reader past it is asked to come back shortly
 /// (503 with `Retry-After`), so slow readers cannot hold the site's memory or its store.
-pub const MAX_STREAMED_DOWNLOADS: usize = 16;
+pub const MAX_STREAMED_DOWNLOADS: usize = 64;
 
 /// The downloads sent in parts now, one permit each, held until the last part is sent or the
 /// reader goes away.

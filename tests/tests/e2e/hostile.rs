@@ -398,6 +398,8 @@ async fn an_alias_cannot_take_a_post_s_address_over_http() {
             "/posts/victim-post%2f",
             "/posts/Victim-Post",
             "/posts/victim-post/index.html",
+            "/posts//victim-post",
+            "//posts/victim-post",
         ] {
             let (status, location) = blog_tests::redirect(&given.site.url(path)).await;
             assert_eq!(

@@ -620,3 +620,35 @@ async fn symbolic_links_out_of_the_folder_are_skipped_and_reported() {
         );
     }
 }
+
+/// A Hugo site whose `content` folder is a symbolic link out of the site: nothing of it is read.
+#[tokio::test]
+async fn a_content_folder_leading_out_of_the_site_is_refused() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::TempDir::new().unwrap();
+    let private = dir.path().join("outside/notes");
+    std::fs::create_dir_all(&private).unwrap();
+    std::fs::write(
+        private.join("secret.md"),
+        "---\ntitle: Secret\ndate: 2020-06-01\n---\nThe merger is on.\n",
+    )
+    .unwrap();
+    let site = dir.path().join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(site.join("hugo.toml"), "title = \"Site\"\n").unwrap();
+    symlink("../outside/notes", site.join("content")).unwrap();
+    let blog_dir = tempfile::TempDir::new().unwrap();
+    let blog = ServeProcess::start(TOKEN, blog_dir.path()).await;
+
+    let run = import(&blog, &site, &["--from", "hugo"]).await;
+
+    assert!(!run.success, "{run:?}");
+    assert!(run.stderr.contains("leads outside"), "{}", run.stderr);
+    let feed = reqwest::get(format!("{}/feed.json", blog.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!feed.contains("merger"), "the secret text is public");
+}

@@ -12,8 +12,9 @@ use tokio::net::TcpStream;
 
 const TOKEN: &str = "limits-token";
 
-/// `blog serve` with a short header deadline and a small connection cap, on `dir`.
-async fn strict_serve(dir: &std::path::Path) -> ServeProcess {
+/// `blog serve` with short deadlines (1 s for headers, 2 s for a write) and a cap of
+/// `connections`, on `dir`.
+async fn strict_serve_with(dir: &std::path::Path, connections: &str) -> ServeProcess {
     let no_seed = dir.join("no-seed").display().to_string();
     ServeProcess::start_with(
         dir,
@@ -24,11 +25,18 @@ async fn strict_serve(dir: &std::path::Path) -> ServeProcess {
             &no_seed,
             "--header-timeout",
             "1",
+            "--write-timeout",
+            "2",
             "--max-connections",
-            "24",
+            connections,
         ],
     )
     .await
+}
+
+/// [`strict_serve_with`] a cap of 24 connections.
+async fn strict_serve(dir: &std::path::Path) -> ServeProcess {
+    strict_serve_with(dir, "24").await
 }
 
 async fn connect(url: &str) -> TcpStream {
@@ -192,13 +200,14 @@ async fn stored_file(dir: &std::path::Path, size: usize) -> (String, Vec<u8>) {
 async fn readers_who_do_not_read_a_large_file_hold_no_copy_of_it() {
     let dir = tempfile::TempDir::new().unwrap();
     let (path, bytes) = stored_file(dir.path(), 20 * 1024 * 1024).await;
-    let blog = strict_serve(dir.path()).await;
+    let blog = strict_serve_with(dir.path(), "100").await;
     let before = blog.resident_kib();
 
-    // 40 readers ask for it and read no more than the status line.
+    // 70 readers ask for it and read no more than the status line: past 64 at once, the
+    // next are asked to come back.
     let mut stalled = Vec::new();
     let mut statuses = Vec::new();
-    for _ in 0..40 {
+    for _ in 0..70 {
         let mut stream = connect(&blog.url).await;
         stream
             .write_all(format!("GET {path} HTTP/1.1\r\nHost: blog\r\n\r\n").as_bytes())
@@ -209,21 +218,21 @@ async fn readers_who_do_not_read_a_large_file_hold_no_copy_of_it() {
         statuses.push(String::from_utf8_lossy(&head[9..12]).into_owned());
         stalled.push(stream);
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     let during = blog.resident_kib();
 
     let sent = statuses.iter().filter(|s| *s == "200").count();
     let turned_away = statuses.iter().filter(|s| *s == "503").count();
-    assert_eq!((sent, turned_away), (16, 24), "{statuses:?}");
+    assert_eq!((sent, turned_away), (64, 6), "{statuses:?}");
     assert!(
         during.saturating_sub(before) < 100 * 1024,
-        "resident memory grew from {before} KiB to {during} KiB with 40 stalled readers"
+        "resident memory grew from {before} KiB to {during} KiB with 70 stalled readers"
     );
 
-    // Once they go, a slow reader who keeps receiving gets the whole file, past the deadline
-    // that closes idle connections.
-    drop(stalled);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Still held open by their readers, who read nothing: past the write deadline (2 s) the
+    // site lets them go, and a slow reader who keeps receiving gets the whole file, past the
+    // deadline that closes idle connections (1 s).
+    tokio::time::sleep(Duration::from_secs(3)).await;
     let mut reader = connect(&blog.url).await;
     reader
         .write_all(
@@ -241,6 +250,7 @@ async fn readers_who_do_not_read_a_large_file_hold_no_copy_of_it() {
         received.extend_from_slice(&buffer[..n]);
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    drop(stalled);
     let body_at = received
         .windows(4)
         .position(|w| w == b"\r\n\r\n")

@@ -622,6 +622,7 @@ async fn an_alias_cannot_take_another_post_s_address(backend: Backend) {
         "[/posts/victim-post%2f]",
         "[/Posts/Victim-Post]",
         "[/posts/victim-post/index.html]",
+        "[/posts//victim-post]",
     ] {
         let attacker = parse_post(
             &format!("---\ntitle: Attacker\ndate: 2020-01-02\naliases: {aliases}\n---\nTheirs.\n"),

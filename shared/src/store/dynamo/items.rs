@@ -261,12 +261,12 @@ pub(super) fn to_post_item(post: &Post) -> Result<Item, StoreError> {
     encode("encoding a post", item)
 }
 
-/// A post item as a post.
 /// Whether `item` is a post's (its key is a post's), not another kind of row.
 pub(super) fn is_post_item(item: &Item) -> bool {
     matches!(item.get("pk"), Some(AttributeValue::S(pk)) if pk.starts_with("POST#"))
 }
 
+/// A post item as a post.
 pub(super) fn from_post_item(item: Item) -> Result<Post, StoreError> {
     decode::<PostItem>("decoding a post", item).map(|item| item.post)
 }
