@@ -11,7 +11,7 @@
 //! the commands are made of: `serve/` (the local site, its page cache and its connections),
 //! `api/` (the one client of the blog's HTTP API: endpoint, authentication, posts, files) and
 //! `prepare/` (a post's files before upload: found, read and typed, stripped, resized, cached);
-//! `publish.rs`, `import.rs` and `export.rs` are the commands over them.
+//! `publish.rs`, `import/` and `export.rs` are the commands over them.
 
 mod api;
 mod export;

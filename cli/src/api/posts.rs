@@ -38,6 +38,20 @@ pub struct Upload {
     pub skip: Option<String>,
     /// What the importer made of it that the author should know (a renaming, split authors).
     pub notes: Vec<String>,
+    /// The Markdown to send, when the importer translated the file into the blog's own
+    /// (front matter filled, shortcodes and links rewritten); else the file is sent as it is.
+    pub text: Option<String>,
+}
+
+impl Upload {
+    /// What is sent: the translated Markdown, or the file's bytes as they are.
+    pub fn bytes(&self) -> Result<Vec<u8>> {
+        match &self.text {
+            Some(text) => Ok(text.clone().into_bytes()),
+            None => std::fs::read(&self.path)
+                .with_context(|| format!("reading {}", self.path.display())),
+        }
+    }
 }
 
 /// What happened to one file.
@@ -90,8 +104,7 @@ impl Uploader {
     }
 
     async fn try_upload(&self, upload: &Upload) -> Result<Outcome> {
-        let file = std::fs::read(&upload.path)
-            .with_context(|| format!("reading {}", upload.path.display()))?;
+        let file = upload.bytes()?;
         // A file that is not UTF-8 is sent as it is: the server refuses it, saying where.
         let media = match std::str::from_utf8(&file) {
             Ok(text) => {
@@ -139,8 +152,7 @@ impl Uploader {
                     anyhow::bail!("{}", problem.detail);
                 };
                 // The slug is held: update it only if it is this very post.
-                let text = std::fs::read_to_string(&upload.path)
-                    .with_context(|| format!("reading {}", upload.path.display()))?;
+                let text = String::from_utf8(upload.bytes()?).context("the post is not UTF-8")?;
                 let mine = self.local_post(upload, &text)?;
                 if !is_same_post(&mine, &holder) {
                     anyhow::bail!(

@@ -1,0 +1,70 @@
+//! What an old site's configuration says about its addresses, read where its generator reads it.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use blog_shared::content::permalinks::OldSite;
+
+use super::Layout;
+
+/// What the site's configuration says about its addresses.
+pub fn old_site(dir: &Path, layout: Layout) -> Result<OldSite> {
+    let mut site = OldSite::new(layout.generator());
+    match layout {
+        Layout::Jekyll => {
+            let config = dir.join("_config.yml");
+            if config.is_file() {
+                let text = read(&config)?;
+                let value: serde_json::Value = serde_saphyr::from_str(&text)
+                    .with_context(|| format!("{} is not YAML", config.display()))?;
+                site.jekyll_permalink = value["permalink"].as_str().map(str::to_owned);
+            }
+        }
+        Layout::Hugo => {
+            let value = hugo_config(dir)?;
+            if let Some(permalinks) = value.get("permalinks").and_then(|p| p.as_object()) {
+                for (section, pattern) in permalinks {
+                    if let Some(pattern) = pattern.as_str() {
+                        site.hugo_permalinks
+                            .insert(section.clone(), pattern.to_owned());
+                    }
+                }
+            }
+            let flag = |name: &str| {
+                value
+                    .as_object()
+                    .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
+                    .and_then(|(_, v)| v.as_bool())
+                    .unwrap_or(false)
+            };
+            site.hugo_keep_case = flag("disablePathToLower");
+            site.hugo_ugly_urls = flag("uglyURLs");
+        }
+        Layout::Zola => {}
+    }
+    Ok(site)
+}
+
+/// Hugo's configuration as JSON, from whichever file the site has.
+fn hugo_config(dir: &Path) -> Result<serde_json::Value> {
+    for name in ["hugo.toml", "config.toml"] {
+        let path = dir.join(name);
+        if path.is_file() {
+            let table: toml::Table = toml::from_str(&read(&path)?)
+                .with_context(|| format!("{} is not TOML", path.display()))?;
+            return serde_json::to_value(table).context("reading Hugo's configuration");
+        }
+    }
+    for name in ["hugo.yaml", "config.yaml", "hugo.yml", "config.yml"] {
+        let path = dir.join(name);
+        if path.is_file() {
+            return serde_saphyr::from_str(&read(&path)?)
+                .with_context(|| format!("{} is not YAML", path.display()));
+        }
+    }
+    Ok(serde_json::Value::Null)
+}
+
+pub fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
