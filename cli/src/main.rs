@@ -187,8 +187,17 @@ async fn run(command: Command) -> Result<bool> {
         }
         Command::Export { dir, target } => {
             let uploader = target.uploader().await?;
-            let count = export::export(&uploader, &dir).await?;
-            println!("{count} posts exported to {}", dir.display());
+            let exported = export::export(&uploader, &dir).await?;
+            match exported.with_missing_files {
+                0 => {}
+                1 => println!(
+                    "1 exported post references files the blog does not hold (listed above): `blog publish --allow-missing` publishes it back"
+                ),
+                n => println!(
+                    "{n} exported posts reference files the blog does not hold (listed above): `blog publish --allow-missing` publishes them back"
+                ),
+            }
+            println!("{} posts exported to {}", exported.posts, dir.display());
             Ok(true)
         }
     }

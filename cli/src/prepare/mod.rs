@@ -37,7 +37,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 use blog_shared::content::frontmatter;
-use blog_shared::content::media::references;
+use blog_shared::content::media::{Reference, references};
 use blog_shared::model::media::check_post_media;
 use blog_shared::model::{MediaFile, MediaRef};
 use blog_shared::store::blobs::sha256_hex;
@@ -289,6 +289,20 @@ pub fn missing_files(
         }
     }
     Ok(missing)
+}
+
+/// The file, as a path within `roots.site`, that the reference `url` of the post at
+/// `markdown_path` leads to as [`prepare_post`] resolves an image's, if it leads to one.
+pub fn located(markdown_path: &Path, url: &str, roots: &Roots) -> Result<Option<String>> {
+    let (post, roots) = resolve_roots(markdown_path, roots)?;
+    let reference = Reference {
+        url: url.to_owned(),
+        image: true,
+    };
+    Ok(match locate::locate(&post, &reference, None, &roots) {
+        Ok(Lookup::File(found)) => Some(found.site_path),
+        _ => None,
+    })
 }
 
 /// The post as the author knows it, and the roots as absolute, normalised paths.
