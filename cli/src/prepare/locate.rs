@@ -124,8 +124,11 @@ pub(super) fn locate(
         if !looks_like_file {
             return Ok(Lookup::NotAFile);
         }
+        // Where it leads outside the folder is worth saying only when nothing else was tried
+        // (against an old address, the relative path beside the post means nothing).
         let looked = outside
             .iter()
+            .filter(|_| candidates.is_empty())
             .map(|o| format!("{} (outside the site's folder)", o.display()))
             .chain(candidates.iter().map(|(c, _)| shown(c, &roots.site)))
             .collect();
