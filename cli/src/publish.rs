@@ -221,8 +221,9 @@ pub async fn run(uploader: &Uploader, uploads: Vec<Upload>) -> bool {
     let failed = results
         .iter()
         .any(|r| matches!(r.outcome, Outcome::Failed(_)));
-    let missing = results.iter().any(|r| !r.missing.is_empty());
-    !failed && !(missing && uploader.missing_files == MissingFiles::Publish)
+    let missing_fails = uploader.missing_files == MissingFiles::Publish
+        && results.iter().any(|r| !r.missing.is_empty());
+    !(failed || missing_fails)
 }
 
 /// What became of one file.

@@ -20,10 +20,17 @@ use blog_tests::{
 const TOKEN: &str = "export-token";
 
 /// A blog, files included, over HTTP: `blog serve` (the embedded store) or the site on
-/// DynamoDB and S3.
+/// DynamoDB and S3; with what must live as long as it does (its folder, its stores).
 enum Blog {
-    Serve(ServeProcess, tempfile::TempDir),
-    Aws(TestSite, TestStore, TestBlobs),
+    Serve {
+        serve: ServeProcess,
+        _dir: tempfile::TempDir,
+    },
+    Aws {
+        site: TestSite,
+        _store: TestStore,
+        _blobs: TestBlobs,
+    },
 }
 
 impl Blog {
@@ -31,7 +38,10 @@ impl Blog {
         match backend {
             Backend::Sqlite => {
                 let dir = tempfile::TempDir::new().unwrap();
-                Self::Serve(ServeProcess::start(TOKEN, dir.path()).await, dir)
+                Self::Serve {
+                    serve: ServeProcess::start(TOKEN, dir.path()).await,
+                    _dir: dir,
+                }
             }
             Backend::Dynamo => {
                 let store = TestStore::new(backend).await;
@@ -42,15 +52,19 @@ impl Blog {
                     TOKEN,
                 )
                 .await;
-                Self::Aws(site, store, blobs)
+                Self::Aws {
+                    site,
+                    _store: store,
+                    _blobs: blobs,
+                }
             }
         }
     }
 
     fn url(&self) -> &str {
         match self {
-            Self::Serve(serve, _) => &serve.url,
-            Self::Aws(site, ..) => &site.base_url,
+            Self::Serve { serve, .. } => &serve.url,
+            Self::Aws { site, .. } => &site.base_url,
         }
     }
 
@@ -273,7 +287,11 @@ async fn an_export_publishes_back_every_post_file_and_old_address(backend: Backe
                 let answer = redirect(&format!("{}{old}", second.url())).await;
                 if answer.0 == 200 {
                     let (_, shown) = get_page(&format!("{}{old}", second.url())).await;
-                    assert_eq!(texts(&shown, "h1"), [a.title.clone()], "{what} at {old}");
+                    assert_eq!(
+                        texts(&shown, "h1"),
+                        std::slice::from_ref(&a.title),
+                        "{what} at {old}"
+                    );
                 } else {
                     assert_eq!(
                         answer,
