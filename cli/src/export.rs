@@ -9,7 +9,7 @@
 //! post that references a file the blog does not hold is listed (`blog publish
 //! --allow-missing` takes it back).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -40,14 +40,79 @@ pub struct Exported {
 /// paths within it.
 pub async fn export(uploader: &Uploader, dir: &Path) -> Result<Exported> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut written: HashSet<PathBuf> = HashSet::new();
+    let posts = stored_posts(uploader).await?;
+    // Every file first: which file a reference leads to depends on every file in the folder
+    // (`/images/x.png` is looked for in `static/` before the root).
     let mut files: HashSet<PathBuf> = HashSet::new();
-    let mut with_missing_files = 0;
+    for post in &posts {
+        for media in &post.media {
+            let Some(relative) = plain_relative(&media.site_path) else {
+                eprintln!(
+                    "not exported: {} (used by {}) has no plain path",
+                    media.site_path, post.slug
+                );
+                continue;
+            };
+            let file = dir.join(relative);
+            if files.insert(file.clone()) {
+                download(uploader, &media.file, &file).await?;
+            }
+        }
+    }
     // Where `blog publish` of the folder looks for files.
     let roots = uploader.roots(&Upload {
         root: dir.to_owned(),
         ..Upload::default()
     });
+    let mut written: HashSet<PathBuf> = HashSet::new();
+    let mut with_missing_files = 0;
+    for post in &posts {
+        let path = target(dir, post, &written);
+        // A reference made relative to the old site's address (`../../../images/x.png`) leads
+        // elsewhere from the exported file: it is written as the file's place.
+        let mut moved: BTreeMap<String, String> = BTreeMap::new();
+        for media in &post.media {
+            let Some(relative) = plain_relative(&media.site_path) else {
+                continue;
+            };
+            if located(&path, &media.reference, &roots)?.as_deref()
+                != Some(media.site_path.as_str())
+            {
+                moved.insert(
+                    media.reference.clone(),
+                    relative_url(&path, dir, relative, &media.reference),
+                );
+            }
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        let text = rewrite(post, &file_name(&path), &moved)?;
+        std::fs::write(&path, &text).with_context(|| format!("writing {}", path.display()))?;
+        println!("exported   {} → {}", post.slug, path.display());
+        for (old, new) in &moved {
+            println!("           `{old}` written as `{new}`");
+        }
+        let missing = missing_files(&path, &text, None, &roots)?;
+        for file in &missing {
+            println!(
+                "           missing `{}`: the blog holds no file for it",
+                file.reference
+            );
+        }
+        with_missing_files += usize::from(!missing.is_empty());
+        written.insert(path);
+    }
+    Ok(Exported {
+        posts: written.len(),
+        with_missing_files,
+    })
+}
+
+/// Every stored post, page by page, as the export API gives it.
+async fn stored_posts(uploader: &Uploader) -> Result<Vec<ExportedPost>> {
+    let mut posts = Vec::new();
     let mut from: Option<String> = None;
     loop {
         let mut url = format!("{}{}", uploader.endpoint(), blog_shared::paths::POSTS);
@@ -66,62 +131,12 @@ pub async fn export(uploader: &Uploader, dir: &Path) -> Result<Exported> {
             return Err(refusal(response).await);
         }
         let page: ExportPage = response.json().await.context("reading the export")?;
-        for post in &page.posts {
-            let path = target(dir, post, &written);
-            // Its files first, so that each reference can be checked against where it leads.
-            let mut moved: HashMap<String, String> = HashMap::new();
-            for media in &post.media {
-                let Some(relative) = plain_relative(&media.site_path) else {
-                    eprintln!(
-                        "not exported: {} (used by {}) has no plain path",
-                        media.site_path, post.slug
-                    );
-                    continue;
-                };
-                let file = dir.join(relative);
-                if files.insert(file.clone()) {
-                    download(uploader, &media.file, &file).await?;
-                }
-                // A reference made relative to the old site's address (`../../../images/x.png`)
-                // leads elsewhere from the exported file: it is written as the file's place.
-                if located(&path, &media.reference, &roots)?.as_deref()
-                    != Some(media.site_path.as_str())
-                {
-                    moved.insert(
-                        media.reference.clone(),
-                        relative_url(&path, dir, relative, &media.reference),
-                    );
-                }
-            }
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("creating {}", parent.display()))?;
-            }
-            let text = rewrite(post, &file_name(&path), &moved)?;
-            std::fs::write(&path, &text).with_context(|| format!("writing {}", path.display()))?;
-            println!("exported   {} → {}", post.slug, path.display());
-            for (old, new) in &moved {
-                println!("           `{old}` written as `{new}`");
-            }
-            let missing = missing_files(&path, &text, None, &roots)?;
-            for file in &missing {
-                println!(
-                    "           missing `{}`: the blog holds no file for it",
-                    file.reference
-                );
-            }
-            with_missing_files += usize::from(!missing.is_empty());
-            written.insert(path);
-        }
+        posts.extend(page.posts);
         match page.next {
             Some(next) => from = Some(next),
-            None => break,
+            None => return Ok(posts),
         }
     }
-    Ok(Exported {
-        posts: written.len(),
-        with_missing_files,
-    })
 }
 
 /// The reference to the file at `file` (within `dir`) from the post at `post`, relative to the
@@ -242,7 +257,7 @@ fn file_name(path: &Path) -> String {
 fn rewrite(
     post: &ExportedPost,
     file_name: &str,
-    moved: &HashMap<String, String>,
+    moved: &BTreeMap<String, String>,
 ) -> Result<String> {
     let mut keys: Vec<(&str, Value)> = vec![("slug", json!(post.slug))];
     if !post.old_paths.is_empty() {
@@ -379,6 +394,39 @@ fn brackets(line: &str) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_is_reached_from_the_exported_post_by_a_relative_path() {
+        let dir = Path::new("/out");
+        let jekyll = Path::new("/out/_posts/2016-02-03-trip.md");
+        assert_eq!(
+            relative_url(
+                jekyll,
+                dir,
+                Path::new("images/Photo One.png"),
+                "../../../images/Photo%20One.png?v=2#x"
+            ),
+            "../images/Photo%20One.png?v=2#x"
+        );
+        let bundle = Path::new("/out/content/posts/b/index.md");
+        assert_eq!(
+            relative_url(bundle, dir, Path::new("content/posts/b/d (1).png"), "d.png"),
+            "d%20%281%29.png"
+        );
+        assert_eq!(
+            relative_url(bundle, dir, Path::new("content/posts/a/x.pdf"), "x.pdf"),
+            "../a/x.pdf"
+        );
+        assert_eq!(
+            relative_url(
+                Path::new("/out/top.md"),
+                dir,
+                Path::new("static/i.png"),
+                "i"
+            ),
+            "static/i.png"
+        );
+    }
 
     #[test]
     fn keys_are_set_and_their_old_values_taken_out() {
