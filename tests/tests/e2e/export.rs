@@ -250,7 +250,7 @@ async fn an_export_publishes_back_every_post_file_and_old_address(backend: Backe
             posts.iter().map(|p| p.slug.clone()).collect()
         };
         assert_eq!(slugs(&after), slugs(&before), "{name}");
-        let mut files = 0;
+        let (mut files, mut addresses) = (0, 0);
         for (a, b) in before.iter().zip(&after) {
             let what = format!("{name}: {}", a.slug);
             assert_eq!(
@@ -284,6 +284,7 @@ async fn an_export_publishes_back_every_post_file_and_old_address(backend: Backe
             }
             // Each answers 301 to the post, or is the post's own page (`/posts/bundle`).
             for old in &a.old_paths {
+                addresses += 1;
                 let answer = redirect(&format!("{}{old}", second.url())).await;
                 if answer.0 == 200 {
                     let (_, shown) = get_page(&format!("{}{old}", second.url())).await;
@@ -304,6 +305,10 @@ async fn an_export_publishes_back_every_post_file_and_old_address(backend: Backe
         if name.ends_with("-files") {
             assert!(files > 0, "{name}: no files on its pages");
         }
+        println!(
+            "{name}: {} posts, {files} files, {addresses} old addresses back",
+            after.len()
+        );
     }
 }
 
