@@ -120,10 +120,8 @@ pub async fn import(
         print::print_plan(&plan, &uploader);
         return Ok(true);
     }
-    let notices = print::notices(&plan);
-    let published = crate::publish::run(&uploader, plan.uploads).await;
-    print!("{notices}");
-    Ok(published)
+    print!("{}", print::notices(&plan));
+    Ok(crate::publish::run(&uploader, plan.uploads).await)
 }
 
 /// `relative` resolved against the page at `base` as a browser would (`./`, `../` followed).

@@ -34,7 +34,11 @@ pub fn print_plan(plan: &Plan, uploader: &Uploader) {
             .date_from
             .as_ref()
             .map_or_else(|| "front matter `date`".to_owned(), ToString::to_string);
-        println!("           date {} (from {from})", post.published);
+        let date = post
+            .published
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        println!("           date {date} (from {from})");
         if !post.authors.is_empty() {
             println!("           authors {}", post.authors.join("; "));
         }
@@ -88,7 +92,7 @@ fn authors_read(plan: &Plan) -> String {
     out
 }
 
-/// After an import: each file's unknown shortcodes and the links kept as written, with their
+/// Before an import's uploads: each file's unknown shortcodes and the links kept as written, with their
 /// totals, so that nothing the old site's templates did is lost without a word.
 pub fn notices(plan: &Plan) -> String {
     let mut out = String::new();
@@ -104,6 +108,9 @@ pub fn notices(plan: &Plan) -> String {
             );
         }
         kept += report.links_kept.len();
+    }
+    if rewritten + kept + unknown == 0 {
+        return out;
     }
     let _ = writeln!(
         out,
