@@ -57,8 +57,12 @@ enum Command {
         /// The generator the folder was written for [default: detected].
         #[arg(long, value_enum)]
         from: Option<import::Layout>,
-        /// Print the plan (file → slug, renamings, old addresses, skipped files) and write
-        /// nothing.
+        /// A YAML file mapping the site's author strings to the names they stand for, where
+        /// the importer's reading is wrong (`"Jane Doe, CEO": Jane Doe`).
+        #[arg(long, value_name = "FILE")]
+        authors: Option<PathBuf>,
+        /// Print the plan (per file: slug, old addresses, date and where it came from,
+        /// authors as read, shortcodes replaced and unknown; skipped files) and write nothing.
         #[arg(long)]
         dry_run: bool,
         /// Refuse a post that references a file the folder does not hold [default: publish it
@@ -166,6 +170,7 @@ async fn run(command: Command) -> Result<bool> {
             dir,
             category,
             from,
+            authors,
             dry_run,
             strict,
             checks,
@@ -183,7 +188,8 @@ async fn run(command: Command) -> Result<bool> {
                 checks.apply(&mut uploader, missing);
                 Ok(uploader)
             };
-            import::import(&dir, from, category, dry_run, uploader).await
+            let authors = authors.as_deref();
+            import::import(&dir, from, category, authors, dry_run, uploader).await
         }
         Command::Export { dir, target } => {
             let uploader = target.uploader().await?;
