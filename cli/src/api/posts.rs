@@ -188,11 +188,15 @@ impl Uploader {
                 }
                 if !self.replace && replaces(&mine, &holder) {
                     anyhow::bail!(
-                        "{} would replace the post `{slug}`, \"{}\" ({}, by {}), published from {}, with another title, date and authors; publish with --replace if that is meant, or give this file a `slug:` of its own",
+                        "{} would replace the post `{slug}`, \"{}\" ({}{}), published from {}, with another title, date and authors; publish with --replace if that is meant, or give this file a `slug:` of its own",
                         upload.source_path,
                         holder.title,
                         holder.published.get(..10).unwrap_or(&holder.published),
-                        holder.authors.join(", "),
+                        if holder.authors.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", by {}", holder.authors.join(", "))
+                        },
                         Identity {
                             id: holder.id.clone(),
                             source_path: holder.source_path.clone()
