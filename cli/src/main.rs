@@ -88,7 +88,8 @@ enum Command {
 #[derive(Debug, clap::Args)]
 struct Checks {
     /// Publish a post that references a file the folder does not hold, with the reference as
-    /// written, listing the file (by default `publish` refuses the post).
+    /// written, list the file, and succeed (by default `publish` refuses such a post, and
+    /// `import` publishes it and exits non-zero).
     #[arg(long)]
     allow_missing: bool,
     /// Let a file update the post it matches even when the title, date and authors all
