@@ -57,3 +57,18 @@ async fn oracle_jekyll() {
 async fn oracle_jekyll_real() {
     jekyll_site("import/jekyll-real", "https://old.example.com/").await;
 }
+
+/// Hugo's configuration directory, `[permalinks]` and `[uglyURLs]` for one section, two
+/// languages in content folders (English unprefixed), a PDF under the content folder, a page
+/// bundle, `url`, `slug`, relative and absolute `aliases`, `.markdown` and `.mdown` files.
+#[tokio::test]
+async fn oracle_hugo_quirks() {
+    hugo_site("import/hugo-quirks", "https://quirks.example.org/").await;
+}
+
+/// Jekyll's `baseurl`, a `timezone` that moves a post to the day before, a category folder,
+/// a collection with output and a permalink of its own (and one without output).
+#[tokio::test]
+async fn oracle_jekyll_quirks() {
+    jekyll_site("import/jekyll-quirks", "https://quirks.example.com/blog/").await;
+}
