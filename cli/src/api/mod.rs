@@ -30,7 +30,9 @@ pub struct Uploader {
     pub import: Option<Generator>,
     /// Where site-root paths (`/images/x.png`) are looked for, within each upload's root:
     /// `static/` (Hugo, Zola, and a plain folder), or the root alone (Jekyll).
-    pub static_dirs: Vec<&'static str>,
+    pub static_dirs: Vec<String>,
+    /// The path an imported site was served under (Jekyll's `baseurl`), empty for its root.
+    pub base_path: String,
     /// What the files' uploads came to: (files uploaded, their bytes, files already stored).
     transferred: std::sync::Mutex<(usize, u64, usize)>,
 }
@@ -54,7 +56,8 @@ impl Uploader {
             credentials,
             default_category: None,
             import: None,
-            static_dirs: vec!["static"],
+            static_dirs: vec!["static".to_owned()],
+            base_path: String::new(),
             transferred: std::sync::Mutex::default(),
         })
     }

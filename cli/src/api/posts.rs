@@ -118,6 +118,7 @@ impl Uploader {
                         .iter()
                         .map(|d| upload.root.join(d))
                         .collect(),
+                    base: self.base_path.clone(),
                 };
                 let path = upload.path.clone();
                 let (text, old_url) = (text.to_owned(), upload.old_url.clone());
