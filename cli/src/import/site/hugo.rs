@@ -419,6 +419,61 @@ fn collapse_slashes(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use time::macros::datetime;
+
+    fn address(site: &Site, path: &str, yaml: &str, title: &str) -> String {
+        let source = format!("---\n{yaml}\n---\n");
+        let document = blog_shared::content::frontmatter::split(&source).unwrap();
+        let meta = blog_shared::content::frontmatter::parse(&document).unwrap();
+        site.address(&Page {
+            path: path.to_owned(),
+            language: "en".to_owned(),
+            meta: &meta,
+            title,
+            date: datetime!(2015-05-15 10:00 +2),
+        })
+    }
+
+    #[test]
+    fn sections_permalinks_url_and_slug() {
+        let site = Site {
+            default_language: "en".to_owned(),
+            ..Site::default()
+        };
+        assert_eq!(
+            address(&site, "posts/My-Post.md", "title: x", "x"),
+            "/posts/my-post/"
+        );
+        assert_eq!(
+            address(&site, "posts/bundle/index.md", "title: x", "x"),
+            "/posts/bundle/"
+        );
+        let patterned = Site {
+            permalinks: BTreeMap::from([("posts".into(), "/:year/:month/:title/".into())]),
+            ..site.clone()
+        };
+        assert_eq!(
+            address(&patterned, "posts/a.md", "title: x", "Why We Moved"),
+            "/2015/05/why-we-moved/"
+        );
+        assert_eq!(
+            address(&site, "posts/a.md", "slug: Other Name", "x"),
+            "/posts/other-name/"
+        );
+        assert_eq!(
+            address(&site, "posts/a.md", "url: /exact/Path.html", "x"),
+            "/exact/Path.html"
+        );
+        let ugly = Site {
+            ugly_sections: BTreeMap::from([("posts".into(), true)]),
+            ..site.clone()
+        };
+        assert_eq!(
+            address(&ugly, "posts/a.md", "title: x", "x"),
+            "/posts/a.html"
+        );
+        assert_eq!(ugly.alias("/posts/a.html", "b"), "/posts/b/");
+    }
 
     #[test]
     fn the_configuration_directory_merges_with_split_files_and_any_case() {
