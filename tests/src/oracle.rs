@@ -90,6 +90,23 @@ impl Report {
     }
 }
 
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} of {} checks on {} post pages and {} redirect pages failed",
+            self.mismatches.len(),
+            self.checks,
+            self.posts,
+            self.redirects
+        )?;
+        for mismatch in &self.mismatches {
+            writeln!(f, "  - {mismatch}")?;
+        }
+        Ok(())
+    }
+}
+
 impl Report {
     /// As [`Report::assert_clean`], but the post pages of the sources in `known` may mismatch
     /// (each with the reason the test gives): each must still mismatch, so that a fix tells the

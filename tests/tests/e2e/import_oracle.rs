@@ -100,3 +100,39 @@ async fn oracle_jekyll_quirks() {
     )
     .await;
 }
+
+/// Hugo sites made at random (`blog_tests::random_hugo`), each built by Hugo, imported and
+/// judged by the oracle. The seeds are printed; `ORACLE_SEED=N` makes and judges that one site.
+#[tokio::test]
+async fn oracle_random_hugo_sites() {
+    let seeds: Vec<u64> = match std::env::var("ORACLE_SEED") {
+        Ok(seed) => vec![seed.trim().parse().expect("ORACLE_SEED is a number")],
+        Err(_) => {
+            let base = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs()
+                % 1_000_000
+                * 100;
+            (base..base + 16).collect()
+        }
+    };
+    let mut failed = Vec::new();
+    for seed in seeds {
+        let site = tempfile::TempDir::new().unwrap();
+        let chosen = blog_tests::random_hugo::make(seed, site.path());
+        println!("ORACLE_SEED={seed}: {chosen}");
+        let out = tempfile::TempDir::new().unwrap();
+        let output = oracle::hugo(site.path(), out.path()).served_at("https://gen.example.org/");
+        let report = judged(site.path(), &output).await;
+        if report.posts == 0 || !report.mismatches.is_empty() {
+            failed.push(format!("ORACLE_SEED={seed} ({chosen}): {report}"));
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "{} generated sites differ from Hugo's output:\n{}",
+        failed.len(),
+        failed.join("\n")
+    );
+}
