@@ -46,6 +46,25 @@ pub struct Site {
     content_dir: PathBuf,
 }
 
+/// Where a content file is, as Hugo sees it.
+pub struct Located {
+    /// Its path within its language's content folder, without a language suffix.
+    pub path: String,
+    /// Its language.
+    pub language: String,
+    /// Its sections, outermost first.
+    pub sections: Vec<String>,
+}
+
+/// Whether a folder is a section's: it has an `_index` page (in any language or format).
+fn has_index(folder: &Path) -> bool {
+    std::fs::read_dir(folder).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("_index."))
+    })
+}
+
 /// A content file as Hugo sees it.
 pub struct Page<'a> {
     /// Its path within its language's content folder, `/`-separated, without a language
@@ -53,6 +72,9 @@ pub struct Page<'a> {
     pub path: String,
     /// Its language.
     pub language: String,
+    /// Its sections, outermost first: the top folder, and each folder below it that has an
+    /// `_index.md` (a folder without one is no section in Hugo).
+    pub sections: Vec<String>,
     /// Its front matter.
     pub meta: &'a FrontMatter,
     /// Its title.
@@ -121,8 +143,8 @@ impl Site {
     }
 
     /// The file at `file` (within the site) as Hugo sees it: its path within its language's
-    /// content folder, and its language.
-    pub fn locate(&self, file: &Path) -> (String, String) {
+    /// content folder, its language, and its sections.
+    pub fn locate(&self, file: &Path) -> Located {
         let own = self
             .languages
             .iter()
@@ -134,32 +156,44 @@ impl Site {
             None => (self.content_dir.clone(), None),
         };
         let mut path = crate::publish::relative(file, &root);
-        if let Some(language) = language {
-            return (path, language);
+        let mut language = language;
+        if language.is_none() {
+            // `name.fr.md`: a translation, when `fr` is one of the site's languages.
+            let (folder, name) = path.rsplit_once('/').unwrap_or(("", &path));
+            let mut parts: Vec<&str> = name.split('.').collect();
+            if parts.len() >= 3
+                && let Some(code) = parts.get(parts.len() - 2).map(|c| c.to_lowercase())
+                && self.languages.iter().any(|(c, _)| *c == code)
+            {
+                parts.remove(parts.len() - 2);
+                let renamed = parts.join(".");
+                path = if folder.is_empty() {
+                    renamed
+                } else {
+                    format!("{folder}/{renamed}")
+                };
+                language = Some(code);
+            }
         }
-        // `name.fr.md`: a translation, when `fr` is one of the site's languages.
-        let (folder, name) = path.rsplit_once('/').unwrap_or(("", &path));
-        let mut parts: Vec<&str> = name.split('.').collect();
-        let mut found = None;
-        if parts.len() >= 3
-            && let Some(code) = parts.get(parts.len() - 2)
-            && self
-                .languages
-                .iter()
-                .any(|(c, _)| c == &code.to_lowercase())
-        {
-            found = Some(code.to_lowercase());
-            parts.remove(parts.len() - 2);
+        // The top folder is a section; a folder below it is one only with an `_index.md`.
+        let mut folders: Vec<&str> = path.split('/').collect();
+        let name = folders.pop().unwrap_or_default();
+        if file_stem(name) == "index" {
+            folders.pop();
         }
-        if found.is_some() {
-            let renamed = parts.join(".");
-            path = if folder.is_empty() {
-                renamed
-            } else {
-                format!("{folder}/{renamed}")
-            };
+        let mut sections: Vec<String> = Vec::new();
+        for (depth, folder) in folders.iter().enumerate() {
+            let place: PathBuf = folders[..=depth].iter().collect();
+            if depth > 0 && !has_index(&root.join(place)) {
+                break;
+            }
+            sections.push((*folder).to_owned());
         }
-        (path, found.unwrap_or_else(|| self.default_language.clone()))
+        Located {
+            language: language.unwrap_or_else(|| self.default_language.clone()),
+            path,
+            sections,
+        }
     }
 
     /// The address Hugo wrote `page` at.
@@ -190,6 +224,7 @@ impl Site {
                 let date = page.date;
                 let title = urlize(page.title);
                 let tokens: [(&str, String); 13] = [
+                    (":yearday", date.ordinal().to_string()),
                     (":year", format!("{:04}", date.year())),
                     (":monthname", date.month().to_string()),
                     (":month", format!("{:02}", u8::from(date.month()))),
@@ -199,8 +234,7 @@ impl Site {
                         ":weekday",
                         date.weekday().number_days_from_sunday().to_string(),
                     ),
-                    (":yearday", date.ordinal().to_string()),
-                    (":sections", folders.join("/")),
+                    (":sections", page.sections.join("/")),
                     (
                         ":section",
                         folders.first().copied().unwrap_or_default().to_owned(),
@@ -428,6 +462,7 @@ mod tests {
         site.address(&Page {
             path: path.to_owned(),
             language: "en".to_owned(),
+            sections: path.split('/').take(1).map(str::to_owned).collect(),
             meta: &meta,
             title,
             date: datetime!(2015-05-15 10:00 +2),

@@ -72,10 +72,11 @@ impl OldSite {
     pub fn addresses(&self, post: &OldPost<'_>) -> Vec<String> {
         match self {
             Self::Hugo(site) => {
-                let (path, language) = site.locate(post.file);
+                let located = site.locate(post.file);
                 with_variants(&site.address(&hugo::Page {
-                    path,
-                    language,
+                    path: located.path,
+                    language: located.language,
+                    sections: located.sections,
                     meta: post.meta,
                     title: post.title,
                     date: post.date,
