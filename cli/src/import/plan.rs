@@ -86,7 +86,7 @@ pub fn plan(dir: &Path, layout: Layout, uploader: &Uploader, authors: &AuthorMap
             .with_context(|| format!("reading {}", upload.path.display()))?;
         // A file whose front matter does not parse is uploaded as it is: the server refuses
         // it, by name. One with no date anywhere is refused here, naming where one can be.
-        let front = match Front::read(&text, &upload.path, layout, authors) {
+        let front = match Front::read(&text, &upload.path, layout, &config, authors) {
             Ok(front) => front,
             Err(error) => {
                 if error.to_string().starts_with("no date") {
