@@ -132,16 +132,20 @@ impl Report {
     }
 }
 
-/// Builds `site` with Hugo into `out` (offline; panics with Hugo's output if it fails).
+/// Builds `site` with Hugo into `out` from a copy (Hugo leaves a lock file beside its source),
+/// offline; panics with Hugo's output if it fails. The copy's path is the site parameter
+/// `oracleroot` (`HUGO_PARAMS_ORACLEROOT`), for templates that name a source from the root.
 pub fn hugo(site: &Path, out: &Path) -> Output {
+    let copy = tempfile::TempDir::new().expect("a temporary folder");
+    crate::copy_dir(site, copy.path());
     run_generator(
         Command::new("hugo")
             .arg("--quiet")
             .arg("--source")
-            .arg(site)
+            .arg(copy.path())
             .arg("--destination")
             .arg(out)
-            .env("HUGO_PARAMS_ORACLEROOT", site),
+            .env("HUGO_PARAMS_ORACLEROOT", copy.path()),
     );
     Output::new(out)
 }

@@ -18,6 +18,10 @@ async fn judged(site: &Path, output: &Output) -> Report {
     let path = site.display().to_string();
     let run = run_blog(&["import", &path, "--endpoint", &blog.url, "--token", TOKEN]).await;
     let report = output.compare(&blog.url).await;
+    println!(
+        "{path}: {} checks on {} post pages and {} redirect pages",
+        report.checks, report.posts, report.redirects
+    );
     if !report.mismatches.is_empty() {
         println!("blog import {path}:\n{}\n{}", run.stdout, run.stderr);
     }
@@ -47,6 +51,18 @@ async fn oracle_hugo() {
 #[tokio::test]
 async fn oracle_hugo_real() {
     hugo_site("import/hugo-real", "https://old.example.org/").await;
+}
+
+/// Hugo's built-in shortcodes and the site's own.
+#[tokio::test]
+async fn oracle_hugo_shortcodes() {
+    hugo_site("import/hugo-shortcodes", "https://blog.example.org/").await;
+}
+
+/// Jekyll's Liquid: `highlight`, `raw`, `post_url`, `link`, site and page values.
+#[tokio::test]
+async fn oracle_jekyll_liquid() {
+    jekyll_site("import/jekyll-liquid", "https://eng.example.com/", &[]).await;
 }
 
 #[tokio::test]
