@@ -177,3 +177,75 @@ fn translation_link_by_suffix(mismatch: &oracle::Mismatch) -> bool {
         && parts[parts.len() - 2] == "fr"
         && mismatch.problem.starts_with("link \"the earlier post\"")
 }
+
+/// The oracle itself can fail: an empty blog misses every address, and an output whose image,
+/// date and link differ from what was imported is reported item by item.
+#[tokio::test]
+async fn the_oracle_reports_every_difference() {
+    let site = fixture("import/hugo-quirks");
+    let out = tempfile::TempDir::new().unwrap();
+    let output = oracle::hugo(&site, out.path()).served_at("https://quirks.example.org/");
+
+    let empty_dir = tempfile::TempDir::new().unwrap();
+    let empty = ServeProcess::start(TOKEN, empty_dir.path()).await;
+    let report = output.compare(&empty.url).await;
+    assert_eq!(report.posts, 6, "{report}");
+    for source in [
+        "content/en/post/first.md",
+        "content/en/post/bundle/index.md",
+        "content/en/post/older.markdown",
+        "content/en/post/oldest.mdown",
+        "content/en/post/exact.md",
+        "content/fr/post/first.md",
+    ] {
+        assert!(
+            report
+                .mismatches
+                .iter()
+                .any(|m| m.source == source && m.problem.contains("answers 404")),
+            "{source}: {report}"
+        );
+    }
+
+    // The old site's chart, date and link changed after the import: each is reported.
+    std::fs::copy(
+        site.join("content/en/post/bundle/diagram.png"),
+        out.path().join("images/chart.png"),
+    )
+    .unwrap();
+    let page = out.path().join("2021/04/05/moved-to-rust.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    let html = html
+        .replace("datetime=\"2021-04-05\"", "datetime=\"2021-04-06\"")
+        .replace(
+            "href=\"/2021/04/07/a-page-bundle.html\"",
+            "href=\"/2020/02/02/nowhere.html\"",
+        )
+        .replace(
+            "page bundle post</a>",
+            "page bundle post</a> <a href=\"/press/exact-address/\">exact</a>",
+        );
+    std::fs::write(&page, html).unwrap();
+    let report = judged(&site, &output).await;
+    let problems: Vec<&str> = report
+        .mismatches
+        .iter()
+        .filter(|m| m.source == "content/en/post/first.md")
+        .map(|m| m.problem.as_str())
+        .collect();
+    assert_eq!(problems.len(), 3, "{report}");
+    assert!(problems[0].contains("date 2021-04-06"), "{report}");
+    assert!(
+        problems[1].contains("/images/chart.png") && problems[1].contains("other content"),
+        "{report}"
+    );
+    assert!(
+        problems[2].contains("link \"exact\"") && problems[2].contains("/posts/exact"),
+        "{report}"
+    );
+    assert_eq!(
+        report.mismatches.len(),
+        3,
+        "only the changed page differs: {report}"
+    );
+}
