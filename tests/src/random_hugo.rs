@@ -30,14 +30,29 @@ const SECTIONS: &[&str] = &["post", "posts", "blog", "notes"];
 
 const WORDS: &[&str] = &[
     "rust", "Moving", "lambda", "Cache", "deploy", "tokio", "Edge", "index", "Queue", "shard",
+    "Café", "über",
 ];
 
-/// Makes a random Hugo site in `dir` from `seed`; returns what was chosen, one line.
-pub fn make(seed: u64, dir: &Path) -> String {
+/// A site made at random.
+pub struct Made {
+    /// What was chosen, one line.
+    pub chosen: String,
+    /// Its `baseURL`: where its output was served.
+    pub base_url: String,
+}
+
+/// Makes a random Hugo site in `dir` from `seed`.
+pub fn make(seed: u64, dir: &Path) -> Made {
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut said = Vec::new();
     let mut config = Map::new();
-    config.insert("baseURL".into(), json!("https://gen.example.org/"));
+    let base_url = if rng.u8(..4) == 0 {
+        "https://gen.example.org/blog/"
+    } else {
+        "https://gen.example.org/"
+    };
+    said.push(format!("baseURL {base_url}"));
+    config.insert("baseURL".into(), json!(base_url));
     config.insert("title".into(), json!("Generated"));
 
     let sections: Vec<&str> = {
@@ -132,7 +147,10 @@ pub fn make(seed: u64, dir: &Path) -> String {
         }
     }
     said.push(format!("{n} posts"));
-    said.join("; ")
+    Made {
+        chosen: said.join("; "),
+        base_url: base_url.to_owned(),
+    }
 }
 
 /// Writes one post; returns its path within its language's content folder.
@@ -172,6 +190,17 @@ fn post(
     };
     let path = content.join(&within);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    // A nested folder is a section of its own when it has an `_index.md`.
+    if nested && rng.bool() {
+        std::fs::write(
+            content.join(&folder).join("_index.md"),
+            format!("---\ntitle: Sub {n}\n---\n"),
+        )
+        .unwrap();
+    }
+    if bundle {
+        std::fs::write(path.with_file_name("diagram.png"), pixel_png()).unwrap();
+    }
 
     let mut meta = Map::new();
     let title = format!(
@@ -194,7 +223,12 @@ fn post(
     );
     match rng.u8(..6) {
         0 => {
-            meta.insert("url".into(), json!(format!("/exact/{name}/")));
+            let url = match rng.u8(..3) {
+                0 => format!("/exact/{name}/"),
+                1 => format!("/exact/{name}.html"),
+                _ => format!("/exact/{name}"),
+            };
+            meta.insert("url".into(), json!(url));
         }
         1 | 2 => {
             meta.insert("slug".into(), json!(format!("{} Slug {n}", capital(word))));
@@ -211,6 +245,9 @@ fn post(
         meta.insert("aliases".into(), json!([alias]));
     }
     let mut body = String::from("Some text.\n\n![A pixel](/images/pixel.png)\n");
+    if bundle {
+        body.push_str("\n![Its diagram](diagram.png)\n");
+    }
     // A link to an earlier post of the same language, the way Hugo authors write one.
     if let Some((_, other)) = earlier.iter().rev().find(|(l, _)| l == language)
         && rng.bool()

@@ -122,9 +122,11 @@ pub async fn import(
     uploader.default_category = category;
     uploader.import = Some(layout.generator());
     uploader.static_dirs = layout.static_dirs(dir)?;
-    if layout == Layout::Jekyll {
-        uploader.base_path = site::jekyll::Site::read(dir)?.baseurl().to_owned();
-    }
+    uploader.base_path = match layout {
+        Layout::Jekyll => site::jekyll::Site::read(dir)?.baseurl().to_owned(),
+        Layout::Hugo => site::hugo::Site::read(dir)?.base_path().to_owned(),
+        Layout::Zola => String::new(),
+    };
     let plan = plan::plan(dir, layout, &uploader, &authors)?;
     anyhow::ensure!(
         !plan.uploads.is_empty(),

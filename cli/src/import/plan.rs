@@ -122,7 +122,7 @@ pub fn plan(dir: &Path, layout: Layout, uploader: &Uploader, authors: &AuthorMap
         let page = old.first().cloned().unwrap_or_default();
         upload.old_url = old.first().cloned();
         for alias in meta.aliases.iter().flatten() {
-            old.extend(site.alias(&page, alias));
+            old.extend(site.alias(&page, &meta, alias));
         }
         old.sort();
         old.dedup();

@@ -141,11 +141,11 @@ async fn oracle_random_hugo_sites() {
         let site_dir = std::env::var_os("ORACLE_KEEP")
             .map(|d| std::path::PathBuf::from(d).join(seed.to_string()))
             .unwrap_or_else(|| site.path().to_owned());
-        let chosen = blog_tests::random_hugo::make(seed, &site_dir);
-        let site = site_dir;
+        let made = blog_tests::random_hugo::make(seed, &site_dir);
+        let (site, chosen) = (site_dir, made.chosen);
         println!("ORACLE_SEED={seed}: {chosen}");
         let out = tempfile::TempDir::new().unwrap();
-        let output = oracle::hugo(&site, out.path()).served_at("https://gen.example.org/");
+        let output = oracle::hugo(&site, out.path()).served_at(&made.base_url);
         let mut report = judged(&site, &output).await;
         let (known, rest): (Vec<_>, Vec<_>) = report
             .mismatches

@@ -44,6 +44,9 @@ pub struct Site {
     languages: Vec<(String, Option<PathBuf>)>,
     /// The site's `contentDir`, `content` unless set.
     content_dir: PathBuf,
+    /// The path of `baseURL` (`/blog` for `https://example.org/blog/`), empty at the root:
+    /// every address, `url:` and aliases among them, is below it.
+    base_path: String,
 }
 
 /// Where a content file is, as Hugo sees it.
@@ -54,15 +57,6 @@ pub struct Located {
     pub language: String,
     /// Its sections, outermost first.
     pub sections: Vec<String>,
-}
-
-/// Whether a folder is a section's: it has an `_index` page (in any language or format).
-fn has_index(folder: &Path) -> bool {
-    std::fs::read_dir(folder).is_ok_and(|entries| {
-        entries
-            .flatten()
-            .any(|e| e.file_name().to_string_lossy().starts_with("_index."))
-    })
 }
 
 /// A content file as Hugo sees it.
@@ -94,6 +88,13 @@ impl Site {
             default_language: text("defaultcontentlanguage").unwrap_or_else(|| "en".to_owned()),
             default_in_subdir: flag("defaultcontentlanguageinsubdir"),
             content_dir: dir.join(text("contentdir").unwrap_or_else(|| "content".to_owned())),
+            base_path: text("baseurl")
+                .and_then(|url| {
+                    let after_scheme = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
+                    after_scheme.find('/').map(|i| after_scheme[i..].to_owned())
+                })
+                .map(|path| path.trim_end_matches('/').to_owned())
+                .unwrap_or_default(),
             ..Self::default()
         };
         if let Some(Value::Object(permalinks)) = config.get("permalinks") {
@@ -142,9 +143,9 @@ impl Site {
         roots
     }
 
-    /// The file at `file` (within the site) as Hugo sees it: its path within its language's
-    /// content folder, its language, and its sections.
-    pub fn locate(&self, file: &Path) -> Located {
+    /// The content folder `file` is in, its path within it (without a language suffix), and its
+    /// language.
+    fn language_of(&self, file: &Path) -> (PathBuf, String, String) {
         let own = self
             .languages
             .iter()
@@ -175,7 +176,17 @@ impl Site {
                 language = Some(code);
             }
         }
-        // The top folder is a section; a folder below it is one only with an `_index.md`.
+        let language = language.unwrap_or_else(|| self.default_language.clone());
+        (root, path, language)
+    }
+
+    /// The file at `file` (within the site) as Hugo sees it: its path within its language's
+    /// content folder, its language, and its sections.
+    pub fn locate(&self, file: &Path) -> Located {
+        let (root, path, language) = self.language_of(file);
+
+        // The top folder is a section; a folder below it is one only with an `_index` page of
+        // the same language (`_index.md`, `_index.fr.md`).
         let mut folders: Vec<&str> = path.split('/').collect();
         let name = folders.pop().unwrap_or_default();
         if file_stem(name) == "index" {
@@ -184,16 +195,26 @@ impl Site {
         let mut sections: Vec<String> = Vec::new();
         for (depth, folder) in folders.iter().enumerate() {
             let place: PathBuf = folders[..=depth].iter().collect();
-            if depth > 0 && !has_index(&root.join(place)) {
+            if depth > 0 && !self.has_index(&root.join(place), &language) {
                 break;
             }
             sections.push((*folder).to_owned());
         }
         Located {
-            language: language.unwrap_or_else(|| self.default_language.clone()),
+            language,
             path,
             sections,
         }
+    }
+
+    /// Whether `folder` is a section in `language`: it has an `_index` page in that language.
+    fn has_index(&self, folder: &Path, language: &str) -> bool {
+        std::fs::read_dir(folder).is_ok_and(|entries| {
+            entries.flatten().any(|e| {
+                e.file_name().to_string_lossy().starts_with("_index.")
+                    && self.language_of(&e.path()).2 == language
+            })
+        })
     }
 
     /// The address Hugo wrote `page` at.
@@ -207,7 +228,11 @@ impl Site {
             } else {
                 format!("{url}/")
             };
-            return blog_shared::paths::old_address(&format!("/{}", url.trim_start_matches('/')));
+            return blog_shared::paths::old_address(&format!(
+                "{}/{}",
+                self.base_path,
+                url.trim_start_matches('/')
+            ));
         }
         let mut folders: Vec<&str> = page.path.split('/').filter(|p| !p.is_empty()).collect();
         let name = folders.pop().unwrap_or_default();
@@ -265,7 +290,8 @@ impl Site {
             path
         };
         let path = format!(
-            "{}/{}",
+            "{}{}/{}",
+            self.base_path,
             self.prefix(&page.language),
             path.trim_start_matches('/')
         );
@@ -278,13 +304,23 @@ impl Site {
         blog_shared::paths::old_address(&path)
     }
 
-    /// Where Hugo wrote the redirect page of `alias`, an alias of the page at `page`.
-    pub fn alias(&self, page: &str, alias: &str) -> String {
+    /// Where Hugo wrote the redirect page of `alias`, an alias of the page at `page` (whose
+    /// front matter is `meta`).
+    pub fn alias(&self, page: &str, meta: &FrontMatter, alias: &str) -> String {
         let alias = alias.trim();
+        // Hugo resolves a relative alias against the folder above the page's own files' folder:
+        // `/a/b/` and `/a/b.html` keep theirs in `/a/b/`, a page whose `url:` names a file
+        // (`/a/b.html`) in `/a/`.
+        let files = match &meta.url {
+            Some(url) if !url.trim().ends_with('/') && url.contains('.') => {
+                page.rsplit_once('/').map_or("", |(folder, _)| folder)
+            }
+            _ => page.trim_end_matches('/'),
+        };
         let absolute = if alias.starts_with('/') {
-            alias.to_owned()
+            format!("{}{alias}", self.base_path)
         } else {
-            super::super::resolve(page.trim_end_matches('/'), alias)
+            super::super::resolve(files, alias)
         };
         let path = if absolute.ends_with(".html") {
             absolute
@@ -294,6 +330,11 @@ impl Site {
             format!("{}/", absolute.trim_end_matches('/'))
         };
         blog_shared::paths::old_address(&path)
+    }
+
+    /// The path of `baseURL`, empty at the root.
+    pub fn base_path(&self) -> &str {
+        &self.base_path
     }
 
     /// `/fr` for a language served in a folder of its own, empty for one at the root.
@@ -507,7 +548,8 @@ mod tests {
             address(&ugly, "posts/a.md", "title: x", "x"),
             "/posts/a.html"
         );
-        assert_eq!(ugly.alias("/posts/a.html", "b"), "/posts/b/");
+        let none = FrontMatter::default();
+        assert_eq!(ugly.alias("/posts/a.html", &none, "b"), "/posts/b/");
     }
 
     #[test]

@@ -110,10 +110,11 @@ impl OldSite {
         }
     }
 
-    /// The addresses of an alias of the page at `page`, as the generator wrote its redirect.
-    pub fn alias(&self, page: &str, alias: &str) -> Vec<String> {
+    /// The addresses of an alias of the page at `page` (whose front matter is `meta`), as the
+    /// generator wrote its redirect.
+    pub fn alias(&self, page: &str, meta: &FrontMatter, alias: &str) -> Vec<String> {
         let path = match self {
-            Self::Hugo(site) => site.alias(page, alias),
+            Self::Hugo(site) => site.alias(page, meta, alias),
             Self::Jekyll(site) => blog_shared::paths::old_address(&site.under_base(alias)),
             Self::Zola(_) => blog_shared::paths::old_address(alias.trim()),
         };
