@@ -93,7 +93,19 @@ pub fn make(seed: u64, dir: &Path) -> Made {
     // Languages: none, in content folders, or in file-name suffixes.
     let languages = rng.u8(..3);
     let in_subdir = rng.bool();
+    // The site's content in a folder of another name.
+    let content_dir = if languages != 1 && rng.u8(..4) == 0 {
+        config.insert("contentDir".into(), json!("articles"));
+        said.push("contentDir articles".into());
+        "articles"
+    } else {
+        "content"
+    };
     match languages {
+        0 if in_subdir && rng.bool() => {
+            config.insert("defaultContentLanguageInSubdir".into(), json!(true));
+            said.push("defaultContentLanguageInSubdir with one language".into());
+        }
         0 => {}
         mode => {
             let mut en = Map::new();
@@ -141,7 +153,15 @@ pub fn make(seed: u64, dir: &Path) -> Made {
         for section in &sections {
             for _ in 0..rng.usize(1..=3) {
                 n += 1;
-                let file = post(&mut rng, dir, n, language, section, languages, &written);
+                let file = post(
+                    &mut rng,
+                    &dir.join(content_dir),
+                    n,
+                    language,
+                    section,
+                    languages,
+                    &written,
+                );
                 written.push(((*language).to_owned(), file));
             }
         }
@@ -153,10 +173,10 @@ pub fn make(seed: u64, dir: &Path) -> Made {
     }
 }
 
-/// Writes one post; returns its path within its language's content folder.
+/// Writes one post in the content folder `content`; returns its path within its language's.
 fn post(
     rng: &mut fastrand::Rng,
-    dir: &Path,
+    content: &Path,
     n: usize,
     language: &str,
     section: &str,
@@ -184,9 +204,9 @@ fn post(
         format!("{folder}/{name}{suffix}.{extension}")
     };
     let content = if languages == 1 {
-        dir.join("content").join(language)
+        content.join(language)
     } else {
-        dir.join("content")
+        content.to_owned()
     };
     let path = content.join(&within);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();

@@ -337,9 +337,10 @@ impl Site {
         &self.base_path
     }
 
-    /// `/fr` for a language served in a folder of its own, empty for one at the root.
+    /// `/fr` for a language served in a folder of its own, empty for one at the root (and for
+    /// every page of a site with no `[languages]`, `defaultContentLanguageInSubdir` or not).
     fn prefix(&self, language: &str) -> String {
-        if self.languages.is_empty() && !self.default_in_subdir {
+        if self.languages.is_empty() {
             return String::new();
         }
         if language == self.default_language && !self.default_in_subdir {
