@@ -359,6 +359,7 @@ mod tests {
         let roots = crate::prepare::Roots {
             site: site.root().to_owned(),
             statics: Vec::new(),
+            base: String::new(),
         };
         assert_eq!(
             crate::prepare::missing_files(&post, &text, None, &roots).unwrap(),
