@@ -3,6 +3,8 @@
 //! of the requests the site makes to DynamoDB.
 
 pub mod media_sites;
+pub mod oracle;
+pub mod random_hugo;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

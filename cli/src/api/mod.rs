@@ -42,7 +42,10 @@ pub struct Uploader {
     pub import: Option<Generator>,
     /// Where site-root paths (`/images/x.png`) are looked for, within each upload's root:
     /// `static/` (Hugo, Zola, and a plain folder), or the root alone (Jekyll).
-    pub static_dirs: Vec<&'static str>,
+    pub static_dirs: Vec<String>,
+    /// The path an imported site was served under (Jekyll's `baseurl`, Hugo's `baseURL`'s),
+    /// empty for its root.
+    pub base_path: String,
     /// What becomes of a post that references a file the folder does not hold.
     pub missing_files: MissingFiles,
     /// Whether a file may replace a stored post whose title, date and authors all differ
@@ -71,7 +74,8 @@ impl Uploader {
             credentials,
             default_category: None,
             import: None,
-            static_dirs: vec!["static"],
+            static_dirs: vec!["static".to_owned()],
+            base_path: String::new(),
             missing_files: MissingFiles::Refuse(
                 "`blog publish --allow-missing` publishes it with the reference as written",
             ),

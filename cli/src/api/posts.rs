@@ -107,6 +107,7 @@ impl Uploader {
                 .iter()
                 .map(|d| upload.root.join(d))
                 .collect(),
+            base: self.base_path.clone(),
         }
     }
 
@@ -301,7 +302,8 @@ fn replaces(mine: &ReadPost, holder: &HolderDocument) -> bool {
         && holder.authors != mine.authors
 }
 
-/// The file name the server sees: a Hugo page bundle (`my-post/index.md`) is named for its folder.
+/// The file name the server sees: a Hugo page bundle (`my-post/index.md`, `index.fr.md`,
+/// `index.markdown`) is named for its folder.
 pub fn upload_name(path: &Path) -> String {
     let name = path
         .file_name()
@@ -309,6 +311,7 @@ pub fn upload_name(path: &Path) -> String {
         .unwrap_or("post.md");
     if name
         .strip_prefix("index.")
+        .and_then(|rest| rest.rsplit('.').next())
         .is_some_and(|extension| MARKDOWN_EXTENSIONS.contains(&extension))
         && let Some(folder) = path
             .parent()

@@ -37,6 +37,7 @@ pub(super) const PAGE_EXTENSIONS: &[&str] = &["html", "htm"];
 pub(super) struct Resolved {
     pub(super) site: PathBuf,
     pub(super) statics: Vec<PathBuf>,
+    pub(super) base: String,
     pub(super) folder: PathBuf,
 }
 
@@ -174,6 +175,14 @@ pub(super) fn root_candidates<'r>(
     let relative: PathBuf = segments.iter().collect();
     for root in roots.statics.iter().chain([&roots.site]) {
         into.push((root.join(&relative), root.as_path()));
+    }
+    // Below the old site's base path, the same path without it.
+    let base: Vec<&str> = roots.base.split('/').filter(|s| !s.is_empty()).collect();
+    if !base.is_empty() && segments.len() > base.len() && segments.starts_with(&base) {
+        let below: PathBuf = segments[base.len()..].iter().collect();
+        for root in roots.statics.iter().chain([&roots.site]) {
+            into.push((root.join(&below), root.as_path()));
+        }
     }
 }
 
@@ -350,6 +359,7 @@ mod tests {
         let roots = crate::prepare::Roots {
             site: site.root().to_owned(),
             statics: Vec::new(),
+            base: String::new(),
         };
         assert_eq!(
             crate::prepare::missing_files(&post, &text, None, &roots).unwrap(),
@@ -494,6 +504,7 @@ mod tests {
         let roots = Resolved {
             site: PathBuf::from("/site"),
             statics: vec![PathBuf::from("/site/static")],
+            base: String::new(),
             folder: PathBuf::from("/site/_posts"),
         };
         let mut found = Vec::new();

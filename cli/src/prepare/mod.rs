@@ -58,6 +58,9 @@ pub struct Roots {
     /// Where site-root paths (`/images/x.png`) resolve, first match wins: Jekyll's root; Hugo's
     /// and Zola's `static/` (callers fill this). The site folder itself is tried after them.
     pub statics: Vec<PathBuf>,
+    /// The path the old site was served under (Jekyll's `baseurl`, `/blog`), empty for its
+    /// root: a site-root path below it (`/blog/images/x.png`) is looked for without it too.
+    pub base: String,
 }
 
 /// A file to upload: its description and its bytes.
@@ -321,6 +324,7 @@ fn resolve_roots(markdown_path: &Path, roots: &Roots) -> Result<(String, Resolve
         Resolved {
             site,
             statics,
+            base: roots.base.clone(),
             folder,
         },
     ))

@@ -4,15 +4,13 @@
 //! - Jekyll: the site's `permalink` (a style, `date` by default, or a pattern), or the post's own
 //!   `permalink:`; categories first (`/:categories/:year/:month/:day/:title:output_ext`), the
 //!   folders above `_posts` counting as categories, `:title` as the file name has it.
-//! - Hugo: `url:` if the post has one, else its section's pattern from `[permalinks]`, else
-//!   `/{folders}/{slug or file name}/`; lowercased unless `disablePathToLower`; `uglyURLs`.
+//! - Hugo: worked out by the importer (`blog import`), which reads Hugo's configuration; a
+//!   post uploaded as Hugo's has no address here.
 //! - Zola: `path:` if the post has one, else `/{folders}/{slug}/`, with the date taken off the
 //!   file name and each part slugified.
 //!
 //! A directory-style address (ending in `/`) is answered with and without its slash, and as
 //! `…/index.html`, as a static file server answers it.
-
-use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
 
@@ -56,12 +54,6 @@ pub struct OldSite {
     /// Jekyll's `permalink`: a style (`date`, `pretty`, `ordinal`, `weekdate`, `none`) or a
     /// pattern. `date` when unset.
     pub jekyll_permalink: Option<String>,
-    /// Hugo's `[permalinks]`: a section's name to its pattern.
-    pub hugo_permalinks: BTreeMap<String, String>,
-    /// Hugo's `disablePathToLower`.
-    pub hugo_keep_case: bool,
-    /// Hugo's `uglyURLs`: `/posts/name.html` rather than `/posts/name/`.
-    pub hugo_ugly_urls: bool,
 }
 
 impl OldSite {
@@ -70,9 +62,6 @@ impl OldSite {
         Self {
             generator,
             jekyll_permalink: None,
-            hugo_permalinks: BTreeMap::new(),
-            hugo_keep_case: false,
-            hugo_ugly_urls: false,
         }
     }
 }
@@ -92,11 +81,12 @@ pub struct OldFile<'a> {
 }
 
 /// Every address `file` had on `site`, as paths: the generated one with its directory-style
-/// variants. Aliases are not included (they are the post's own, whatever its origin).
+/// variants (none for Hugo: the importer works Hugo's out). Aliases are not included (they are
+/// the post's own, whatever its origin).
 pub fn old_urls(site: &OldSite, file: &OldFile<'_>) -> Vec<String> {
     let path = match site.generator {
         Generator::Jekyll => jekyll(site, file),
-        Generator::Hugo => hugo(site, file),
+        Generator::Hugo => return Vec::new(),
         Generator::Zola => zola(file),
     };
     with_variants(&collapse_slashes(&path))
@@ -232,80 +222,6 @@ fn jekyll_slugify(text: &str) -> String {
     out.trim_matches('-').to_owned()
 }
 
-fn hugo(site: &OldSite, file: &OldFile<'_>) -> String {
-    if let Some(url) = &file.meta.url {
-        return crate::paths::old_address(url);
-    }
-    let (mut folders, name) = split_path(file.path);
-    let file_name = page_name(&mut folders, name);
-    let section = folders.first().copied().unwrap_or_default();
-    let title = hugo_urlize(file.title);
-    let slug = file.meta.slug.as_deref().map_or(title.clone(), hugo_urlize);
-    let path = match site.hugo_permalinks.get(section) {
-        Some(pattern) => {
-            let date = file.date;
-            let slug_or_file = file
-                .meta
-                .slug
-                .as_deref()
-                .map_or_else(|| file_name.to_owned(), hugo_urlize);
-            let tokens: [(&str, String); 14] = [
-                (":year", format!("{:04}", date.year())),
-                (":monthname", date.month().to_string()),
-                (":month", format!("{:02}", u8::from(date.month()))),
-                (":day", format!("{:02}", date.day())),
-                (":weekdayname", date.weekday().to_string()),
-                (
-                    ":weekday",
-                    date.weekday().number_days_from_sunday().to_string(),
-                ),
-                (":yearday", date.ordinal().to_string()),
-                (":sections", folders.join("/")),
-                (":section", section.to_owned()),
-                (":title", title),
-                (":slugorfilename", slug_or_file),
-                (":slug", slug),
-                (":filename", file_name.to_owned()),
-                (":contentbasename", file_name.to_owned()),
-            ];
-            expand(pattern, &tokens)
-        }
-        None => {
-            let last = file
-                .meta
-                .slug
-                .as_deref()
-                .map_or_else(|| file_name.to_owned(), hugo_urlize);
-            format!("/{}/{last}/", folders.join("/"))
-        }
-    };
-    let path = if site.hugo_ugly_urls && path.ends_with('/') && path.len() > 1 {
-        format!("{}.html", path.trim_end_matches('/'))
-    } else {
-        path
-    };
-    let path = if site.hugo_keep_case {
-        path
-    } else {
-        path.to_lowercase()
-    };
-    crate::paths::old_address(&path)
-}
-
-/// Hugo's `urlize` for a path part: letters, digits and `._-~+#` kept, spaces become hyphens,
-/// the rest dropped.
-fn hugo_urlize(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.trim().chars() {
-        if c.is_alphanumeric() || "._-~+#".contains(c) {
-            out.push(c);
-        } else if c.is_whitespace() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out
-}
-
 fn zola(file: &OldFile<'_>) -> String {
     if let Some(path) = &file.meta.path {
         let path = path.trim_matches('/');
@@ -417,35 +333,6 @@ mod tests {
             urls(&with("date"), path, &own, "x")[0],
             "/blog/2015/Hello%20World/"
         );
-    }
-
-    #[test]
-    fn hugo_sections_permalinks_url_and_slug() {
-        let m = meta("title: x");
-        let site = OldSite::new(Generator::Hugo);
-        assert_eq!(
-            urls(&site, "posts/My-Post.md", &m, "My Post")[0],
-            "/posts/my-post/"
-        );
-        assert_eq!(
-            urls(&site, "posts/bundle/index.md", &m, "x")[0],
-            "/posts/bundle/"
-        );
-        let patterned = OldSite {
-            hugo_permalinks: BTreeMap::from([("posts".into(), "/:year/:month/:title/".into())]),
-            ..OldSite::new(Generator::Hugo)
-        };
-        assert_eq!(
-            urls(&patterned, "posts/a.md", &m, "Why We Moved")[0],
-            "/2015/05/why-we-moved/"
-        );
-        let slugged = meta("title: x\nslug: Other Name");
-        assert_eq!(
-            urls(&site, "posts/a.md", &slugged, "x")[0],
-            "/posts/other-name/"
-        );
-        let url = meta("title: x\nurl: /exact/Path.html");
-        assert_eq!(urls(&site, "posts/a.md", &url, "x"), ["/exact/Path.html"]);
     }
 
     #[test]

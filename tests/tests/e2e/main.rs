@@ -11,6 +11,7 @@ mod functions;
 mod hostile;
 mod iam;
 mod import;
+mod import_oracle;
 mod import_translate;
 mod infra;
 mod ingest;
