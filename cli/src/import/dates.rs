@@ -144,6 +144,39 @@ fn file_name_date(file: &Path) -> Option<String> {
     file_names::dated(stem, b"-_").map(|(date, _)| date.to_string())
 }
 
+/// `date` (as front matter writes it) shown in `zone`: a date with an offset is the same
+/// instant at the zone's offset; one without is the zone's wall clock. RFC 3339.
+pub fn in_zone(date: &str, zone: &jiff::tz::TimeZone) -> Option<String> {
+    let parsed = blog_shared::content::parse_date("date", date).ok()?;
+    let time_part = date.trim().get(10..).unwrap_or_default();
+    let has_offset = time_part.contains(['+', 'Z', 'z']) || time_part.contains('-');
+    let offset_at = |seconds: i64| -> Option<time::UtcOffset> {
+        let instant = jiff::Timestamp::from_second(seconds).ok()?;
+        time::UtcOffset::from_whole_seconds(zone.to_offset(instant).seconds()).ok()
+    };
+    let local = if has_offset {
+        parsed.to_offset(offset_at(parsed.unix_timestamp())?)
+    } else {
+        // The wall clock as written, at the offset the zone had then.
+        let wall = jiff::civil::DateTime::new(
+            i16::try_from(parsed.year()).ok()?,
+            i8::try_from(u8::from(parsed.month())).ok()?,
+            i8::try_from(parsed.day()).ok()?,
+            i8::try_from(parsed.hour()).ok()?,
+            i8::try_from(parsed.minute()).ok()?,
+            i8::try_from(parsed.second()).ok()?,
+            0,
+        )
+        .ok()?;
+        let zoned = wall.to_zoned(zone.clone()).ok()?;
+        let offset = time::UtcOffset::from_whole_seconds(zoned.offset().seconds()).ok()?;
+        parsed.replace_offset(offset)
+    };
+    local
+        .format(&time::format_description::well_known::Rfc3339)
+        .ok()
+}
+
 fn as_text(value: &Value) -> Option<String> {
     match value {
         Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
@@ -245,6 +278,23 @@ mod tests {
                 &Value::Null
             ),
             Err(NO_DATE)
+        );
+    }
+
+    #[test]
+    fn a_jekyll_date_is_shown_in_the_sites_zone() {
+        let zone = jiff::tz::TimeZone::get("America/New_York").unwrap();
+        assert_eq!(
+            in_zone("2020-01-01 01:30:00 +0000", &zone).as_deref(),
+            Some("2019-12-31T20:30:00-05:00")
+        );
+        assert_eq!(
+            in_zone("2020-07-01 09:00", &zone).as_deref(),
+            Some("2020-07-01T09:00:00-04:00")
+        );
+        assert_eq!(
+            in_zone("2020-01-01", &zone).as_deref(),
+            Some("2020-01-01T00:00:00-05:00")
         );
     }
 

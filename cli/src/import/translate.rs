@@ -42,15 +42,25 @@ impl Front {
         config: &Value,
         map: &AuthorMap,
     ) -> Result<Self> {
-        let document = frontmatter::split(source)?;
-        let meta = match frontmatter::value(&document)? {
-            Value::Object(meta) => meta,
-            Value::Null => Map::new(),
-            _ => anyhow::bail!("the front matter is not a table of fields"),
+        let (meta, body) = match layout {
+            // Jekyll reads front matter only from the file's first line: after blank lines it
+            // is text of the post, whose title and date the file name gives.
+            Layout::Jekyll if !jekyll_front_matter(source) => {
+                (Map::new(), source.trim_start_matches('\u{feff}').to_owned())
+            }
+            _ => {
+                let document = frontmatter::split(source)?;
+                let meta = match frontmatter::value(&document)? {
+                    Value::Object(meta) => meta,
+                    Value::Null => Map::new(),
+                    _ => anyhow::bail!("the front matter is not a table of fields"),
+                };
+                (meta, document.body.to_owned())
+            }
         };
         let mut front = Self {
             meta,
-            body: document.body.to_owned(),
+            body,
             date_from: None,
             authors: Vec::new(),
         };
@@ -63,6 +73,9 @@ impl Front {
             Ok(None) => {}
             Err(refusal) => anyhow::bail!("{refusal}"),
         }
+        if layout == Layout::Jekyll {
+            front.as_jekyll_showed_it(file, config)?;
+        }
         front.read_authors(map);
         if !front.meta.contains_key("summary")
             && !front.meta.contains_key("description")
@@ -71,6 +84,46 @@ impl Front {
             front.meta.insert("summary".to_owned(), excerpt);
         }
         Ok(front)
+    }
+
+    /// What Jekyll shows that the front matter does not say: a post with no title is titled
+    /// from its file name (`2019-01-01-the-name.md` is "The Name"), and its date is shown in
+    /// the site's `timezone` (a date written without an offset is that zone's wall clock).
+    fn as_jekyll_showed_it(&mut self, file: &Path, config: &Value) -> Result<()> {
+        if !self.meta.contains_key("title") {
+            let stem = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .map(blog_shared::content::file_names::file_stem)
+                .unwrap_or_default();
+            let name =
+                blog_shared::content::file_names::dated(stem, b"-").map_or(stem, |(_, rest)| rest);
+            let title: Vec<String> = name
+                .split('-')
+                .filter(|w| !w.is_empty())
+                .map(|word| {
+                    let mut chars = word.chars();
+                    chars.next().map_or_else(String::new, |first| {
+                        first
+                            .to_uppercase()
+                            .chain(chars.flat_map(char::to_lowercase))
+                            .collect()
+                    })
+                })
+                .collect();
+            self.meta
+                .insert("title".to_owned(), Value::String(title.join(" ")));
+        }
+        if let Some(zone) = config.get("timezone").and_then(Value::as_str)
+            && let Some(date) = self.meta.get("date").and_then(Value::as_str)
+        {
+            let zone = jiff::tz::TimeZone::get(zone)
+                .with_context(|| format!("`timezone: {zone}` is no time zone"))?;
+            if let Some(local) = dates::in_zone(date, &zone) {
+                self.meta.insert("date".to_owned(), Value::String(local));
+            }
+        }
+        Ok(())
     }
 
     /// `author` and `authors` as one list of names.
@@ -120,6 +173,13 @@ impl Front {
         text.push_str(body);
         Ok(text)
     }
+}
+
+/// Whether `source` opens with front matter as Jekyll reads it: `---` on its first line.
+fn jekyll_front_matter(source: &str) -> bool {
+    let source = source.trim_start_matches('\u{feff}');
+    let first = source.lines().next().unwrap_or_default();
+    first.trim_end() == "---"
 }
 
 /// What the body of one post became.

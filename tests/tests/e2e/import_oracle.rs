@@ -67,30 +67,12 @@ async fn oracle_jekyll_liquid() {
 
 #[tokio::test]
 async fn oracle_jekyll() {
-    jekyll_site(
-        "import/jekyll",
-        "https://old.example.com/",
-        &[(
-            "_posts/2019-01-01-broken.md",
-            "Jekyll titles a post with no title from its file name (`Broken`); the import \
-             refuses it",
-        )],
-    )
-    .await;
+    jekyll_site("import/jekyll", "https://old.example.com/", &[]).await;
 }
 
 #[tokio::test]
 async fn oracle_jekyll_real() {
-    jekyll_site(
-        "import/jekyll-real",
-        "https://old.example.com/",
-        &[(
-            "_posts/2016-02-01-blank-first.md",
-            "Jekyll reads no front matter after blank lines: its page is `Blank First`, with \
-             the front matter shown as text, at /2016/02/01/blank-first/",
-        )],
-    )
-    .await;
+    jekyll_site("import/jekyll-real", "https://old.example.com/", &[]).await;
 }
 
 /// Hugo's configuration directory, `[permalinks]` and `[uglyURLs]` for one section, two
@@ -108,11 +90,7 @@ async fn oracle_jekyll_quirks() {
     jekyll_site(
         "import/jekyll-quirks",
         "https://quirks.example.com/blog/",
-        &[(
-            "_posts/2020-01-01-new-year.md",
-            "Jekyll shows the date in the site's `timezone` (2019-12-31 in New York); the \
-             import keeps the date's own offset (2020-01-01)",
-        )],
+        &[],
     )
     .await;
 }

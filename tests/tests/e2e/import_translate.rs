@@ -167,3 +167,54 @@ async fn jekyll_liquid_becomes_what_readers_can_see_and_links_lead_to_the_new_po
         texts(&listing, ".excerpt")
     );
 }
+
+/// A Zola page whose date is in its `path` comes in with that date; one with no date anywhere
+/// (no `date`, none in its file name or address, no git history) is refused naming the ways to
+/// give one, and the rest of the site still comes in.
+#[tokio::test]
+async fn a_post_with_no_date_anywhere_is_refused_naming_the_ways_to_give_one() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let blog = ServeProcess::start(TOKEN, dir.path()).await;
+    let site = tempfile::TempDir::new().unwrap();
+    let content = site.path().join("content");
+    std::fs::create_dir_all(&content).unwrap();
+    std::fs::write(
+        site.path().join("config.toml"),
+        "base_url = \"https://zola.example.org\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        content.join("dated.md"),
+        "+++\ntitle = \"Dated by its path\"\npath = \"2024/03/21/dated\"\n+++\nHello.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        content.join("undated.md"),
+        "+++\ntitle = \"No date\"\n+++\nHello.\n",
+    )
+    .unwrap();
+    let path = site.path().display().to_string();
+
+    let run = run_blog(&["import", &path, "--endpoint", &blog.url, "--token", TOKEN]).await;
+
+    assert!(!run.success, "{run:?}");
+    assert!(
+        run.line_for("undated.md").starts_with("FAILED")
+            && run
+                .line_for("undated.md")
+                .contains("give it a `date` in its front matter, a date in its file name")
+            && run
+                .line_for("undated.md")
+                .contains("path = \"2024/03/21/name\""),
+        "{}",
+        run.stdout
+    );
+    let (status, page) = get_page(&format!("{}/posts/dated", blog.url)).await;
+    assert_eq!(status, 200, "{}", run.stdout);
+    assert_eq!(
+        attrs(&page, "time", "datetime")[0].get(..10),
+        Some("2024-03-21")
+    );
+    let (status, _) = get_page(&format!("{}/posts/no-date", blog.url)).await;
+    assert_eq!(status, 404);
+}
