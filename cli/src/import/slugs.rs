@@ -144,6 +144,48 @@ pub fn share_old_addresses(uploads: &mut [Upload], posts: &[Option<ReadPost>], l
 mod tests {
     use crate::api::Upload;
     use blog_shared::content::{Origin, ReadPost, read_post};
+
+    #[test]
+    fn no_post_takes_a_page_that_was_another_posts_old_address() {
+        // The old site's own section was `posts/`: `/posts/release/` was the old page of the
+        // post now called `release-notes`, and another post's title makes `release`.
+        let source = |title: &str| format!("---\ntitle: {title}\ndate: 2020-01-01\n---\nx\n");
+        let posts: Vec<Option<ReadPost>> = ["Release notes", "Release"]
+            .iter()
+            .map(|t| Some(read_post(&source(t), &Origin::default()).unwrap()))
+            .collect();
+        let mut uploads = vec![
+            Upload {
+                source_path: "content/posts/release.md".to_owned(),
+                old_paths: Some(vec![
+                    "/posts/release/".to_owned(),
+                    "/posts/release".to_owned(),
+                ]),
+                ..Upload::default()
+            },
+            Upload {
+                source_path: "content/news/release.md".to_owned(),
+                old_paths: Some(vec!["/news/release/".to_owned()]),
+                ..Upload::default()
+            },
+        ];
+        super::avoid_old_addresses(&mut uploads, &posts);
+        assert_eq!(
+            uploads[0].slug, None,
+            "the owner of the old address keeps its slug"
+        );
+        assert_eq!(
+            uploads[1].slug.as_ref().map(ToString::to_string).as_deref(),
+            Some("release-2020")
+        );
+        assert_eq!(
+            uploads[1].notes,
+            [
+                "renamed to `release-2020`: /posts/release is an old address of content/posts/release.md"
+            ]
+        );
+    }
+
     #[test]
     fn long_shared_slugs_are_shortened_to_take_their_date() {
         let title = "word ".repeat(30);
