@@ -47,11 +47,13 @@ impl Layout {
     }
 
     /// Where the site keeps files served at its root (`/images/x.png`), within its folder:
-    /// Hugo's and Zola's `static/`; Jekyll serves its root itself.
+    /// Hugo's and Zola's `static/`; Zola's `content/` too, whose sections and page bundles
+    /// serve their files at their own addresses; Jekyll serves its root itself.
     pub fn static_dirs(self) -> Vec<&'static str> {
         match self {
             Self::Jekyll => Vec::new(),
-            Self::Hugo | Self::Zola => vec!["static"],
+            Self::Hugo => vec!["static"],
+            Self::Zola => vec!["static", "content"],
         }
     }
 

@@ -7,6 +7,8 @@ use blog_shared::content::permalinks::OldSite;
 
 use super::Layout;
 
+mod zola;
+
 /// What the site's configuration says about its addresses.
 pub fn old_site(dir: &Path, layout: Layout) -> Result<OldSite> {
     let mut site = OldSite::new(layout.generator());
@@ -40,7 +42,7 @@ pub fn old_site(dir: &Path, layout: Layout) -> Result<OldSite> {
             site.hugo_keep_case = flag("disablePathToLower");
             site.hugo_ugly_urls = flag("uglyURLs");
         }
-        Layout::Zola => {}
+        Layout::Zola => site.zola = zola::config(dir)?,
     }
     Ok(site)
 }

@@ -6,8 +6,8 @@
 //!   folders above `_posts` counting as categories, `:title` as the file name has it.
 //! - Hugo: `url:` if the post has one, else its section's pattern from `[permalinks]`, else
 //!   `/{folders}/{slug or file name}/`; lowercased unless `disablePathToLower`; `uglyURLs`.
-//! - Zola: `path:` if the post has one, else `/{folders}/{slug}/`, with the date taken off the
-//!   file name and each part slugified.
+//! - Zola: `path:` if the post has one, else `/{language}/{folders}/{slug}/`, as its
+//!   `[slugify]` configuration makes the slug ([`zola`]).
 //!
 //! A directory-style address (ending in `/`) is answered with and without its slash, and as
 //! `…/index.html`, as a static file server answers it.
@@ -16,8 +16,12 @@ use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
 
-use super::file_names::{dated, file_stem, split_jekyll_name};
+use super::file_names::{file_stem, split_jekyll_name};
 use super::frontmatter::{FrontMatter, OneOrMany};
+
+mod zola;
+
+pub use zola::{ZolaSite, ZolaSlugify};
 
 /// The generator an imported site was written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +66,8 @@ pub struct OldSite {
     pub hugo_keep_case: bool,
     /// Hugo's `uglyURLs`: `/posts/name.html` rather than `/posts/name/`.
     pub hugo_ugly_urls: bool,
+    /// What Zola's `config.toml` says about addresses.
+    pub zola: ZolaSite,
 }
 
 impl OldSite {
@@ -73,6 +79,7 @@ impl OldSite {
             hugo_permalinks: BTreeMap::new(),
             hugo_keep_case: false,
             hugo_ugly_urls: false,
+            zola: ZolaSite::default(),
         }
     }
 }
@@ -97,9 +104,18 @@ pub fn old_urls(site: &OldSite, file: &OldFile<'_>) -> Vec<String> {
     let path = match site.generator {
         Generator::Jekyll => jekyll(site, file),
         Generator::Hugo => hugo(site, file),
-        Generator::Zola => zola(file),
+        Generator::Zola => zola::address(&site.zola, file),
     };
     with_variants(&collapse_slashes(&path))
+}
+
+/// Every address Jekyll's defaults gave `file` (a post uploaded as Jekyll's): [`old_urls`] for a
+/// Jekyll site with no configuration, without the other generators' code.
+pub fn jekyll_default_urls(file: &OldFile<'_>) -> Vec<String> {
+    with_variants(&collapse_slashes(&jekyll(
+        &OldSite::new(Generator::Jekyll),
+        file,
+    )))
 }
 
 /// The path with its directory-style variants: `/a/` is also `/a` and `/a/index.html`.
@@ -304,20 +320,6 @@ fn hugo_urlize(text: &str) -> String {
         }
     }
     out
-}
-
-fn zola(file: &OldFile<'_>) -> String {
-    if let Some(path) = &file.meta.path {
-        let path = path.trim_matches('/');
-        return crate::paths::old_address(&format!("/{path}/"));
-    }
-    let (mut folders, name) = split_path(file.path);
-    let stem = page_name(&mut folders, name);
-    // Zola takes a leading date (`2021-08-09-` or `2021-08-09_`) off the file name.
-    let undated = dated(stem, b"-_").map_or(stem, |(_, rest)| rest);
-    let slug = slug::slugify(file.meta.slug.as_deref().unwrap_or(undated));
-    let sections: Vec<String> = folders.iter().map(slug::slugify).collect();
-    crate::paths::old_address(&format!("/{}/{slug}/", sections.join("/")))
 }
 
 /// Replaces each token by its value, longest tokens first where one is a prefix of another
