@@ -55,8 +55,12 @@ enum Command {
         /// The generator the folder was written for [default: detected].
         #[arg(long, value_enum)]
         from: Option<import::Layout>,
-        /// Print the plan (file → slug, renamings, old addresses, skipped files) and write
-        /// nothing.
+        /// A YAML file mapping the site's author strings to the names they stand for, where
+        /// the importer's reading is wrong (`"Jane Doe, CEO": Jane Doe`).
+        #[arg(long, value_name = "FILE")]
+        authors: Option<PathBuf>,
+        /// Print the plan (per file: slug, old addresses, date and where it came from,
+        /// authors as read, shortcodes replaced and unknown; skipped files) and write nothing.
         #[arg(long)]
         dry_run: bool,
         #[command(flatten)]
@@ -120,9 +124,13 @@ async fn run(command: Command) -> Result<bool> {
             dir,
             category,
             from,
+            authors,
             dry_run,
             target,
-        } => import::import(&dir, from, category, dry_run, target.uploader()).await,
+        } => {
+            let authors = authors.as_deref();
+            import::import(&dir, from, category, authors, dry_run, target.uploader()).await
+        }
         Command::Export { dir, target } => {
             let uploader = target.uploader().await?;
             let count = export::export(&uploader, &dir).await?;

@@ -195,9 +195,10 @@ pub async fn run(uploader: &Uploader, uploads: Vec<Upload>) -> bool {
     let mut results = Vec::with_capacity(uploads.len());
     for upload in uploads {
         bar.set_message(upload.path.display().to_string());
-        let outcome = match &upload.skip {
-            Some(reason) => Outcome::Skipped(reason.clone()),
-            None => uploader.upload(&upload).await,
+        let outcome = match (&upload.skip, &upload.refused) {
+            (Some(reason), _) => Outcome::Skipped(reason.clone()),
+            (None, Some(reason)) => Outcome::Failed(reason.clone()),
+            (None, None) => uploader.upload(&upload).await,
         };
         bar.inc(1);
         results.push((upload, outcome));

@@ -3,6 +3,7 @@
 //! of the requests the site makes to DynamoDB.
 
 pub mod media_sites;
+pub mod oracle;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -36,6 +36,9 @@ pub struct Upload {
     pub old_url: Option<String>,
     /// Why it is not published, if it is not.
     pub skip: Option<String>,
+    /// Why it is refused before it is sent (an import's file with no date anywhere): it
+    /// counts as failed.
+    pub refused: Option<String>,
     /// What the importer made of it that the author should know (a renaming, split authors).
     pub notes: Vec<String>,
     /// The Markdown to send, when the importer translated the file into the blog's own

@@ -11,19 +11,25 @@
 //!
 //! `--dry-run` prints the plan and writes nothing.
 
+mod authors;
+mod dates;
+mod links;
+mod plan;
 mod print;
+mod shortcodes;
 mod site;
 mod slugs;
+mod translate;
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
-use blog_shared::content::ReadPost;
-use blog_shared::content::frontmatter;
-use blog_shared::content::permalinks::{Generator, OldFile, old_urls, with_variants};
+use anyhow::Result;
+use blog_shared::content::permalinks::Generator;
 
-use crate::api::{Upload, Uploader};
-use crate::publish::{markdown_files_within, relative};
+use crate::api::Uploader;
+
+pub use authors::AuthorMap;
+pub use plan::Plan;
 
 /// The static site generator a folder was written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -79,12 +85,6 @@ impl Layout {
     }
 }
 
-/// What the importer decided for every file of a site.
-pub struct Plan {
-    /// Every Markdown file, in order, with what will be done with it.
-    pub uploads: Vec<Upload>,
-}
-
 /// `blog import DIR`: the site in `dir` (of the layout `from` says, or the one its files
 /// show) planned and, unless `dry_run`, published with the uploader `uploader` resolves to;
 /// posts that name no category get `category`. Whether none failed.
@@ -92,16 +92,21 @@ pub async fn import(
     dir: &Path,
     from: Option<Layout>,
     category: Option<String>,
+    authors: Option<&Path>,
     dry_run: bool,
     uploader: impl Future<Output = Result<Uploader>>,
 ) -> Result<bool> {
+    let authors = authors
+        .map(AuthorMap::read)
+        .transpose()?
+        .unwrap_or_default();
     anyhow::ensure!(dir.is_dir(), "{} is not a folder", dir.display());
     let layout = from.unwrap_or_else(|| Layout::detect(dir));
     let mut uploader = uploader.await?;
     uploader.default_category = category;
     uploader.import = Some(layout.generator());
     uploader.static_dirs = layout.static_dirs();
-    let plan = plan(dir, layout, &uploader)?;
+    let plan = plan::plan(dir, layout, &uploader, &authors)?;
     anyhow::ensure!(
         !plan.uploads.is_empty(),
         "no Markdown files in {}",
@@ -117,88 +122,8 @@ pub async fn import(
         print::print_plan(&plan, &uploader);
         return Ok(true);
     }
+    print!("{}", print::notices(&plan));
     Ok(crate::publish::run(&uploader, plan.uploads).await)
-}
-
-/// Plans the import of the site in `dir`: every Markdown file with its slug, old addresses and
-/// notes, or the reason it is skipped. `uploader` parses each post as the server will.
-pub fn plan(dir: &Path, layout: Layout, uploader: &Uploader) -> Result<Plan> {
-    let content_root = match layout {
-        Layout::Hugo | Layout::Zola if dir.join("content").is_dir() => dir.join("content"),
-        _ => dir.to_owned(),
-    };
-    let site = site::old_site(dir, layout)?;
-    let mut uploads = markdown_files_within(std::slice::from_ref(&content_root), Some(dir))?;
-    let mut posts: Vec<Option<ReadPost>> = Vec::with_capacity(uploads.len());
-    for upload in &mut uploads {
-        // The identity is the file's place in the site, whatever was given on the command line;
-        // its files are looked for from the site's root too.
-        upload.source_path = relative(&upload.path, dir);
-        upload.root = dir.to_owned();
-        upload.skip = upload
-            .skip
-            .take()
-            .or_else(|| skip_reason(&upload.path, layout));
-        if upload.skip.is_some() {
-            posts.push(None);
-            continue;
-        }
-        let text = std::fs::read_to_string(&upload.path)
-            .with_context(|| format!("reading {}", upload.path.display()))?;
-        // Its old addresses are worked out below, its aliases among them: parse without them.
-        upload.old_paths = Some(Vec::new());
-        // A file that does not parse is still uploaded: the server refuses it, by name.
-        let Ok(post) = uploader.local_post(upload, &text) else {
-            upload.old_paths = None;
-            posts.push(None);
-            continue;
-        };
-        if let Ok(document) = frontmatter::split(&text)
-            && let Ok(meta) = frontmatter::parse(&document)
-        {
-            let within = relative(&upload.path, &content_root);
-            let file = OldFile {
-                path: &within,
-                meta: &meta,
-                title: &post.title,
-                date: post.published,
-            };
-            let mut old = old_urls(&site, &file);
-            let page = old.first().cloned().unwrap_or_default();
-            upload.old_url = old.first().cloned();
-            for alias in meta.aliases.iter().flatten() {
-                let alias = alias.trim();
-                // Hugo reads an alias without a leading `/` as relative to the page's URL.
-                let absolute = if layout == Layout::Hugo && !alias.starts_with('/') {
-                    resolve(&page, alias)
-                } else {
-                    alias.to_owned()
-                };
-                old.extend(with_variants(&blog_shared::paths::old_address(&absolute)));
-            }
-            old.sort();
-            old.dedup();
-            upload.old_paths = Some(old);
-            let written = meta.authors.clone().or(meta.author.clone());
-            if let Some(written) = written.map(frontmatter::OneOrMany::into_vec)
-                && post.authors.len() > written.len()
-            {
-                upload.notes.push(format!(
-                    "authors: {} read as {}",
-                    written
-                        .iter()
-                        .map(|w| format!("\"{w}\""))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    post.authors.join("; ")
-                ));
-            }
-        }
-        posts.push(Some(post));
-    }
-    slugs::resolve_collisions(&mut uploads, &posts);
-    slugs::share_old_addresses(&mut uploads, &posts);
-    Ok(Plan { uploads })
 }
 
 /// `relative` resolved against the page at `base` as a browser would (`./`, `../` followed).

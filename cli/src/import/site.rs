@@ -70,3 +70,56 @@ fn hugo_config(dir: &Path) -> Result<serde_json::Value> {
 pub fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }
+
+/// The site's configuration as JSON, read where its generator reads it: what shortcodes and
+/// Liquid look values up in (`params`, `baseurl`), and where its base URL is.
+pub fn config(dir: &Path, layout: Layout) -> Result<serde_json::Value> {
+    match layout {
+        Layout::Hugo => hugo_config(dir),
+        Layout::Jekyll => {
+            let path = dir.join("_config.yml");
+            if !path.is_file() {
+                return Ok(serde_json::Value::Null);
+            }
+            serde_saphyr::from_str(&read(&path)?)
+                .with_context(|| format!("{} is not YAML", path.display()))
+        }
+        Layout::Zola => {
+            let path = dir.join("config.toml");
+            if !path.is_file() {
+                return Ok(serde_json::Value::Null);
+            }
+            let table: toml::Table = toml::from_str(&read(&path)?)
+                .with_context(|| format!("{} is not TOML", path.display()))?;
+            serde_json::to_value(table).context("reading Zola's configuration")
+        }
+    }
+}
+
+/// The old site's own base URLs, as its configuration names them (Hugo's `baseURL`, Zola's
+/// `base_url`, Jekyll's `url` with its `baseurl`): links that start with one lead within it.
+pub fn base_urls(config: &serde_json::Value) -> Vec<String> {
+    let text = |key: &str| {
+        config
+            .as_object()
+            .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
+            .and_then(|(_, v)| v.as_str())
+            .map(|s| s.trim().trim_end_matches('/').to_owned())
+            .filter(|s| s.starts_with("http://") || s.starts_with("https://"))
+    };
+    let mut bases: Vec<String> = ["baseURL", "base_url", "url"]
+        .into_iter()
+        .filter_map(text)
+        .collect();
+    // Jekyll's `baseurl` is a path below `url`; both spellings of the scheme lead within.
+    let mut more = Vec::new();
+    for base in &bases {
+        if let Some(rest) = base.strip_prefix("https://") {
+            more.push(format!("http://{rest}"));
+        } else if let Some(rest) = base.strip_prefix("http://") {
+            more.push(format!("https://{rest}"));
+        }
+    }
+    bases.extend(more);
+    bases
+}

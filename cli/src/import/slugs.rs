@@ -31,34 +31,82 @@ pub fn resolve_collisions(uploads: &mut [Upload], posts: &[Option<ReadPost>]) {
         let keeper = uploads[files[0]].source_path.clone();
         for &i in &files[1..] {
             let post = posts[i].as_ref().expect("only parsed posts are grouped");
-            let date = post.published.date();
-            // A long slug is shortened so that it and its suffix fit a slug's length.
-            let with = |suffix: &str| {
-                let room = MAX_SLUG_LEN.saturating_sub(suffix.len() + 1);
-                let mut base: String = slug.as_str().chars().take(room).collect();
-                while base.ends_with('-') {
-                    base.pop();
-                }
-                format!("{base}-{suffix}")
-            };
-            let chosen = [date.year().to_string(), date.to_string()]
-                .into_iter()
-                .chain((2..).map(|n| format!("{date}-{n}")))
-                .map(|suffix| with(&suffix))
-                .find(|c| !taken.contains(c) && Slug::parse(c).is_ok())
-                .expect("some numbered slug is free: the taken ones are finite");
-            taken.push(chosen.clone());
-            if let Ok(new) = Slug::parse(&chosen) {
-                renamed.push((i, new, format!("`{slug}` is {keeper}'s")));
-            }
+            let chosen = free_slug(slug, post, &taken);
+            taken.push(chosen.to_string());
+            renamed.push((i, chosen, format!("`{slug}` is {keeper}'s (the earliest)")));
         }
     }
     for (i, slug, why) in renamed {
-        uploads[i]
-            .notes
-            .push(format!("renamed to `{slug}`: {why} (the earliest)"));
+        uploads[i].notes.push(format!("renamed to `{slug}`: {why}"));
         uploads[i].slug = Some(slug);
     }
+}
+
+/// `slug` with the first suffix no other post has: `{slug}-{year}`, `{slug}-{yyyy-mm-dd}`, then
+/// a number; a long slug is shortened so that it and its suffix fit a slug's length.
+fn free_slug(slug: &Slug, post: &ReadPost, taken: &[String]) -> Slug {
+    let date = post.published.date();
+    let with = |suffix: &str| {
+        let room = MAX_SLUG_LEN.saturating_sub(suffix.len() + 1);
+        let mut base: String = slug.as_str().chars().take(room).collect();
+        while base.ends_with('-') {
+            base.pop();
+        }
+        format!("{base}-{suffix}")
+    };
+    [date.year().to_string(), date.to_string()]
+        .into_iter()
+        .chain((2..).map(|n| format!("{date}-{n}")))
+        .map(|suffix| with(&suffix))
+        .filter(|c| !taken.contains(c))
+        .find_map(|c| Slug::parse(&c).ok())
+        .expect("some numbered slug is free: the taken ones are finite")
+}
+
+/// A post's new page may not be another post's old address: where an old site's own section
+/// was `posts/`, `/posts/<slug>` can be where another post used to be, and that address keeps
+/// leading to that post. The post whose slug it is takes another, and is told.
+pub fn avoid_old_addresses(uploads: &mut [Upload], posts: &[Option<ReadPost>]) {
+    let mut named: HashMap<Slug, usize> = HashMap::new();
+    for (j, upload) in uploads.iter().enumerate() {
+        for old in upload.old_paths.iter().flatten() {
+            if let Some(slug) = blog_shared::paths::post_named_by(old) {
+                named.entry(slug).or_insert(j);
+            }
+        }
+    }
+    let mut taken: Vec<String> = (0..uploads.len())
+        .filter_map(|i| slug_of(uploads, posts, i))
+        .map(|s| s.to_string())
+        .chain(named.keys().map(ToString::to_string))
+        .collect();
+    for i in 0..uploads.len() {
+        let (Some(post), Some(slug)) = (&posts[i], slug_of(uploads, posts, i)) else {
+            continue;
+        };
+        let Some(&owner) = named.get(&slug) else {
+            continue;
+        };
+        if owner == i {
+            continue;
+        }
+        let chosen = free_slug(&slug, post, &taken);
+        taken.push(chosen.to_string());
+        let note = format!(
+            "renamed to `{chosen}`: /posts/{slug} is an old address of {}",
+            uploads[owner].source_path
+        );
+        uploads[i].notes.push(note);
+        uploads[i].slug = Some(chosen);
+    }
+}
+
+/// The slug file `i` will have: the importer's, else its own.
+pub fn slug_of(uploads: &[Upload], posts: &[Option<ReadPost>], i: usize) -> Option<Slug> {
+    uploads[i]
+        .slug
+        .clone()
+        .or_else(|| posts[i].as_ref().map(|p| p.slug.clone()))
 }
 
 /// An old address two files claim (two posts declaring one alias; the old site served only

@@ -4,7 +4,6 @@
 
 use super::PostError;
 use super::frontmatter::{FrontMatter, OneOrMany};
-use super::names;
 use crate::model::Category;
 
 /// What a name may not hold: a control character, or one that is invisible or turns the text's
@@ -67,8 +66,9 @@ pub(super) fn limit(
     }
 }
 
-/// The authors, in order; on import, `A and B` and `A, B and C` are several people.
-pub(super) fn authors(meta: &FrontMatter, imported: bool) -> Vec<String> {
+/// The authors, in order, each entry one person (`blog import` reads an old site's author
+/// strings into such a list before it sends a post).
+pub(super) fn authors(meta: &FrontMatter) -> Vec<String> {
     let mut authors: Vec<String> = Vec::new();
     let written = meta
         .authors
@@ -77,15 +77,9 @@ pub(super) fn authors(meta: &FrontMatter, imported: bool) -> Vec<String> {
         .map(OneOrMany::into_vec)
         .unwrap_or_default();
     for name in written {
-        let names = if imported {
-            names::split_authors(&name)
-        } else {
-            vec![name.trim().to_owned()]
-        };
-        for name in names {
-            if !name.is_empty() && !authors.contains(&name) {
-                authors.push(name);
-            }
+        let name = name.trim().to_owned();
+        if !name.is_empty() && !authors.contains(&name) {
+            authors.push(name);
         }
     }
     authors

@@ -205,12 +205,18 @@ impl std::fmt::Display for Scalar {
     }
 }
 
+/// The front matter block of `document` as a JSON value, whatever its syntax (TOML's dates as
+/// their RFC 3339 text): every key it holds, read with the same limits as [`parse`].
+pub fn value(document: &Document<'_>) -> Result<Value, FrontMatterError> {
+    match document.format {
+        Format::Yaml => parse_yaml(document.front_matter),
+        Format::Toml => parse_toml(document.front_matter),
+    }
+}
+
 /// Parses the front matter block of `document`.
 pub fn parse(document: &Document<'_>) -> Result<FrontMatter, FrontMatterError> {
-    let value = match document.format {
-        Format::Yaml => parse_yaml(document.front_matter)?,
-        Format::Toml => parse_toml(document.front_matter)?,
-    };
+    let value = value(document)?;
     match value {
         Value::Object(_) => {}
         // An empty YAML block is a null: treat it as a table with no keys.

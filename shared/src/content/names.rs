@@ -12,22 +12,6 @@ use super::permalinks::{Generator, OldFile, jekyll_default_urls};
 use crate::model::{MAX_PATH_LEN, Slug};
 use crate::paths;
 
-/// Splits an imported author string that names several people: `Ann Lee and Bo Chen`,
-/// `A, B and C`, `A, B, and C`. One name is left alone.
-pub fn split_authors(text: &str) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    for part in text.split(',') {
-        for name in part.split(" and ") {
-            let name = name.trim();
-            let name = name.strip_prefix("and ").unwrap_or(name).trim();
-            if !name.is_empty() {
-                names.push(name.to_owned());
-            }
-        }
-    }
-    names
-}
-
 /// The old paths that redirect to this post, each in its one stored form: its `aliases` and its
 /// `permalink` (or, for a file uploaded as Jekyll's, the address Jekyll's defaults gave it);
 /// none when the importer gave its addresses (`origin.old_paths`, see [`imported_paths`]),
@@ -107,17 +91,4 @@ pub fn check_path(field: &'static str, path: &str) -> Result<String, PostError> 
         return Err(bad());
     }
     Ok(stored)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn author_strings_naming_several_people_are_split() {
-        assert_eq!(split_authors("Ann Lee and Bo Chen"), ["Ann Lee", "Bo Chen"]);
-        assert_eq!(split_authors("A, B and C"), ["A", "B", "C"]);
-        assert_eq!(split_authors("A, B, and C"), ["A", "B", "C"]);
-        assert_eq!(split_authors("Alexandra Anderson"), ["Alexandra Anderson"]);
-    }
 }

@@ -89,7 +89,7 @@ pub fn read_post(source: &str, origin: &Origin<'_>) -> Result<ReadPost, PostErro
     let (aliases, old_paths) =
         old_addresses(&meta, origin, &title, published, &slug, renamed_from)?;
     let tags = tags(&meta);
-    let authors = authors(&meta, origin.import.is_some());
+    let authors = authors(&meta);
     check_names(&title, &authors, &tags, &categories)?;
     let (body, summary) = texts(document.body, &meta)?;
     Ok(ReadPost {

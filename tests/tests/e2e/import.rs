@@ -386,8 +386,7 @@ async fn a_dry_run_prints_the_plan_and_writes_nothing() {
         run.stdout
     );
     assert!(
-        run.stdout
-            .contains("authors: \"A, B and C\" read as A; B; C"),
+        run.stdout.contains("\"A, B and C\" → A; B; C"),
         "{}",
         run.stdout
     );

@@ -10,6 +10,7 @@ mod functions;
 mod hostile;
 mod iam;
 mod import;
+mod import_oracle;
 mod infra;
 mod ingest;
 mod lambda_events;

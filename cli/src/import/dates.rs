@@ -1,0 +1,219 @@
+//! A post's date, from wherever the old site took it: its front matter in the generator's
+//! order, its file name, the page's own address (`path = "2024/03/21/name"`, `url:`, a
+//! permalink with year, month and day), and, in a git checkout, the commit that added the file.
+
+use std::fmt;
+use std::path::Path;
+use std::process::Command;
+
+use blog_shared::content::file_names;
+use serde_json::Value;
+
+use super::Layout;
+
+/// Where a post's date came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DateSource {
+    /// A front matter field (`date`, or Hugo's `publishDate`).
+    Field(String),
+    /// The file name (`2018-09-19-name.md`).
+    FileName,
+    /// The page's address on the old site (`path`, `url`, `permalink`).
+    Address(String),
+    /// The git commit that added the file.
+    Git(String),
+}
+
+impl fmt::Display for DateSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Field(field) => write!(f, "front matter `{field}`"),
+            Self::FileName => f.write_str("the file name"),
+            Self::Address(address) => write!(f, "its old address {address}"),
+            Self::Git(commit) => write!(f, "git: the commit that added it ({commit})"),
+        }
+    }
+}
+
+/// Why no date was found, naming the ways to give one.
+pub const NO_DATE: &str = "no date: give it a `date` in its front matter, a date in its file name (`2024-03-21-name.md`), or a date in its address (`path = \"2024/03/21/name\"`); in a git checkout the commit that added the file gives one";
+
+/// The post's date and where it came from: `Ok(None)` when the front matter or the file name
+/// already gives it as the blog reads it, `Ok(Some((date, source)))` when the importer must
+/// write it into the front matter, `Err` when nothing gives one.
+pub fn find(
+    meta: &Value,
+    file: &Path,
+    layout: Layout,
+) -> Result<Option<(String, DateSource)>, &'static str> {
+    let text = |key: &str| meta.get(key).and_then(as_text);
+    if text("date").is_some() {
+        return Ok(None);
+    }
+    // Hugo's default `[frontmatter] date`: date, publishDate, pubDate, published, lastmod.
+    if layout == Layout::Hugo {
+        for key in [
+            "publishDate",
+            "publishdate",
+            "pubDate",
+            "pubdate",
+            "published",
+            "lastmod",
+            "modified",
+        ] {
+            if let Some(date) = text(key) {
+                return Ok(Some((date, DateSource::Field(key.to_owned()))));
+            }
+        }
+    }
+    let stem = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map(file_names::file_stem)
+        .unwrap_or_default();
+    let stem = if matches!(stem, "index" | "_index") {
+        file.parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+    } else {
+        stem
+    };
+    if let Some((date, _)) = file_names::dated(stem, b"-_") {
+        return Ok(Some((date.to_string(), DateSource::FileName)));
+    }
+    for key in ["path", "url", "permalink"] {
+        if let Some(address) = text(key)
+            && let Some(date) = date_in_address(&address)
+        {
+            return Ok(Some((date, DateSource::Address(address))));
+        }
+    }
+    match added_by_git(file) {
+        Some((date, commit)) => Ok(Some((date, DateSource::Git(commit)))),
+        None => Err(NO_DATE),
+    }
+}
+
+fn as_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        _ => None,
+    }
+}
+
+/// The first `YYYY/MM/DD` of an address (`2024/03/21/some-post`), as `YYYY-MM-DD`.
+fn date_in_address(address: &str) -> Option<String> {
+    let parts: Vec<&str> = address.split('/').filter(|p| !p.is_empty()).collect();
+    parts.windows(3).find_map(|w| {
+        let [y, m, d] = [w[0], w[1], w[2]];
+        let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+        if !(digits(y, 4) && digits(m, 2) && digits(d, 2)) {
+            return None;
+        }
+        let text = format!("{y}-{m}-{d}");
+        time::Date::parse(
+            &text,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .ok()
+        .map(|_| text)
+    })
+}
+
+/// When the commit that first added `file` was made, and its short hash, if `file` is in a git
+/// checkout (and git is there to ask).
+fn added_by_git(file: &Path) -> Option<(String, String)> {
+    let dir = file.parent()?;
+    let name = file.file_name()?;
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "log",
+            "--diff-filter=A",
+            "--follow",
+            "--format=%aI %h",
+            "--",
+        ])
+        .arg(name)
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let text = String::from_utf8(output.stdout).ok()?;
+    // The oldest commit is listed last.
+    let (date, commit) = text.lines().last()?.split_once(' ')?;
+    Some((date.to_owned(), commit.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_date_comes_from_wherever_the_old_site_took_it() {
+        let file = Path::new("/nonexistent/content/blog/some-post.md");
+        let zola = json!({"title": "x", "path": "2024/03/21/some-post"});
+        assert_eq!(
+            find(&zola, file, Layout::Zola),
+            Ok(Some((
+                "2024-03-21".to_owned(),
+                DateSource::Address("2024/03/21/some-post".to_owned())
+            )))
+        );
+        let hugo = json!({"title": "x", "publishDate": "2020-01-02T03:04:05Z"});
+        assert_eq!(
+            find(&hugo, file, Layout::Hugo).unwrap().unwrap().1,
+            DateSource::Field("publishDate".to_owned())
+        );
+        assert_eq!(
+            find(&json!({"date": "2020-01-01"}), file, Layout::Hugo),
+            Ok(None)
+        );
+        let bundle = Path::new("/nonexistent/content/blog/2021-08-09_name/index.md");
+        assert_eq!(
+            find(&json!({}), bundle, Layout::Zola).unwrap().unwrap(),
+            ("2021-08-09".to_owned(), DateSource::FileName)
+        );
+        assert_eq!(
+            find(&json!({"url": "/2024/13/01/x"}), file, Layout::Hugo),
+            Err(NO_DATE)
+        );
+    }
+
+    #[test]
+    fn in_a_git_checkout_the_commit_that_added_the_file_gives_the_date() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let status = Command::new("git")
+                .arg("-C")
+                .arg(dir.path())
+                .args(args)
+                .env("GIT_AUTHOR_DATE", "2019-06-01T10:00:00+02:00")
+                .env("GIT_COMMITTER_DATE", "2019-06-01T10:00:00+02:00")
+                .status()
+                .unwrap();
+            assert!(status.success());
+        };
+        git(&["init", "-q"]);
+        std::fs::write(dir.path().join("post.md"), "+++\ntitle = \"x\"\n+++\n").unwrap();
+        git(&["add", "post.md"]);
+        git(&[
+            "-c",
+            "user.name=A",
+            "-c",
+            "user.email=a@example.com",
+            "commit",
+            "-qm",
+            "add",
+        ]);
+        let (date, source) = find(&json!({}), &dir.path().join("post.md"), Layout::Zola)
+            .unwrap()
+            .unwrap();
+        assert_eq!(date, "2019-06-01T10:00:00+02:00");
+        assert!(matches!(source, DateSource::Git(_)), "{source:?}");
+    }
+}

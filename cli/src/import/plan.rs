@@ -1,0 +1,264 @@
+//! The plan of an import, made in two passes over the site's Markdown files. The first reads
+//! each file's front matter as the old site did (its date, authors, excerpt), parses the post
+//! as the server will and works out every address the old site served it at; then slugs and
+//! old addresses are shared out between files. The second, knowing every post's new URL,
+//! translates each body: template syntax replaced, links between posts rewritten.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use blog_shared::content::ReadPost;
+use blog_shared::content::frontmatter;
+use blog_shared::content::permalinks::{OldFile, old_urls, with_variants};
+use blog_shared::paths;
+
+use super::authors::AuthorMap;
+use super::dates::DateSource;
+use super::links::Targets;
+use super::translate::{self, Front};
+use super::{Layout, resolve, shortcodes, site, skip_reason, slugs};
+use crate::api::{Upload, Uploader};
+use crate::publish::{markdown_files_within, relative};
+
+/// What the importer decided for every file of a site.
+pub struct Plan {
+    /// Every Markdown file, in order, with what will be done with it.
+    pub uploads: Vec<Upload>,
+    /// What was read of each, in the same order.
+    pub reports: Vec<Report>,
+}
+
+/// What the importer read of one file, for the dry run and the summary.
+#[derive(Debug, Default, Clone)]
+pub struct Report {
+    /// Where its date came from, when the importer wrote it in.
+    pub date_from: Option<DateSource>,
+    /// Each author string as written, and the names it was read as.
+    pub authors: Vec<(String, Vec<String>)>,
+    /// Shortcodes and tags replaced, and how often.
+    pub replaced: BTreeMap<String, usize>,
+    /// Shortcodes and tags not known, removed from the page, and how often.
+    pub unknown: BTreeMap<String, usize>,
+    /// How many links now lead to a post's new URL.
+    pub links_rewritten: usize,
+    /// Links to the old site's pages no imported post had, kept as written.
+    pub links_kept: Vec<String>,
+}
+
+/// One file after the first pass.
+struct Read {
+    front: Front,
+    post: ReadPost,
+}
+
+/// Plans the import of the site in `dir`: every Markdown file with its slug, old addresses,
+/// translated text and notes, or the reason it is skipped or refused. `uploader` parses each
+/// post as the server will; `authors` maps the site's author strings where the reading is wrong.
+pub fn plan(dir: &Path, layout: Layout, uploader: &Uploader, authors: &AuthorMap) -> Result<Plan> {
+    let content_root = match layout {
+        Layout::Hugo | Layout::Zola if dir.join("content").is_dir() => dir.join("content"),
+        _ => dir.to_owned(),
+    };
+    let site = site::old_site(dir, layout)?;
+    let config = site::config(dir, layout)?;
+    let mut uploads = markdown_files_within(std::slice::from_ref(&content_root), Some(dir))?;
+    let mut reports = vec![Report::default(); uploads.len()];
+    let mut read: Vec<Option<Read>> = Vec::with_capacity(uploads.len());
+    for (upload, report) in uploads.iter_mut().zip(&mut reports) {
+        // The identity is the file's place in the site, whatever was given on the command line;
+        // its files are looked for from the site's root too.
+        upload.source_path = relative(&upload.path, dir);
+        upload.root = dir.to_owned();
+        upload.skip = upload
+            .skip
+            .take()
+            .or_else(|| skip_reason(&upload.path, layout));
+        if upload.skip.is_some() {
+            read.push(None);
+            continue;
+        }
+        let text = std::fs::read_to_string(&upload.path)
+            .with_context(|| format!("reading {}", upload.path.display()))?;
+        // A file whose front matter does not parse is uploaded as it is: the server refuses
+        // it, by name. One with no date anywhere is refused here, naming where one can be.
+        let front = match Front::read(&text, &upload.path, layout, authors) {
+            Ok(front) => front,
+            Err(error) => {
+                if error.to_string().starts_with("no date") {
+                    upload.refused = Some(error.to_string());
+                }
+                read.push(None);
+                continue;
+            }
+        };
+        report.date_from = front.date_from.clone();
+        report.authors = front.authors.clone();
+        let translated = front.to_markdown(&front.body)?;
+        // Its old addresses are worked out below, its aliases among them: parse without them.
+        upload.old_paths = Some(Vec::new());
+        upload.text = Some(translated.clone());
+        let Ok(post) = uploader.local_post(upload, &translated) else {
+            upload.old_paths = None;
+            read.push(None);
+            continue;
+        };
+        let meta = frontmatter::split(&translated)
+            .ok()
+            .and_then(|d| frontmatter::parse(&d).ok())
+            .unwrap_or_default();
+        let within = relative(&upload.path, &content_root);
+        let file = OldFile {
+            path: &within,
+            meta: &meta,
+            title: &post.title,
+            date: post.published,
+        };
+        let mut old = old_urls(&site, &file);
+        let page = old.first().cloned().unwrap_or_default();
+        upload.old_url = old.first().cloned();
+        for alias in meta.aliases.iter().flatten() {
+            let alias = alias.trim();
+            // Hugo reads an alias without a leading `/` as relative to the page's URL.
+            let absolute = if layout == Layout::Hugo && !alias.starts_with('/') {
+                resolve(&page, alias)
+            } else {
+                alias.to_owned()
+            };
+            old.extend(with_variants(&paths::old_address(&absolute)));
+        }
+        old.sort();
+        old.dedup();
+        upload.old_paths = Some(old);
+        read.push(Some(Read { front, post }));
+    }
+    let posts: Vec<Option<ReadPost>> = read
+        .iter()
+        .map(|r| r.as_ref().map(|r| r.post.clone()))
+        .collect();
+    slugs::resolve_collisions(&mut uploads, &posts);
+    slugs::share_old_addresses(&mut uploads, &posts);
+    slugs::avoid_old_addresses(&mut uploads, &posts);
+    translate_bodies(
+        &mut uploads,
+        &mut reports,
+        &read,
+        &posts,
+        &content_root,
+        layout,
+        &config,
+    )?;
+    Ok(Plan { uploads, reports })
+}
+
+/// The second pass: every body translated, knowing every post's new URL.
+fn translate_bodies(
+    uploads: &mut [Upload],
+    reports: &mut [Report],
+    read: &[Option<Read>],
+    posts: &[Option<ReadPost>],
+    content_root: &Path,
+    layout: Layout,
+    config: &serde_json::Value,
+) -> Result<()> {
+    let mut by_address: HashMap<String, String> = HashMap::new();
+    let mut refs = RefNames::default();
+    for i in 0..uploads.len() {
+        let Some(slug) = slugs::slug_of(uploads, posts, i).filter(|_| read[i].is_some()) else {
+            continue;
+        };
+        let url = paths::post(&slug);
+        for old in uploads[i].old_paths.iter().flatten() {
+            by_address.insert(old.clone(), url.clone());
+        }
+        refs.add(
+            &relative(&uploads[i].path, content_root),
+            &uploads[i].source_path,
+            &url,
+        );
+    }
+    let by_source = refs.unambiguous();
+    let bases = site::base_urls(config);
+    for (i, file) in read.iter().enumerate() {
+        let Some(Read { front, .. }) = file else {
+            continue;
+        };
+        let lookup = |name: &str| translate::lookup(&front.meta, config, name);
+        let post_url = |target: &str| {
+            let (path, fragment) = target.split_once('#').unwrap_or((target, ""));
+            let url = by_source.get(path.trim().trim_start_matches('/'))?;
+            Some(if fragment.is_empty() {
+                url.clone()
+            } else {
+                format!("{url}#{fragment}")
+            })
+        };
+        let context = shortcodes::Context {
+            lookup: &lookup,
+            post_url: &post_url,
+        };
+        let targets = Targets {
+            by_address: &by_address,
+            by_source: &by_source,
+            page: uploads[i].old_url.as_deref(),
+            bases: &bases,
+        };
+        let body = translate::body(&front.body, layout, &context, &targets);
+        uploads[i].text = Some(front.to_markdown(&body.text)?);
+        let report = &mut reports[i];
+        report.replaced = body.replaced;
+        report.unknown = body.unknown;
+        report.links_rewritten = body.links_rewritten;
+        report.links_kept = body.links_kept;
+    }
+    Ok(())
+}
+
+/// The names a post's source file goes by in the old site's own references: its path within
+/// the content folder and within the site, each with and without its extension, its file
+/// name's stem (what Jekyll's `post_url` names) and a page bundle's folder. A name two files
+/// share names neither.
+#[derive(Default)]
+struct RefNames(HashMap<String, Option<String>>);
+
+impl RefNames {
+    fn add(&mut self, within_content: &str, within_site: &str, url: &str) {
+        let mut names = Vec::new();
+        for path in [within_content, within_site] {
+            names.push(path.to_owned());
+            if let Some((stem, _)) = path.rsplit_once('.') {
+                names.push(stem.to_owned());
+                let stem = stem
+                    .strip_suffix("/index")
+                    .or_else(|| stem.strip_suffix("/_index"))
+                    .unwrap_or(stem);
+                names.push(stem.to_owned());
+                if let Some((_, last)) = stem.rsplit_once('/') {
+                    names.push(last.to_owned());
+                }
+            }
+        }
+        if let Some(name) = within_content.rsplit('/').next() {
+            names.push(name.to_owned());
+        }
+        names.sort();
+        names.dedup();
+        for name in names {
+            self.0
+                .entry(name)
+                .and_modify(|held| {
+                    if held.as_deref() != Some(url) {
+                        *held = None;
+                    }
+                })
+                .or_insert_with(|| Some(url.to_owned()));
+        }
+    }
+
+    fn unambiguous(self) -> HashMap<String, String> {
+        self.0
+            .into_iter()
+            .filter_map(|(name, url)| url.map(|url| (name, url)))
+            .collect()
+    }
+}
