@@ -31,7 +31,7 @@ async fn oracle_zola() {
 }
 
 /// Section folders, a `path`, a page bundle, a byte order mark and blank lines before the
-/// front matter, two posts declaring one alias.
+/// front matter, an alias.
 #[tokio::test]
 async fn oracle_zola_real() {
     zola_site("zola-real").await;
