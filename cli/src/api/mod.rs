@@ -31,6 +31,8 @@ pub struct Uploader {
     /// Where site-root paths (`/images/x.png`) are looked for, within each upload's root:
     /// `static/` (Hugo, Zola, and a plain folder), or the root alone (Jekyll).
     pub static_dirs: Vec<&'static str>,
+    /// Folders served at an address of their own (a Zola page bundle's, at its page's).
+    pub served_dirs: Vec<(String, std::path::PathBuf)>,
     /// What the files' uploads came to: (files uploaded, their bytes, files already stored).
     transferred: std::sync::Mutex<(usize, u64, usize)>,
 }
@@ -55,6 +57,7 @@ impl Uploader {
             default_category: None,
             import: None,
             static_dirs: vec!["static"],
+            served_dirs: Vec::new(),
             transferred: std::sync::Mutex::default(),
         })
     }

@@ -118,6 +118,7 @@ impl Uploader {
                         .iter()
                         .map(|d| upload.root.join(d))
                         .collect(),
+                    served: self.served_dirs.clone(),
                 };
                 let path = upload.path.clone();
                 let (text, old_url) = (text.to_owned(), upload.old_url.clone());

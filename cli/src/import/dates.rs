@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use blog_shared::content::file_names;
+use blog_shared::content::permalinks::zola_dated_name;
 use serde_json::Value;
 
 use super::Layout;
@@ -79,6 +80,12 @@ pub fn find(
     } else {
         stem
     };
+    // Zola reads a date and time too (`2022-05-01T08:30:00Z-name`).
+    if layout == Layout::Zola
+        && let Some((date, _)) = zola_dated_name(stem)
+    {
+        return Ok(Some((date.to_owned(), DateSource::FileName)));
+    }
     if let Some((date, _)) = file_names::dated(stem, b"-_") {
         return Ok(Some((date.to_string(), DateSource::FileName)));
     }

@@ -119,11 +119,12 @@ pub fn plan(dir: &Path, layout: Layout, uploader: &Uploader, authors: &AuthorMap
         upload.old_url = old.first().cloned();
         for alias in meta.aliases.iter().flatten() {
             let alias = alias.trim();
-            // Hugo reads an alias without a leading `/` as relative to the page's URL.
-            let absolute = if layout == Layout::Hugo && !alias.starts_with('/') {
-                resolve(&page, alias)
-            } else {
-                alias.to_owned()
+            // Hugo reads an alias without a leading `/` as relative to the page's URL, Zola
+            // as relative to the site's root.
+            let absolute = match layout {
+                Layout::Hugo if !alias.starts_with('/') => resolve(&page, alias),
+                Layout::Zola if !alias.starts_with('/') => format!("/{alias}"),
+                _ => alias.to_owned(),
             };
             old.extend(with_variants(&paths::old_address(&absolute)));
         }

@@ -34,6 +34,8 @@ pub(super) const PAGE_EXTENSIONS: &[&str] = &["md", "markdown", "html", "htm"];
 pub(super) struct Resolved {
     pub(super) site: PathBuf,
     pub(super) statics: Vec<PathBuf>,
+    /// [`super::Roots::served`]: each address as its segments.
+    pub(super) served: Vec<(Vec<String>, PathBuf)>,
     pub(super) folder: PathBuf,
 }
 
@@ -140,23 +142,41 @@ pub(super) fn root_candidates<'r>(
     roots: &'r Resolved,
     into: &mut Vec<(PathBuf, &'r Path)>,
 ) {
-    let mut segments: Vec<&str> = Vec::new();
+    let segments = segments(path);
+    if segments.is_empty() {
+        return;
+    }
+    for (address, folder) in &roots.served {
+        if let Some(rest) = segments.strip_prefix(address.as_slice())
+            && !rest.is_empty()
+        {
+            into.push((folder.join(rest.iter().collect::<PathBuf>()), &roots.site));
+        }
+    }
+    let relative: PathBuf = segments.iter().collect();
+    for root in roots.statics.iter().chain([&roots.site]) {
+        into.push((root.join(&relative), root.as_path()));
+    }
+}
+
+/// A site-root path's segments, `.` and `..` followed (`..` stops at the root, as in a browser).
+pub(super) fn segments(path: &str) -> Vec<String> {
+    let mut segments: Vec<String> = Vec::new();
     for segment in path.split('/') {
         match segment {
             "" | "." => {}
             ".." => {
                 segments.pop();
             }
-            other => segments.push(other),
+            other => segments.push(other.to_owned()),
         }
     }
-    if segments.is_empty() {
-        return;
-    }
-    let relative: PathBuf = segments.iter().collect();
-    for root in roots.statics.iter().chain([&roots.site]) {
-        into.push((root.join(&relative), root.as_path()));
-    }
+    segments
+}
+
+/// A path with its percent-encoding undone.
+pub(super) fn percent_decode(path: &str) -> String {
+    percent_decode_str(path).decode_utf8_lossy().into_owned()
 }
 
 /// A relative reference resolved against a page's address as a browser would, as a site-root
@@ -439,6 +459,7 @@ mod tests {
         let roots = Resolved {
             site: PathBuf::from("/site"),
             statics: vec![PathBuf::from("/site/static")],
+            served: Vec::new(),
             folder: PathBuf::from("/site/_posts"),
         };
         let mut found = Vec::new();

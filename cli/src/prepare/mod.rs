@@ -43,7 +43,7 @@ use blog_shared::model::{MediaFile, MediaRef};
 use blog_shared::store::blobs::sha256_hex;
 
 use cache::{Cache, cache_location};
-use locate::{Resolved, Stored, absolute, shown};
+use locate::{Resolved, Stored, absolute, percent_decode, segments, shown};
 use read::prepare_file;
 
 /// Where a post's files are looked for.
@@ -54,6 +54,9 @@ pub struct Roots {
     /// Where site-root paths (`/images/x.png`) resolve, first match wins: Jekyll's root; Hugo's
     /// and Zola's `static/` (callers fill this). The site folder itself is tried after them.
     pub statics: Vec<PathBuf>,
+    /// Folders served at an address of their own, tried first: (the address, `/2024/03/21/x/`;
+    /// the folder). Zola serves a page bundle's files at its page's address.
+    pub served: Vec<(String, PathBuf)>,
 }
 
 /// A file to upload: its description and its bytes.
@@ -163,9 +166,15 @@ fn prepare_post_with_cache(
     let post = shown(&markdown, &site);
     // The site's folder with every symbolic link resolved, for what a found file really is.
     let real_site = fs::canonicalize(&site);
+    let served = roots
+        .served
+        .iter()
+        .map(|(address, folder)| Ok((segments(&percent_decode(address)), absolute(folder)?)))
+        .collect::<Result<Vec<_>>>()?;
     let roots = Resolved {
         site,
         statics,
+        served,
         folder: markdown.parent().map(Path::to_path_buf).unwrap_or_default(),
     };
 

@@ -21,7 +21,7 @@ use super::frontmatter::{FrontMatter, OneOrMany};
 
 mod zola;
 
-pub use zola::{ZolaSite, ZolaSlugify};
+pub use zola::{ZolaSite, ZolaSlugify, dated_name as zola_dated_name};
 
 /// The generator an imported site was written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

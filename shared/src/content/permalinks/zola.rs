@@ -80,7 +80,7 @@ pub(super) fn address(site: &ZolaSite, file: &OldFile<'_>) -> String {
         }
         _ => name,
     };
-    let slug = match (&file.meta.slug, undated(name)) {
+    let slug = match (&file.meta.slug, dated_name(name).and_then(|(_, rest)| rest)) {
         (Some(slug), _) => site.slugify.apply(slug),
         (None, Some(rest)) if !site.keep_dates => site.slugify.apply(rest),
         _ => site.slugify.apply(name),
@@ -91,10 +91,11 @@ pub(super) fn address(site: &ZolaSite, file: &OldFile<'_>) -> String {
     crate::paths::old_address(&format!("/{}/", parts.join("/")))
 }
 
-/// What follows the date a Zola name leads with: `2021-08-09-name`, `2021-08-09_name`,
-/// `2021-08-09T10:00:00+02:00-name` (an RFC 3339 date and time), a space allowed before the
-/// separator. None when the name has no date, or nothing after it.
-fn undated(name: &str) -> Option<&str> {
+/// The date (and time) a Zola page's name leads with, as Zola reads it, and what follows its
+/// separator: `2021-08-09-name`, `2021-08-09_name`, `2021-08-09T10:00:00+02:00-name` (an
+/// RFC 3339 date and time), a space allowed before the separator; `2021-08-09` alone is a date
+/// with nothing after it. None when the name leads with no date.
+pub fn dated_name(name: &str) -> Option<(&str, Option<&str>)> {
     let bytes = name.as_bytes();
     let digits = |range: std::ops::Range<usize>| {
         bytes
@@ -112,11 +113,11 @@ fn undated(name: &str) -> Option<&str> {
     if !date {
         return None;
     }
-    let rest = &name[10..];
-    let rest = time_of_day(rest).unwrap_or(rest);
+    let rest = time_of_day(&name[10..]).unwrap_or(&name[10..]);
+    let date = &name[..name.len() - rest.len()];
     let rest = rest.strip_prefix(char::is_whitespace).unwrap_or(rest);
-    let rest = rest.strip_prefix(['-', '_'])?;
-    (!rest.is_empty()).then_some(rest)
+    let slug = rest.strip_prefix(['-', '_']).filter(|r| !r.is_empty());
+    Some((date, slug))
 }
 
 /// `T10:00:00Z` or `T10:00:00.5+02:00` taken off the front of `text`.
@@ -221,11 +222,24 @@ mod tests {
 
     #[test]
     fn dated_names_as_zola_reads_them() {
-        assert_eq!(undated("2021-08-09-name"), Some("name"));
-        assert_eq!(undated("2021-08-09 _name"), Some("name"));
-        assert_eq!(undated("2021-08-09T10:00:00.25+02:00-x"), Some("x"));
-        assert_eq!(undated("2021-08-09"), None);
-        assert_eq!(undated("2021-13-09-x"), None);
-        assert_eq!(undated("2021-08-09T10:00-x"), None);
+        assert_eq!(
+            dated_name("2021-08-09-name"),
+            Some(("2021-08-09", Some("name")))
+        );
+        assert_eq!(
+            dated_name("2021-08-09 _name"),
+            Some(("2021-08-09", Some("name")))
+        );
+        assert_eq!(
+            dated_name("2021-08-09T10:00:00.25+02:00-x"),
+            Some(("2021-08-09T10:00:00.25+02:00", Some("x")))
+        );
+        assert_eq!(dated_name("2021-08-09"), Some(("2021-08-09", None)));
+        assert_eq!(dated_name("2021-13-09-x"), None);
+        assert_eq!(
+            dated_name("2021-08-09T10:00-x"),
+            Some(("2021-08-09", None)),
+            "a time without seconds is no part of the date, nor a separator"
+        );
     }
 }
