@@ -3,6 +3,9 @@
 //! in `tests/fixtures/import/zola-golden/ZOLA_VERSION`); each site is imported with
 //! `blog import` and every post page of its recorded output is checked by the oracle.
 
+use std::path::{Path, PathBuf};
+
+use blog_shared::store::blobs::sha256_hex;
 use blog_tests::fixture;
 use blog_tests::oracle::Output;
 
@@ -19,6 +22,11 @@ async fn zola_site(name: &str, posts: usize, redirects: usize) {
     assert!(
         golden.is_dir(),
         "no recorded output for {name}: run scripts/zola-goldens"
+    );
+    assert_eq!(
+        recorded_sources(name),
+        Some(sources(&site)),
+        "{name} changed since Zola's output of it was recorded: run scripts/zola-goldens"
     );
     let output = Output::new(&golden).served_at(base_url);
     let report = judged(&site, &output).await;
@@ -64,4 +72,44 @@ async fn oracle_zola_config() {
 #[tokio::test]
 async fn oracle_zola_off() {
     zola_site("zola-off", 2, 0).await;
+}
+
+/// The digest `scripts/zola-goldens` recorded for the site `name` in `ZOLA_VERSION`.
+fn recorded_sources(name: &str) -> Option<String> {
+    let version = std::fs::read_to_string(fixture("import/zola-golden/ZOLA_VERSION")).ok()?;
+    version.lines().find_map(|line| {
+        let rest = line.strip_prefix("site ")?;
+        let (site, digest) = rest.split_once(' ')?;
+        (site == name).then(|| digest.to_owned())
+    })
+}
+
+/// The site's files as `scripts/zola-goldens` digests them: the SHA-256 of one line per file
+/// (symbolic links followed), `SHA256 ./path`, in byte order of their paths.
+fn sources(site: &Path) -> String {
+    fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, files);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(site, &mut files);
+    let mut lines: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|file| {
+            let relative = file.strip_prefix(site).unwrap().to_string_lossy();
+            (format!("./{relative}"), std::fs::read(file).unwrap())
+        })
+        .collect();
+    lines.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let listing: String = lines
+        .iter()
+        .map(|(path, bytes)| format!("{} {path}\n", sha256_hex(bytes)))
+        .collect();
+    sha256_hex(listing.as_bytes())
 }
