@@ -146,7 +146,7 @@ fn walk_inside(dir: &Path, inside: &Path, files: &mut Vec<(PathBuf, SkipReason)>
             .is_symlink();
         let markdown = path
             .extension()
-            .is_some_and(|e| e == "md" || e == "markdown");
+            .is_some_and(|e| e == "md" || e == "markdown" || e == "mdown");
         if link {
             let target = std::fs::canonicalize(&path);
             let skip = match &target {

@@ -4,6 +4,7 @@
 
 pub mod media_sites;
 pub mod oracle;
+pub mod random_hugo;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

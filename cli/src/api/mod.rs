@@ -30,7 +30,9 @@ pub struct Uploader {
     pub import: Option<Generator>,
     /// Where site-root paths (`/images/x.png`) are looked for, within each upload's root:
     /// `static/` (Hugo, Zola, and a plain folder), or the root alone (Jekyll).
-    pub static_dirs: Vec<&'static str>,
+    pub static_dirs: Vec<String>,
+    /// The path an imported site was served under (Jekyll's `baseurl`), empty for its root.
+    pub base_path: String,
     /// Folders served at an address of their own (a Zola page bundle's, at its page's).
     pub served_dirs: Vec<(String, std::path::PathBuf)>,
     /// What the files' uploads came to: (files uploaded, their bytes, files already stored).
@@ -56,7 +58,8 @@ impl Uploader {
             credentials,
             default_category: None,
             import: None,
-            static_dirs: vec!["static"],
+            static_dirs: vec!["static".to_owned()],
+            base_path: String::new(),
             served_dirs: Vec::new(),
             transferred: std::sync::Mutex::default(),
         })

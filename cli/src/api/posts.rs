@@ -118,6 +118,7 @@ impl Uploader {
                         .iter()
                         .map(|d| upload.root.join(d))
                         .collect(),
+                    base: self.base_path.clone(),
                     served: self.served_dirs.clone(),
                 };
                 let path = upload.path.clone();
@@ -258,13 +259,15 @@ fn is_same_post(mine: &ReadPost, holder: &HolderDocument) -> bool {
     }
 }
 
-/// The file name the server sees: a Hugo page bundle (`my-post/index.md`) is named for its folder.
+/// The file name the server sees: a Hugo page bundle (`my-post/index.md`, `index.fr.md`,
+/// `index.markdown`) is named for its folder.
 pub fn upload_name(path: &Path) -> String {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("post.md");
-    if (name == "index.md" || name == "index.markdown")
+    if name.split('.').next() == Some("index")
+        && name.contains('.')
         && let Some(folder) = path
             .parent()
             .and_then(Path::file_name)

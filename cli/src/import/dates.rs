@@ -7,7 +7,8 @@ use std::path::Path;
 use std::process::Command;
 
 use blog_shared::content::file_names;
-use blog_shared::content::permalinks::zola_dated_name;
+
+use super::site::zola;
 use serde_json::Value;
 
 use super::Layout;
@@ -39,34 +40,96 @@ impl fmt::Display for DateSource {
 /// Why no date was found, naming the ways to give one.
 pub const NO_DATE: &str = "no date: give it a `date` in its front matter, a date in its file name (`2024-03-21-name.md`), or a date in its address (`path = \"2024/03/21/name\"`); in a git checkout the commit that added the file gives one";
 
-/// The post's date and where it came from: `Ok(None)` when the front matter or the file name
-/// already gives it as the blog reads it, `Ok(Some((date, source)))` when the importer must
-/// write it into the front matter, `Err` when nothing gives one.
+/// The post's date and where it came from: `Ok(None)` when the front matter's `date` already
+/// gives it, `Ok(Some((date, source)))` when the importer must write it into the front matter,
+/// `Err` when nothing gives one. `config` is the site's: Hugo's `[frontmatter] date` list, when
+/// set, is the order its fields and sources (`:filename`, `:git`, `:default`) are tried in.
 pub fn find(
     meta: &Value,
     file: &Path,
     layout: Layout,
+    config: &Value,
 ) -> Result<Option<(String, DateSource)>, &'static str> {
-    let text = |key: &str| meta.get(key).and_then(as_text);
-    if text("date").is_some() {
-        return Ok(None);
-    }
-    // Hugo's default `[frontmatter] date`: date, publishDate, pubDate, published, lastmod.
-    if layout == Layout::Hugo {
-        for key in [
-            "publishDate",
-            "publishdate",
-            "pubDate",
-            "pubdate",
-            "published",
-            "lastmod",
-            "modified",
-        ] {
-            if let Some(date) = text(key) {
-                return Ok(Some((date, DateSource::Field(key.to_owned()))));
+    let text = |key: &str| {
+        meta.as_object()?
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .and_then(|(_, v)| as_text(v))
+    };
+    let order: Vec<String> = match layout {
+        Layout::Hugo => hugo_order(config),
+        Layout::Jekyll | Layout::Zola => vec!["date".to_owned(), ":filename".to_owned()],
+    };
+    for source in &order {
+        let found = match source.to_ascii_lowercase().as_str() {
+            ":filename" => file_name_date(file, layout).map(|d| (d, DateSource::FileName)),
+            ":git" => added_by_git(file).map(|(d, c)| (d, DateSource::Git(c))),
+            ":filemodtime" => None,
+            _ => text(source).map(|d| (d, DateSource::Field(source.clone()))),
+        };
+        match found {
+            Some((_, DateSource::Field(field))) if field.eq_ignore_ascii_case("date") => {
+                return Ok(None);
             }
+            Some(found) => return Ok(Some(found)),
+            None => {}
         }
     }
+    for key in ["path", "url", "permalink"] {
+        if let Some(address) = text(key)
+            && let Some(date) = date_in_address(&address)
+        {
+            return Ok(Some((date, DateSource::Address(address))));
+        }
+    }
+    if !order.iter().any(|s| s == ":git")
+        && let Some((date, commit)) = added_by_git(file)
+    {
+        return Ok(Some((date, DateSource::Git(commit))));
+    }
+    Err(NO_DATE)
+}
+
+/// Hugo's order for a page's date: its `[frontmatter] date` setting, `:default` standing for
+/// `date`, `publishDate`, `pubdate`, `published`, `lastmod`, `modified`; then the file name.
+fn hugo_order(config: &Value) -> Vec<String> {
+    let default = [
+        "date",
+        "publishDate",
+        "pubdate",
+        "published",
+        "lastmod",
+        "modified",
+    ];
+    let configured: Option<Vec<String>> = config
+        .as_object()
+        .and_then(|o| {
+            o.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("frontmatter"))
+        })
+        .and_then(|(_, v)| v.as_object())
+        .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("date")))
+        .and_then(|(_, v)| v.as_array())
+        .map(|list| {
+            list.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        });
+    let mut order = Vec::new();
+    for source in configured.unwrap_or_else(|| vec![":default".to_owned()]) {
+        if source.eq_ignore_ascii_case(":default") {
+            order.extend(default.iter().map(|s| (*s).to_owned()));
+        } else {
+            order.push(source);
+        }
+    }
+    order.push(":filename".to_owned());
+    order
+}
+
+/// The date a file's name (`2018-09-19-name.md`, Zola's `2018-09-19_name.md` and
+/// `2022-05-01T08:30:00Z-name.md`) or its page bundle's folder gives.
+fn file_name_date(file: &Path, layout: Layout) -> Option<String> {
     let stem = file
         .file_name()
         .and_then(|n| n.to_str())
@@ -80,26 +143,10 @@ pub fn find(
     } else {
         stem
     };
-    // Zola reads a date and time too (`2022-05-01T08:30:00Z-name`).
-    if layout == Layout::Zola
-        && let Some((date, _)) = zola_dated_name(stem)
-    {
-        return Ok(Some((date.to_owned(), DateSource::FileName)));
+    if layout == Layout::Zola {
+        return zola::dated_name(stem).map(|(date, _)| date.to_owned());
     }
-    if let Some((date, _)) = file_names::dated(stem, b"-_") {
-        return Ok(Some((date.to_string(), DateSource::FileName)));
-    }
-    for key in ["path", "url", "permalink"] {
-        if let Some(address) = text(key)
-            && let Some(date) = date_in_address(&address)
-        {
-            return Ok(Some((date, DateSource::Address(address))));
-        }
-    }
-    match added_by_git(file) {
-        Some((date, commit)) => Ok(Some((date, DateSource::Git(commit)))),
-        None => Err(NO_DATE),
-    }
+    file_names::dated(stem, b"-_").map(|(date, _)| date.to_string())
 }
 
 fn as_text(value: &Value) -> Option<String> {
@@ -165,7 +212,7 @@ mod tests {
         let file = Path::new("/nonexistent/content/blog/some-post.md");
         let zola = json!({"title": "x", "path": "2024/03/21/some-post"});
         assert_eq!(
-            find(&zola, file, Layout::Zola),
+            find(&zola, file, Layout::Zola, &Value::Null),
             Ok(Some((
                 "2024-03-21".to_owned(),
                 DateSource::Address("2024/03/21/some-post".to_owned())
@@ -173,22 +220,54 @@ mod tests {
         );
         let hugo = json!({"title": "x", "publishDate": "2020-01-02T03:04:05Z"});
         assert_eq!(
-            find(&hugo, file, Layout::Hugo).unwrap().unwrap().1,
+            find(&hugo, file, Layout::Hugo, &Value::Null)
+                .unwrap()
+                .unwrap()
+                .1,
             DateSource::Field("publishDate".to_owned())
         );
         assert_eq!(
-            find(&json!({"date": "2020-01-01"}), file, Layout::Hugo),
+            find(
+                &json!({"date": "2020-01-01"}),
+                file,
+                Layout::Hugo,
+                &Value::Null
+            ),
             Ok(None)
         );
         let bundle = Path::new("/nonexistent/content/blog/2021-08-09_name/index.md");
         assert_eq!(
-            find(&json!({}), bundle, Layout::Zola).unwrap().unwrap(),
+            find(&json!({}), bundle, Layout::Zola, &Value::Null)
+                .unwrap()
+                .unwrap(),
             ("2021-08-09".to_owned(), DateSource::FileName)
         );
         assert_eq!(
-            find(&json!({"url": "/2024/13/01/x"}), file, Layout::Hugo),
+            find(
+                &json!({"url": "/2024/13/01/x"}),
+                file,
+                Layout::Hugo,
+                &Value::Null
+            ),
             Err(NO_DATE)
         );
+    }
+
+    #[test]
+    fn hugos_frontmatter_setting_orders_the_sources() {
+        let file = Path::new("/nonexistent/content/post/2020-05-06-name.md");
+        let meta = json!({"date": "2021-01-01", "publishDate": "2022-02-02"});
+        let config = json!({"frontmatter": {"date": [":filename", ":default"]}});
+        assert_eq!(
+            find(&meta, file, Layout::Hugo, &config),
+            Ok(Some(("2020-05-06".to_owned(), DateSource::FileName)))
+        );
+        let config = json!({"frontmatter": {"date": ["publishDate", ":default"]}});
+        assert_eq!(
+            find(&meta, file, Layout::Hugo, &config).unwrap().unwrap().1,
+            DateSource::Field("publishDate".to_owned())
+        );
+        assert_eq!(find(&meta, file, Layout::Hugo, &Value::Null), Ok(None));
     }
 
     #[test]
@@ -217,9 +296,14 @@ mod tests {
             "-qm",
             "add",
         ]);
-        let (date, source) = find(&json!({}), &dir.path().join("post.md"), Layout::Zola)
-            .unwrap()
-            .unwrap();
+        let (date, source) = find(
+            &json!({}),
+            &dir.path().join("post.md"),
+            Layout::Zola,
+            &Value::Null,
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(date, "2019-06-01T10:00:00+02:00");
         assert!(matches!(source, DateSource::Git(_)), "{source:?}");
     }

@@ -53,14 +53,24 @@ impl Layout {
     }
 
     /// Where the site keeps files served at its root (`/images/x.png`), within its folder:
-    /// Hugo's and Zola's `static/`; Zola's `content/` too, whose sections and page bundles
-    /// serve their files at their own addresses; Jekyll serves its root itself.
-    pub fn static_dirs(self) -> Vec<&'static str> {
-        match self {
+    /// Hugo's and Zola's `static/`, and their content folders (a file beside the posts is
+    /// served at its path within them: Zola's sections and page bundles serve their files at
+    /// their own addresses); Jekyll serves its root itself.
+    pub fn static_dirs(self, dir: &Path) -> Result<Vec<String>> {
+        Ok(match self {
             Self::Jekyll => Vec::new(),
-            Self::Hugo => vec!["static"],
-            Self::Zola => vec!["static", "content"],
-        }
+            Self::Zola => vec!["static".to_owned(), "content".to_owned()],
+            Self::Hugo => {
+                let site = site::hugo::Site::read(dir)?;
+                std::iter::once("static".to_owned())
+                    .chain(
+                        site.content_roots()
+                            .iter()
+                            .map(|root| crate::publish::relative(root, dir)),
+                    )
+                    .collect()
+            }
+        })
     }
 
     /// Its name.
@@ -74,7 +84,14 @@ impl Layout {
         if has("_posts") || has("_config.yml") || dir.file_name().is_some_and(|n| n == "_posts") {
             return Self::Jekyll;
         }
-        if has("hugo.toml") || has("hugo.yaml") || has("config.yaml") || has("archetypes") {
+        let hugo_files = [
+            "hugo.toml",
+            "hugo.yaml",
+            "hugo.yml",
+            "hugo.json",
+            "config.yaml",
+        ];
+        if hugo_files.iter().any(|f| has(f)) || has("config/_default") || has("archetypes") {
             return Self::Hugo;
         }
         let zola_config = std::fs::read_to_string(dir.join("config.toml")).unwrap_or_default();
@@ -105,7 +122,12 @@ pub async fn import(
     let mut uploader = uploader.await?;
     uploader.default_category = category;
     uploader.import = Some(layout.generator());
-    uploader.static_dirs = layout.static_dirs();
+    uploader.static_dirs = layout.static_dirs(dir)?;
+    uploader.base_path = match layout {
+        Layout::Jekyll => site::jekyll::Site::read(dir)?.baseurl().to_owned(),
+        Layout::Hugo => site::hugo::Site::read(dir)?.base_path().to_owned(),
+        Layout::Zola => String::new(),
+    };
     let plan = plan::plan(dir, layout, &uploader, &authors)?;
     uploader.served_dirs = served_bundles(&plan.uploads, layout);
     anyhow::ensure!(
@@ -168,7 +190,9 @@ fn resolve(base: &str, relative: &str) -> String {
     format!("/{}{trailing}", segments.join("/"))
 }
 
-fn skip_reason(path: &Path, layout: Layout) -> Option<String> {
+/// Why the file at `path` is not a post, if it is not; `post_folders` are the folders whose
+/// files are Jekyll's posts (`_posts`, collections with output).
+fn skip_reason(path: &Path, layout: Layout, post_folders: &[String]) -> Option<String> {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -179,9 +203,10 @@ fn skip_reason(path: &Path, layout: Layout) -> Option<String> {
             "a Jekyll draft (in _drafts, with no date yet): move it to _posts to import it"
                 .to_owned(),
         ),
-        Layout::Jekyll if !in_folder("_posts") => {
-            Some("a page, not a post (Jekyll posts live in _posts)".to_owned())
-        }
+        Layout::Jekyll if !post_folders.iter().any(|f| in_folder(f)) => Some(format!(
+            "a page, not a post (Jekyll posts live in {})",
+            post_folders.join(", ")
+        )),
         // `_index.fr.md` is a translation's section page.
         Layout::Hugo | Layout::Zola if name.starts_with("_index.") => {
             Some("a section's index page, not a post".to_owned())

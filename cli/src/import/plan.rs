@@ -10,14 +10,14 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use blog_shared::content::ReadPost;
 use blog_shared::content::frontmatter;
-use blog_shared::content::permalinks::{OldFile, old_urls, with_variants};
 use blog_shared::paths;
 
 use super::authors::AuthorMap;
 use super::dates::DateSource;
 use super::links::Targets;
+use super::site::{OldPost, OldSite};
 use super::translate::{self, Front};
-use super::{Layout, resolve, shortcodes, site, skip_reason, slugs};
+use super::{Layout, shortcodes, site, skip_reason, slugs};
 use crate::api::{Upload, Uploader};
 use crate::publish::{markdown_files_within, relative};
 
@@ -56,13 +56,17 @@ struct Read {
 /// translated text and notes, or the reason it is skipped or refused. `uploader` parses each
 /// post as the server will; `authors` maps the site's author strings where the reading is wrong.
 pub fn plan(dir: &Path, layout: Layout, uploader: &Uploader, authors: &AuthorMap) -> Result<Plan> {
-    let content_root = match layout {
-        Layout::Hugo | Layout::Zola if dir.join("content").is_dir() => dir.join("content"),
-        _ => dir.to_owned(),
-    };
-    let site = site::old_site(dir, layout)?;
+    let site = OldSite::read(dir, layout)?;
+    let content_roots = site.content_roots(dir);
     let config = site::config(dir, layout)?;
-    let mut uploads = markdown_files_within(std::slice::from_ref(&content_root), Some(dir))?;
+    let post_folders = site.post_folders();
+    // Each folder walked once: a language's content folder may lie inside the site's.
+    let walked: Vec<std::path::PathBuf> = content_roots
+        .iter()
+        .filter(|r| !content_roots.iter().any(|o| o != *r && r.starts_with(o)))
+        .cloned()
+        .collect();
+    let mut uploads = markdown_files_within(&walked, Some(dir))?;
     let mut reports = vec![Report::default(); uploads.len()];
     let mut read: Vec<Option<Read>> = Vec::with_capacity(uploads.len());
     for (upload, report) in uploads.iter_mut().zip(&mut reports) {
@@ -73,7 +77,7 @@ pub fn plan(dir: &Path, layout: Layout, uploader: &Uploader, authors: &AuthorMap
         upload.skip = upload
             .skip
             .take()
-            .or_else(|| skip_reason(&upload.path, layout));
+            .or_else(|| skip_reason(&upload.path, layout, &post_folders));
         if upload.skip.is_some() {
             read.push(None);
             continue;
@@ -82,7 +86,7 @@ pub fn plan(dir: &Path, layout: Layout, uploader: &Uploader, authors: &AuthorMap
             .with_context(|| format!("reading {}", upload.path.display()))?;
         // A file whose front matter does not parse is uploaded as it is: the server refuses
         // it, by name. One with no date anywhere is refused here, naming where one can be.
-        let front = match Front::read(&text, &upload.path, layout, authors) {
+        let front = match Front::read(&text, &upload.path, layout, &config, authors) {
             Ok(front) => front,
             Err(error) => {
                 if error.to_string().starts_with("no date") {
@@ -107,26 +111,18 @@ pub fn plan(dir: &Path, layout: Layout, uploader: &Uploader, authors: &AuthorMap
             .ok()
             .and_then(|d| frontmatter::parse(&d).ok())
             .unwrap_or_default();
-        let within = relative(&upload.path, &content_root);
-        let file = OldFile {
-            path: &within,
+        let mut old = site.addresses(&OldPost {
+            file: &upload.path,
+            site: dir,
             meta: &meta,
             title: &post.title,
             date: post.published,
-        };
-        let mut old = old_urls(&site, &file);
+            date_has_offset: written_with_offset(&text),
+        });
         let page = old.first().cloned().unwrap_or_default();
         upload.old_url = old.first().cloned();
         for alias in meta.aliases.iter().flatten() {
-            let alias = alias.trim();
-            // Hugo reads an alias without a leading `/` as relative to the page's URL, Zola
-            // as relative to the site's root.
-            let absolute = match layout {
-                Layout::Hugo if !alias.starts_with('/') => resolve(&page, alias),
-                Layout::Zola if !alias.starts_with('/') => format!("/{alias}"),
-                _ => alias.to_owned(),
-            };
-            old.extend(with_variants(&paths::old_address(&absolute)));
+            old.extend(site.alias(&page, &meta, alias));
         }
         old.sort();
         old.dedup();
@@ -138,14 +134,14 @@ pub fn plan(dir: &Path, layout: Layout, uploader: &Uploader, authors: &AuthorMap
         .map(|r| r.as_ref().map(|r| r.post.clone()))
         .collect();
     slugs::resolve_collisions(&mut uploads, &posts);
-    slugs::share_old_addresses(&mut uploads, &posts);
+    slugs::share_old_addresses(&mut uploads, &posts, site.later_keeps_alias());
     slugs::avoid_old_addresses(&mut uploads, &posts);
     translate_bodies(
         &mut uploads,
         &mut reports,
         &read,
         &posts,
-        &content_root,
+        &content_roots,
         layout,
         &config,
     )?;
@@ -158,7 +154,7 @@ fn translate_bodies(
     reports: &mut [Report],
     read: &[Option<Read>],
     posts: &[Option<ReadPost>],
-    content_root: &Path,
+    content_roots: &[std::path::PathBuf],
     layout: Layout,
     config: &serde_json::Value,
 ) -> Result<()> {
@@ -173,7 +169,10 @@ fn translate_bodies(
             by_address.insert(old.clone(), url.clone());
         }
         refs.add(
-            &relative(&uploads[i].path, content_root),
+            &relative(
+                &uploads[i].path,
+                content_root(content_roots, &uploads[i].path),
+            ),
             &uploads[i].source_path,
             &url,
         );
@@ -262,4 +261,27 @@ impl RefNames {
             .filter_map(|(name, url)| url.map(|url| (name, url)))
             .collect()
     }
+}
+
+/// The content folder `file` is in (a Hugo language's own, or the site's).
+fn content_root<'a>(roots: &'a [std::path::PathBuf], file: &'a Path) -> &'a Path {
+    roots
+        .iter()
+        .filter(|r| file.starts_with(r))
+        .max_by_key(|r| r.components().count())
+        .or(roots.first())
+        .map_or(file, |r| r.as_path())
+}
+
+/// Whether the front matter of `source` gives its date with an offset (`+0000`, `Z`): a date
+/// without one (or taken from the file name) is the old site's local time already.
+fn written_with_offset(source: &str) -> bool {
+    let date = frontmatter::split(source)
+        .ok()
+        .and_then(|d| frontmatter::value(&d).ok())
+        .and_then(|v| v.get("date").and_then(|d| d.as_str()).map(str::to_owned));
+    date.is_some_and(|d| {
+        let time = d.get(10..).unwrap_or_default();
+        time.contains(['+', 'Z', 'z']) || time.contains('-')
+    })
 }

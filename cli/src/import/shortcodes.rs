@@ -258,9 +258,11 @@ fn liquid_in(body: &str, context: &Context<'_>, out: &mut Replaced) -> String {
         };
         let known = match call.name.as_str() {
             "raw" => paired(&mut rest),
-            "highlight" => {
-                paired(&mut rest).map(|code| fence(call.arg("lang", 0).unwrap_or(""), &code))
-            }
+            // Jekyll renders Liquid inside a highlight block too.
+            "highlight" => paired(&mut rest).map(|code| {
+                let code = liquid_in(&code, context, out);
+                fence(call.arg("lang", 0).unwrap_or(""), &code)
+            }),
             "comment" => paired(&mut rest).map(|_| String::new()),
             "post_url" | "link" => call
                 .positional

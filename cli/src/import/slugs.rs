@@ -110,13 +110,17 @@ pub fn slug_of(uploads: &[Upload], posts: &[Option<ReadPost>], i: usize) -> Opti
 }
 
 /// An old address two files claim (two posts declaring one alias; the old site served only
-/// one of them) goes to the earliest by date; the later one is told, and keeps the rest.
-pub fn share_old_addresses(uploads: &mut [Upload], posts: &[Option<ReadPost>]) {
+/// one of them) goes to the one the old site served: the earliest by date, or with
+/// `later_keeps` the latest; the other is told, and keeps the rest.
+pub fn share_old_addresses(uploads: &mut [Upload], posts: &[Option<ReadPost>], later_keeps: bool) {
     let mut order: Vec<usize> = (0..uploads.len()).filter(|&i| posts[i].is_some()).collect();
     order.sort_by_key(|&i| {
         let post = posts[i].as_ref().expect("filtered");
         (post.published, uploads[i].source_path.clone())
     });
+    if later_keeps {
+        order.reverse();
+    }
     let mut owner: HashMap<String, String> = HashMap::new();
     for i in order {
         let source = uploads[i].source_path.clone();

@@ -32,9 +32,16 @@ pub struct Front {
 }
 
 impl Front {
-    /// The front matter of `source` (the file `file` of a `layout` site) with its date,
-    /// authors and excerpt made the blog's own; a refusal when no date can be found.
-    pub fn read(source: &str, file: &Path, layout: Layout, map: &AuthorMap) -> Result<Self> {
+    /// The front matter of `source` (the file `file` of a `layout` site whose configuration is
+    /// `config`) with its date, authors and excerpt made the blog's own; a refusal when no date
+    /// can be found.
+    pub fn read(
+        source: &str,
+        file: &Path,
+        layout: Layout,
+        config: &Value,
+        map: &AuthorMap,
+    ) -> Result<Self> {
         let document = frontmatter::split(source)?;
         let meta = match frontmatter::value(&document)? {
             Value::Object(meta) => meta,
@@ -48,7 +55,7 @@ impl Front {
             authors: Vec::new(),
         };
         let value = Value::Object(front.meta.clone());
-        match dates::find(&value, file, layout) {
+        match dates::find(&value, file, layout, config) {
             Ok(Some((date, source))) => {
                 front.meta.insert("date".to_owned(), Value::String(date));
                 front.date_from = Some(source);
@@ -196,6 +203,7 @@ mod tests {
             source,
             Path::new("/nonexistent/content/some-post.md"),
             Layout::Zola,
+            &Value::Null,
             &AuthorMap::default(),
         )
         .unwrap();
@@ -224,6 +232,7 @@ mod tests {
             "+++\ntitle = \"x\"\n+++\n",
             Path::new("/nonexistent/x.md"),
             Layout::Zola,
+            &Value::Null,
             &AuthorMap::default(),
         );
         assert!(

@@ -34,6 +34,7 @@ pub(super) const PAGE_EXTENSIONS: &[&str] = &["md", "markdown", "html", "htm"];
 pub(super) struct Resolved {
     pub(super) site: PathBuf,
     pub(super) statics: Vec<PathBuf>,
+    pub(super) base: String,
     /// [`super::Roots::served`]: each address as its segments.
     pub(super) served: Vec<(Vec<String>, PathBuf)>,
     pub(super) folder: PathBuf,
@@ -156,6 +157,14 @@ pub(super) fn root_candidates<'r>(
     let relative: PathBuf = segments.iter().collect();
     for root in roots.statics.iter().chain([&roots.site]) {
         into.push((root.join(&relative), root.as_path()));
+    }
+    // Below the old site's base path, the same path without it.
+    let base = self::segments(&roots.base);
+    if !base.is_empty() && segments.len() > base.len() && segments.starts_with(&base) {
+        let below: PathBuf = segments[base.len()..].iter().collect();
+        for root in roots.statics.iter().chain([&roots.site]) {
+            into.push((root.join(&below), root.as_path()));
+        }
     }
 }
 
@@ -459,6 +468,7 @@ mod tests {
         let roots = Resolved {
             site: PathBuf::from("/site"),
             statics: vec![PathBuf::from("/site/static")],
+            base: String::new(),
             served: Vec::new(),
             folder: PathBuf::from("/site/_posts"),
         };

@@ -54,6 +54,9 @@ pub struct Roots {
     /// Where site-root paths (`/images/x.png`) resolve, first match wins: Jekyll's root; Hugo's
     /// and Zola's `static/` (callers fill this). The site folder itself is tried after them.
     pub statics: Vec<PathBuf>,
+    /// The path the old site was served under (Jekyll's `baseurl`, `/blog`), empty for its
+    /// root: a site-root path below it (`/blog/images/x.png`) is looked for without it too.
+    pub base: String,
     /// Folders served at an address of their own, tried first: (the address, `/2024/03/21/x/`;
     /// the folder). Zola serves a page bundle's files at its page's address.
     pub served: Vec<(String, PathBuf)>,
@@ -174,6 +177,7 @@ fn prepare_post_with_cache(
     let roots = Resolved {
         site,
         statics,
+        base: roots.base.clone(),
         served,
         folder: markdown.parent().map(Path::to_path_buf).unwrap_or_default(),
     };

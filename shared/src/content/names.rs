@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use super::PostError;
 use super::frontmatter::FrontMatter;
 use super::origin::Origin;
-use super::permalinks::{Generator, OldFile, jekyll_default_urls};
+use super::permalinks::{Generator, OldFile, OldSite, old_urls};
 use crate::model::{MAX_PATH_LEN, Slug};
 use crate::paths;
 
@@ -40,7 +40,7 @@ pub fn old_paths(
             title,
             date: published,
         };
-        for old in jekyll_default_urls(&file) {
+        for old in old_urls(&OldSite::new(Generator::Jekyll), &file) {
             paths.push(check_path("permalink", &old)?);
         }
     } else if let Some(permalink) = &meta.permalink

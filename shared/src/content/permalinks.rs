@@ -4,24 +4,16 @@
 //! - Jekyll: the site's `permalink` (a style, `date` by default, or a pattern), or the post's own
 //!   `permalink:`; categories first (`/:categories/:year/:month/:day/:title:output_ext`), the
 //!   folders above `_posts` counting as categories, `:title` as the file name has it.
-//! - Hugo: `url:` if the post has one, else its section's pattern from `[permalinks]`, else
-//!   `/{folders}/{slug or file name}/`; lowercased unless `disablePathToLower`; `uglyURLs`.
-//! - Zola: `path:` if the post has one, else `/{language}/{folders}/{slug}/`, as its
-//!   `[slugify]` configuration makes the slug ([`zola`]).
+//! - Hugo and Zola: worked out by the importer (`blog import`), which reads their configuration;
+//!   a post uploaded as theirs has no address here.
 //!
 //! A directory-style address (ending in `/`) is answered with and without its slash, and as
 //! `…/index.html`, as a static file server answers it.
-
-use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
 
 use super::file_names::{file_stem, split_jekyll_name};
 use super::frontmatter::{FrontMatter, OneOrMany};
-
-mod zola;
-
-pub use zola::{ZolaSite, ZolaSlugify, dated_name as zola_dated_name};
 
 /// The generator an imported site was written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,14 +52,6 @@ pub struct OldSite {
     /// Jekyll's `permalink`: a style (`date`, `pretty`, `ordinal`, `weekdate`, `none`) or a
     /// pattern. `date` when unset.
     pub jekyll_permalink: Option<String>,
-    /// Hugo's `[permalinks]`: a section's name to its pattern.
-    pub hugo_permalinks: BTreeMap<String, String>,
-    /// Hugo's `disablePathToLower`.
-    pub hugo_keep_case: bool,
-    /// Hugo's `uglyURLs`: `/posts/name.html` rather than `/posts/name/`.
-    pub hugo_ugly_urls: bool,
-    /// What Zola's `config.toml` says about addresses.
-    pub zola: ZolaSite,
 }
 
 impl OldSite {
@@ -76,10 +60,6 @@ impl OldSite {
         Self {
             generator,
             jekyll_permalink: None,
-            hugo_permalinks: BTreeMap::new(),
-            hugo_keep_case: false,
-            hugo_ugly_urls: false,
-            zola: ZolaSite::default(),
         }
     }
 }
@@ -99,23 +79,14 @@ pub struct OldFile<'a> {
 }
 
 /// Every address `file` had on `site`, as paths: the generated one with its directory-style
-/// variants. Aliases are not included (they are the post's own, whatever its origin).
+/// variants (none for Hugo and Zola: the importer works theirs out). Aliases are not included (they are
+/// the post's own, whatever its origin).
 pub fn old_urls(site: &OldSite, file: &OldFile<'_>) -> Vec<String> {
     let path = match site.generator {
         Generator::Jekyll => jekyll(site, file),
-        Generator::Hugo => hugo(site, file),
-        Generator::Zola => zola::address(&site.zola, file),
+        Generator::Hugo | Generator::Zola => return Vec::new(),
     };
     with_variants(&collapse_slashes(&path))
-}
-
-/// Every address Jekyll's defaults gave `file` (a post uploaded as Jekyll's): [`old_urls`] for a
-/// Jekyll site with no configuration, without the other generators' code.
-pub fn jekyll_default_urls(file: &OldFile<'_>) -> Vec<String> {
-    with_variants(&collapse_slashes(&jekyll(
-        &OldSite::new(Generator::Jekyll),
-        file,
-    )))
 }
 
 /// The path with its directory-style variants: `/a/` is also `/a` and `/a/index.html`.
@@ -147,17 +118,6 @@ fn split_path(path: &str) -> (Vec<&str>, &str) {
     let mut parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
     let name = parts.pop().unwrap_or_default();
     (parts, name)
-}
-
-/// What names a page: the file's stem, or for a page bundle (`x/index.md`) its folder's name.
-fn page_name<'a>(folders: &mut Vec<&'a str>, name: &'a str) -> &'a str {
-    let stem = file_stem(name);
-    if matches!(stem, "index" | "_index")
-        && let Some(folder) = folders.pop()
-    {
-        return folder;
-    }
-    stem
 }
 
 fn jekyll(site: &OldSite, file: &OldFile<'_>) -> String {
@@ -246,80 +206,6 @@ fn jekyll_slugify(text: &str) -> String {
         }
     }
     out.trim_matches('-').to_owned()
-}
-
-fn hugo(site: &OldSite, file: &OldFile<'_>) -> String {
-    if let Some(url) = &file.meta.url {
-        return crate::paths::old_address(url);
-    }
-    let (mut folders, name) = split_path(file.path);
-    let file_name = page_name(&mut folders, name);
-    let section = folders.first().copied().unwrap_or_default();
-    let title = hugo_urlize(file.title);
-    let slug = file.meta.slug.as_deref().map_or(title.clone(), hugo_urlize);
-    let path = match site.hugo_permalinks.get(section) {
-        Some(pattern) => {
-            let date = file.date;
-            let slug_or_file = file
-                .meta
-                .slug
-                .as_deref()
-                .map_or_else(|| file_name.to_owned(), hugo_urlize);
-            let tokens: [(&str, String); 14] = [
-                (":year", format!("{:04}", date.year())),
-                (":monthname", date.month().to_string()),
-                (":month", format!("{:02}", u8::from(date.month()))),
-                (":day", format!("{:02}", date.day())),
-                (":weekdayname", date.weekday().to_string()),
-                (
-                    ":weekday",
-                    date.weekday().number_days_from_sunday().to_string(),
-                ),
-                (":yearday", date.ordinal().to_string()),
-                (":sections", folders.join("/")),
-                (":section", section.to_owned()),
-                (":title", title),
-                (":slugorfilename", slug_or_file),
-                (":slug", slug),
-                (":filename", file_name.to_owned()),
-                (":contentbasename", file_name.to_owned()),
-            ];
-            expand(pattern, &tokens)
-        }
-        None => {
-            let last = file
-                .meta
-                .slug
-                .as_deref()
-                .map_or_else(|| file_name.to_owned(), hugo_urlize);
-            format!("/{}/{last}/", folders.join("/"))
-        }
-    };
-    let path = if site.hugo_ugly_urls && path.ends_with('/') && path.len() > 1 {
-        format!("{}.html", path.trim_end_matches('/'))
-    } else {
-        path
-    };
-    let path = if site.hugo_keep_case {
-        path
-    } else {
-        path.to_lowercase()
-    };
-    crate::paths::old_address(&path)
-}
-
-/// Hugo's `urlize` for a path part: letters, digits and `._-~+#` kept, spaces become hyphens,
-/// the rest dropped.
-fn hugo_urlize(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.trim().chars() {
-        if c.is_alphanumeric() || "._-~+#".contains(c) {
-            out.push(c);
-        } else if c.is_whitespace() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out
 }
 
 /// Replaces each token by its value, longest tokens first where one is a prefix of another
@@ -419,46 +305,5 @@ mod tests {
             urls(&with("date"), path, &own, "x")[0],
             "/blog/2015/Hello%20World/"
         );
-    }
-
-    #[test]
-    fn hugo_sections_permalinks_url_and_slug() {
-        let m = meta("title: x");
-        let site = OldSite::new(Generator::Hugo);
-        assert_eq!(
-            urls(&site, "posts/My-Post.md", &m, "My Post")[0],
-            "/posts/my-post/"
-        );
-        assert_eq!(
-            urls(&site, "posts/bundle/index.md", &m, "x")[0],
-            "/posts/bundle/"
-        );
-        let patterned = OldSite {
-            hugo_permalinks: BTreeMap::from([("posts".into(), "/:year/:month/:title/".into())]),
-            ..OldSite::new(Generator::Hugo)
-        };
-        assert_eq!(
-            urls(&patterned, "posts/a.md", &m, "Why We Moved")[0],
-            "/2015/05/why-we-moved/"
-        );
-        let slugged = meta("title: x\nslug: Other Name");
-        assert_eq!(
-            urls(&site, "posts/a.md", &slugged, "x")[0],
-            "/posts/other-name/"
-        );
-        let url = meta("title: x\nurl: /exact/Path.html");
-        assert_eq!(urls(&site, "posts/a.md", &url, "x"), ["/exact/Path.html"]);
-    }
-
-    #[test]
-    fn zola_slugifies_and_drops_the_date() {
-        let m = meta("title: x");
-        let site = OldSite::new(Generator::Zola);
-        assert_eq!(
-            urls(&site, "blog/2021-08-09-Dated Name.md", &m, "x")[0],
-            "/blog/dated-name/"
-        );
-        let path = meta("title: x\npath: custom/place");
-        assert_eq!(urls(&site, "blog/a.md", &path, "x")[0], "/custom/place/");
     }
 }

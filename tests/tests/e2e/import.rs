@@ -81,13 +81,17 @@ const JEKYLL: &[Expected] = &[
         "_posts/2016-03-01-first-claim.md",
         "first-claim",
         "First to claim an old address",
-        &["/2016/03/01/first-claim/", "/shared/old-link.html"],
+        &["/2016/03/01/first-claim/"],
     ),
     post(
         "_posts/2016-03-05-second-claim.md",
         "second-claim",
         "Second to claim an old address",
-        &["/2016/03/05/second-claim/", "/second/only.html"],
+        &[
+            "/2016/03/05/second-claim/",
+            "/second/only.html",
+            "/shared/old-link.html",
+        ],
     ),
     post(
         "_posts/2016-04-01-odd-slug.md",
@@ -173,7 +177,7 @@ const HUGO: &[Expected] = &[
         &[
             "/2021/03/a-page-bundle/",
             "/old/bundle/",
-            "/2021/03/a-page-bundle/moved-bundle",
+            "/2021/03/moved-bundle/",
         ],
     ),
     post(
@@ -317,10 +321,11 @@ async fn every_file_arrives(
 async fn a_jekyll_blog_comes_in_whole_with_every_old_link() {
     let (_dir, blog) = every_file_arrives("import/jekyll-real", JEKYLL, 1).await;
 
-    // Two posts declared one alias: the earlier keeps it, the later was told.
+    // Two posts declared one alias: Jekyll wrote the later one's redirect page last, so the
+    // later keeps it (as `jekyll build` shows), and the earlier was told.
     assert_eq!(
         redirect(&format!("{}/shared/old-link.html", blog.url)).await,
-        (301, format!("{}/posts/first-claim", blog.url))
+        (301, format!("{}/posts/second-claim", blog.url))
     );
     // Old links match as the old server matched them: case as written.
     assert_eq!(

@@ -11,6 +11,7 @@ mod hostile;
 mod iam;
 mod import;
 mod import_oracle;
+mod import_translate;
 mod import_zola;
 mod infra;
 mod ingest;

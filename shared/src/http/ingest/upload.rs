@@ -228,9 +228,10 @@ fn check_media_type(headers: &HeaderMap) -> Result<bool, Problem> {
 }
 
 /// `Content-Disposition: attachment; filename="2018-09-19-my-post.md"` names the uploaded file,
-/// which can give the post its date and slug, as in Jekyll.
+/// which can give the post its date and slug, as in Jekyll. The name is read as UTF-8, as
+/// `blog publish` sends it (`über-uns.md`).
 fn upload_file_name(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::CONTENT_DISPOSITION)?.to_str().ok()?;
+    let value = std::str::from_utf8(headers.get(header::CONTENT_DISPOSITION)?.as_bytes()).ok()?;
     let name = value
         .split(';')
         .map(str::trim)
