@@ -7,11 +7,10 @@ use std::path::Path;
 use std::process::Command;
 
 use blog_shared::content::file_names;
-
-use super::site::zola;
 use serde_json::Value;
 
 use super::Layout;
+use super::site::zola;
 
 /// Where a post's date came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
