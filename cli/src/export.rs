@@ -3,29 +3,116 @@
 //! `blog publish` takes back. What the blog made of a file beyond its text is written into its
 //! front matter, so that publishing the folder again gives the same posts: the slug it has now,
 //! every old address (`aliases`), and its date, categories and authors where an import read
-//! them from elsewhere than the front matter.
+//! them from elsewhere than the front matter. Each post's files are written at their paths
+//! within the folder, and a reference that reached one relative to the old site's address
+//! (`../../../images/x.png`) is written as the file's place relative to the exported post; a
+//! post that references a file the blog does not hold is listed (`blog publish
+//! --allow-missing` takes it back).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result};
 use blog_shared::content::frontmatter::{self, Format};
+use blog_shared::content::media::rewrite_references;
 use blog_shared::content::parse_post;
 use blog_shared::http::ingest::{ExportPage, ExportedPost};
 use blog_shared::model::MediaFile;
 use blog_shared::store::blobs::sha256_hex;
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::{Value, json};
 
-use crate::api::{Uploader, refusal};
+use crate::api::{Upload, Uploader, refusal};
+use crate::prepare::{located, missing_files};
 
 /// How long one file's download may take.
 const DOWNLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
-/// Writes every post of the blog behind `uploader` into `dir`; returns how many.
-pub async fn export(uploader: &Uploader, dir: &Path) -> Result<usize> {
+/// What an export wrote.
+pub struct Exported {
+    /// How many posts.
+    pub posts: usize,
+    /// How many of them reference files the blog does not hold (listed as they were written).
+    pub with_missing_files: usize,
+}
+
+/// Writes every post of the blog behind `uploader` into `dir`, each post's files at their
+/// paths within it.
+pub async fn export(uploader: &Uploader, dir: &Path) -> Result<Exported> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut written: HashSet<PathBuf> = HashSet::new();
+    let posts = stored_posts(uploader).await?;
+    // Every file first: which file a reference leads to depends on every file in the folder
+    // (`/images/x.png` is looked for in `static/` before the root).
     let mut files: HashSet<PathBuf> = HashSet::new();
+    for post in &posts {
+        for media in &post.media {
+            let Some(relative) = plain_relative(&media.site_path) else {
+                eprintln!(
+                    "not exported: {} (used by {}) has no plain path",
+                    media.site_path, post.slug
+                );
+                continue;
+            };
+            let file = dir.join(relative);
+            if files.insert(file.clone()) {
+                download(uploader, &media.file, &file).await?;
+            }
+        }
+    }
+    // Where `blog publish` of the folder looks for files.
+    let roots = uploader.roots(&Upload {
+        root: dir.to_owned(),
+        ..Upload::default()
+    });
+    let mut written: HashSet<PathBuf> = HashSet::new();
+    let mut with_missing_files = 0;
+    for post in &posts {
+        let path = target(dir, post, &written);
+        // A reference made relative to the old site's address (`../../../images/x.png`) leads
+        // elsewhere from the exported file: it is written as the file's place.
+        let mut moved: BTreeMap<String, String> = BTreeMap::new();
+        for media in &post.media {
+            let Some(relative) = plain_relative(&media.site_path) else {
+                continue;
+            };
+            if located(&path, &media.reference, &roots)?.as_deref()
+                != Some(media.site_path.as_str())
+            {
+                moved.insert(
+                    media.reference.clone(),
+                    relative_url(&path, dir, relative, &media.reference),
+                );
+            }
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        let text = rewrite(post, &file_name(&path), &moved)?;
+        std::fs::write(&path, &text).with_context(|| format!("writing {}", path.display()))?;
+        println!("exported   {} → {}", post.slug, path.display());
+        for (old, new) in &moved {
+            println!("           `{old}` written as `{new}`");
+        }
+        let missing = missing_files(&path, &text, None, &roots)?;
+        for file in &missing {
+            println!(
+                "           missing `{}`: the blog holds no file for it",
+                file.reference
+            );
+        }
+        with_missing_files += usize::from(!missing.is_empty());
+        written.insert(path);
+    }
+    Ok(Exported {
+        posts: written.len(),
+        with_missing_files,
+    })
+}
+
+/// Every stored post, page by page, as the export API gives it.
+async fn stored_posts(uploader: &Uploader) -> Result<Vec<ExportedPost>> {
+    let mut posts = Vec::new();
     let mut from: Option<String> = None;
     loop {
         let mut url = format!("{}{}", uploader.endpoint(), blog_shared::paths::POSTS);
@@ -44,35 +131,51 @@ pub async fn export(uploader: &Uploader, dir: &Path) -> Result<usize> {
             return Err(refusal(response).await);
         }
         let page: ExportPage = response.json().await.context("reading the export")?;
-        for post in &page.posts {
-            let path = target(dir, post, &written);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("creating {}", parent.display()))?;
-            }
-            let text = rewrite(post, &file_name(&path))?;
-            std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
-            println!("exported   {} → {}", post.slug, path.display());
-            written.insert(path);
-            for media in &post.media {
-                let Some(file) = plain_relative(&media.site_path).map(|p| dir.join(p)) else {
-                    eprintln!(
-                        "not exported: {} (used by {}) has no plain path",
-                        media.site_path, post.slug
-                    );
-                    continue;
-                };
-                if files.insert(file.clone()) {
-                    download(uploader, &media.file, &file).await?;
-                }
-            }
-        }
+        posts.extend(page.posts);
         match page.next {
             Some(next) => from = Some(next),
-            None => break,
+            None => return Ok(posts),
         }
     }
-    Ok(written.len())
+}
+
+/// The reference to the file at `file` (within `dir`) from the post at `post`, relative to the
+/// post's folder, each segment percent-encoded where a URL needs it, with what followed the
+/// path in `reference` (`?v=2`, `#page=3`).
+fn relative_url(post: &Path, dir: &Path, file: &Path, reference: &str) -> String {
+    const SEGMENT: &AsciiSet = &CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'%')
+        .add(b'<')
+        .add(b'>')
+        .add(b'?')
+        .add(b'(')
+        .add(b')')
+        .add(b'[')
+        .add(b']')
+        .add(b'`')
+        .add(b'\\');
+    let folder: Vec<Component> = post
+        .parent()
+        .and_then(|p| p.strip_prefix(dir).ok())
+        .map(|p| p.components().collect())
+        .unwrap_or_default();
+    let target: Vec<Component> = file.components().collect();
+    let common = folder
+        .iter()
+        .zip(&target)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut segments: Vec<String> = vec!["..".to_owned(); folder.len() - common];
+    segments.extend(
+        target[common..]
+            .iter()
+            .map(|c| utf8_percent_encode(&c.as_os_str().to_string_lossy(), SEGMENT).to_string()),
+    );
+    let suffix = reference.find(['?', '#']).map_or("", |at| &reference[at..]);
+    format!("{}{suffix}", segments.join("/"))
 }
 
 /// `path` if it is a plain relative path, with nothing that climbs out of the folder.
@@ -149,8 +252,13 @@ fn file_name(path: &Path) -> String {
     crate::api::upload_name(path)
 }
 
-/// The source with what the blog made of it written into its front matter.
-fn rewrite(post: &ExportedPost, file_name: &str) -> Result<String> {
+/// The source with what the blog made of it written into its front matter, and each reference
+/// in `moved` written as its new URL.
+fn rewrite(
+    post: &ExportedPost,
+    file_name: &str,
+    moved: &BTreeMap<String, String>,
+) -> Result<String> {
     let mut keys: Vec<(&str, Value)> = vec![("slug", json!(post.slug))];
     if !post.old_paths.is_empty() {
         keys.push(("aliases", json!(post.old_paths)));
@@ -173,7 +281,19 @@ fn rewrite(post: &ExportedPost, file_name: &str) -> Result<String> {
     if differs(&|p| p.draft == post.draft) {
         keys.push(("draft", json!(post.draft)));
     }
-    set_keys(&post.source, &keys)
+    let source = if moved.is_empty() {
+        post.source.clone()
+    } else {
+        let document =
+            frontmatter::split(&post.source).context("the stored source has no front matter")?;
+        let head = post
+            .source
+            .strip_suffix(document.body)
+            .context("the stored source's body is not its end")?;
+        let body = rewrite_references(document.body, |url| moved.get(url).cloned());
+        format!("{head}{body}")
+    };
+    set_keys(&source, &keys)
 }
 
 /// `source` with each of `keys` set at the top of its front matter, any earlier value of that
@@ -274,6 +394,39 @@ fn brackets(line: &str) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_is_reached_from_the_exported_post_by_a_relative_path() {
+        let dir = Path::new("/out");
+        let jekyll = Path::new("/out/_posts/2016-02-03-trip.md");
+        assert_eq!(
+            relative_url(
+                jekyll,
+                dir,
+                Path::new("images/Photo One.png"),
+                "../../../images/Photo%20One.png?v=2#x"
+            ),
+            "../images/Photo%20One.png?v=2#x"
+        );
+        let bundle = Path::new("/out/content/posts/b/index.md");
+        assert_eq!(
+            relative_url(bundle, dir, Path::new("content/posts/b/d (1).png"), "d.png"),
+            "d%20%281%29.png"
+        );
+        assert_eq!(
+            relative_url(bundle, dir, Path::new("content/posts/a/x.pdf"), "x.pdf"),
+            "../a/x.pdf"
+        );
+        assert_eq!(
+            relative_url(
+                Path::new("/out/top.md"),
+                dir,
+                Path::new("static/i.png"),
+                "i"
+            ),
+            "static/i.png"
+        );
+    }
 
     #[test]
     fn keys_are_set_and_their_old_values_taken_out() {

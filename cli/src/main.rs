@@ -43,6 +43,8 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         #[command(flatten)]
+        checks: Checks,
+        #[command(flatten)]
         target: Target,
     },
     /// Publish an existing Jekyll, Hugo or Zola blog's posts, keeping its old links working.
@@ -63,6 +65,12 @@ enum Command {
         /// authors as read, shortcodes replaced and unknown; skipped files) and write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Refuse a post that references a file the folder does not hold [default: publish it
+        /// with the reference as written, list the file, and exit non-zero].
+        #[arg(long, conflicts_with = "allow_missing")]
+        strict: bool,
+        #[command(flatten)]
+        checks: Checks,
         #[command(flatten)]
         target: Target,
     },
@@ -74,6 +82,32 @@ enum Command {
         #[command(flatten)]
         target: Target,
     },
+}
+
+/// What a publish lets through that it would refuse by default.
+#[derive(Debug, clap::Args)]
+struct Checks {
+    /// Publish a post that references a file the folder does not hold, with the reference as
+    /// written, listing the file (by default `publish` refuses the post).
+    #[arg(long)]
+    allow_missing: bool,
+    /// Let a file update the post it matches even when the title, date and authors all
+    /// change (by default refused, as another post that shares the file's path).
+    #[arg(long)]
+    replace: bool,
+}
+
+impl Checks {
+    /// The uploader, told what to let through; `missing` is what becomes of a post with a
+    /// missing file when `--allow-missing` is not given.
+    fn apply(&self, uploader: &mut api::Uploader, missing: api::MissingFiles) {
+        uploader.missing_files = if self.allow_missing {
+            api::MissingFiles::Allow
+        } else {
+            missing
+        };
+        uploader.replace = self.replace;
+    }
 }
 
 /// Where to publish, and as whom.
@@ -119,22 +153,57 @@ async fn main() -> ExitCode {
 async fn run(command: Command) -> Result<bool> {
     match command {
         Command::Serve(args) => serve::serve(args).await.map(|()| true),
-        Command::Publish { paths, target } => publish::publish(&paths, target.uploader()).await,
+        Command::Publish {
+            paths,
+            checks,
+            target,
+        } => {
+            let uploader = async {
+                let mut uploader = target.uploader().await?;
+                let refuse = uploader.missing_files;
+                checks.apply(&mut uploader, refuse);
+                Ok(uploader)
+            };
+            publish::publish(&paths, uploader).await
+        }
         Command::Import {
             dir,
             category,
             from,
             authors,
             dry_run,
+            strict,
+            checks,
             target,
         } => {
+            let uploader = async {
+                let mut uploader = target.uploader().await?;
+                let missing = if strict {
+                    api::MissingFiles::Refuse(
+                        "without --strict, `blog import` publishes it with the reference as written",
+                    )
+                } else {
+                    api::MissingFiles::Publish
+                };
+                checks.apply(&mut uploader, missing);
+                Ok(uploader)
+            };
             let authors = authors.as_deref();
-            import::import(&dir, from, category, authors, dry_run, target.uploader()).await
+            import::import(&dir, from, category, authors, dry_run, uploader).await
         }
         Command::Export { dir, target } => {
             let uploader = target.uploader().await?;
-            let count = export::export(&uploader, &dir).await?;
-            println!("{count} posts exported to {}", dir.display());
+            let exported = export::export(&uploader, &dir).await?;
+            match exported.with_missing_files {
+                0 => {}
+                1 => println!(
+                    "1 exported post references files the blog does not hold (listed above): `blog publish --allow-missing` publishes it back"
+                ),
+                n => println!(
+                    "{n} exported posts reference files the blog does not hold (listed above): `blog publish --allow-missing` publishes them back"
+                ),
+            }
+            println!("{} posts exported to {}", exported.posts, dir.display());
             Ok(true)
         }
     }

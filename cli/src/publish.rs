@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::api::{Outcome, Upload, Uploader, upload_name};
+use crate::api::{MissingFiles, Outcome, Upload, Uploader, upload_name};
+use crate::prepare::{MARKDOWN_EXTENSIONS, MissingFile};
 
 /// `blog publish PATHS`: every Markdown file under `paths`, uploaded with the uploader
 /// `uploader` resolves to (asked for only once there is something to publish). Whether none
@@ -20,7 +21,8 @@ pub async fn publish(
     let uploads = markdown_files(paths)?;
     anyhow::ensure!(
         !uploads.is_empty(),
-        "no Markdown files (*.md) in {}",
+        "no Markdown files (*.{}) in {}",
+        MARKDOWN_EXTENSIONS.join(", *."),
         paths
             .iter()
             .map(|p| p.display().to_string())
@@ -146,7 +148,8 @@ fn walk_inside(dir: &Path, inside: &Path, files: &mut Vec<(PathBuf, SkipReason)>
             .is_symlink();
         let markdown = path
             .extension()
-            .is_some_and(|e| e == "md" || e == "markdown" || e == "mdown");
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| MARKDOWN_EXTENSIONS.contains(&e));
         if link {
             let target = std::fs::canonicalize(&path);
             let skip = match &target {
@@ -179,7 +182,10 @@ fn walk_inside(dir: &Path, inside: &Path, files: &mut Vec<(PathBuf, SkipReason)>
 }
 
 /// Uploads every file one by one with a progress bar when there are several, and prints what
-/// happened to each and a summary that accounts for every file. Returns whether none failed.
+/// happened to each and a summary that accounts for every file. Returns whether none failed
+/// and, when `uploader` publishes posts with missing files and counts them against the run
+/// (an import without `--allow-missing`), whether no post references a file the folder does
+/// not hold.
 pub async fn run(uploader: &Uploader, uploads: Vec<Upload>) -> bool {
     let started = Instant::now();
     let bar = if uploads.len() > 1 {
@@ -195,13 +201,17 @@ pub async fn run(uploader: &Uploader, uploads: Vec<Upload>) -> bool {
     let mut results = Vec::with_capacity(uploads.len());
     for upload in uploads {
         bar.set_message(upload.path.display().to_string());
-        let outcome = match (&upload.skip, &upload.refused) {
-            (Some(reason), _) => Outcome::Skipped(reason.clone()),
-            (None, Some(reason)) => Outcome::Failed(reason.clone()),
+        let (outcome, missing) = match (&upload.skip, &upload.refused) {
+            (Some(reason), _) => (Outcome::Skipped(reason.clone()), Vec::new()),
+            (None, Some(reason)) => (Outcome::Failed(reason.clone()), Vec::new()),
             (None, None) => uploader.upload(&upload).await,
         };
         bar.inc(1);
-        results.push((upload, outcome));
+        results.push(Published {
+            upload,
+            outcome,
+            missing,
+        });
     }
     bar.finish_and_clear();
     let (uploaded, bytes, stored) = uploader.transferred();
@@ -209,11 +219,29 @@ pub async fn run(uploader: &Uploader, uploads: Vec<Upload>) -> bool {
         println!("files: {uploaded} uploaded ({bytes} bytes), {stored} already stored");
     }
     print_summary(&results, started.elapsed());
-    !results.iter().any(|(_, o)| matches!(o, Outcome::Failed(_)))
+    let failed = results
+        .iter()
+        .any(|r| matches!(r.outcome, Outcome::Failed(_)));
+    let missing_fails = uploader.missing_files == MissingFiles::Publish
+        && results.iter().any(|r| !r.missing.is_empty());
+    !(failed || missing_fails)
 }
 
-fn print_summary(results: &[(Upload, Outcome)], elapsed: Duration) {
-    for (upload, outcome) in results {
+/// What became of one file.
+struct Published {
+    upload: Upload,
+    outcome: Outcome,
+    /// The files its post references that the folder does not hold, published as written.
+    missing: Vec<MissingFile>,
+}
+
+fn print_summary(results: &[Published], elapsed: Duration) {
+    for Published {
+        upload,
+        outcome,
+        missing,
+    } in results
+    {
         let path = upload.path.display();
         match outcome {
             Outcome::Created(url) => println!("created    {path} → {url}"),
@@ -227,9 +255,26 @@ fn print_summary(results: &[(Upload, Outcome)], elapsed: Duration) {
                 println!("           {note}");
             }
         }
+        for file in missing {
+            println!(
+                "           missing `{}` (looked in {}): left as written",
+                file.reference,
+                file.looked.join(", ")
+            );
+        }
     }
-    let outcomes: Vec<&Outcome> = results.iter().map(|(_, o)| o).collect();
-    println!("{}", summary_line(&outcomes, elapsed));
+    let outcomes: Vec<&Outcome> = results.iter().map(|r| &r.outcome).collect();
+    let mut line = summary_line(&outcomes, elapsed);
+    let missing: usize = results.iter().map(|r| r.missing.len()).sum();
+    if missing > 0 {
+        let posts = results.iter().filter(|r| !r.missing.is_empty()).count();
+        line.push_str(&format!(
+            "; {missing} missing file{} in {posts} post{} (listed above)",
+            if missing == 1 { "" } else { "s" },
+            if posts == 1 { "" } else { "s" },
+        ));
+    }
+    println!("{line}");
 }
 
 /// `N files: C created, U updated, S unchanged, K skipped (reasons), F failed (files)`: every

@@ -19,6 +19,18 @@ pub use posts::{Outcome, Upload, upload_name};
 
 use auth::Credentials;
 
+/// What becomes of a post that references a file the folder does not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissingFiles {
+    /// The post is refused, naming each file, and saying how to publish it anyway.
+    Refuse(&'static str),
+    /// The post is published with each such reference as written, the files are listed, and
+    /// the command ends in failure so that a script notices (`blog import`).
+    Publish,
+    /// As `Publish`, the files being expected (`--allow-missing`): the command succeeds.
+    Allow,
+}
+
 /// Where and how to upload.
 pub struct Uploader {
     http: reqwest::Client,
@@ -31,8 +43,14 @@ pub struct Uploader {
     /// Where site-root paths (`/images/x.png`) are looked for, within each upload's root:
     /// `static/` (Hugo, Zola, and a plain folder), or the root alone (Jekyll).
     pub static_dirs: Vec<String>,
-    /// The path an imported site was served under (Jekyll's `baseurl`), empty for its root.
+    /// The path an imported site was served under (Jekyll's `baseurl`, Hugo's `baseURL`'s),
+    /// empty for its root.
     pub base_path: String,
+    /// What becomes of a post that references a file the folder does not hold.
+    pub missing_files: MissingFiles,
+    /// Whether a file may replace a stored post whose title, date and authors all differ
+    /// from its own (`--replace`).
+    pub replace: bool,
     /// Folders served at an address of their own (a Zola page bundle's, at its page's).
     pub served_dirs: Vec<(String, std::path::PathBuf)>,
     /// What the files' uploads came to: (files uploaded, their bytes, files already stored).
@@ -60,6 +78,10 @@ impl Uploader {
             import: None,
             static_dirs: vec!["static".to_owned()],
             base_path: String::new(),
+            missing_files: MissingFiles::Refuse(
+                "`blog publish --allow-missing` publishes it with the reference as written",
+            ),
+            replace: false,
             served_dirs: Vec::new(),
             transferred: std::sync::Mutex::default(),
         })

@@ -13,8 +13,8 @@ use blog_shared::http::ingest::{
 use blog_shared::model::{Identity, Slug};
 use blog_shared::paths;
 
-use super::{Uploader, refusal};
-use crate::prepare::{PostMedia, Roots, prepare_post};
+use super::{MissingFiles, Uploader, refusal};
+use crate::prepare::{MARKDOWN_EXTENSIONS, MissingFile, PostMedia, Roots, prepare_post};
 
 /// One file to publish, and what the publisher decided about it beforehand.
 #[derive(Debug, Clone, Default)]
@@ -98,29 +98,39 @@ impl Uploader {
         read_post(text, &origin).map_err(anyhow::Error::from)
     }
 
-    /// Creates the post in `upload`, or updates it if it is stored with other content.
-    pub async fn upload(&self, upload: &Upload) -> Outcome {
-        match self.try_upload(upload).await {
-            Ok(outcome) => outcome,
-            Err(error) => Outcome::Failed(blog_shared::report::report(error.as_ref())),
+    /// Where the files of the post in `upload` are looked for.
+    pub fn roots(&self, upload: &Upload) -> Roots {
+        Roots {
+            site: upload.root.clone(),
+            statics: self
+                .static_dirs
+                .iter()
+                .map(|d| upload.root.join(d))
+                .collect(),
+            base: self.base_path.clone(),
+            served: self.served_dirs.clone(),
         }
     }
 
-    async fn try_upload(&self, upload: &Upload) -> Result<Outcome> {
+    /// Creates the post in `upload`, or updates it if it is stored with other content; with
+    /// the files it references that the folder does not hold, if it was published all the same.
+    pub async fn upload(&self, upload: &Upload) -> (Outcome, Vec<MissingFile>) {
+        let mut missing = Vec::new();
+        match self.try_upload(upload, &mut missing).await {
+            Ok(outcome) => (outcome, missing),
+            Err(error) => (
+                Outcome::Failed(blog_shared::report::report(error.as_ref())),
+                Vec::new(),
+            ),
+        }
+    }
+
+    async fn try_upload(&self, upload: &Upload, missing: &mut Vec<MissingFile>) -> Result<Outcome> {
         let file = upload.bytes()?;
         // A file that is not UTF-8 is sent as it is: the server refuses it, saying where.
-        let media = match std::str::from_utf8(&file) {
+        let mut media = match std::str::from_utf8(&file) {
             Ok(text) => {
-                let roots = Roots {
-                    site: upload.root.clone(),
-                    statics: self
-                        .static_dirs
-                        .iter()
-                        .map(|d| upload.root.join(d))
-                        .collect(),
-                    base: self.base_path.clone(),
-                    served: self.served_dirs.clone(),
-                };
+                let roots = self.roots(upload);
                 let path = upload.path.clone();
                 let (text, old_url) = (text.to_owned(), upload.old_url.clone());
                 tokio::task::spawn_blocking(move || {
@@ -131,6 +141,13 @@ impl Uploader {
             }
             Err(_) => PostMedia::default(),
         };
+        if let MissingFiles::Refuse(anyway) = self.missing_files
+            && !media.missing.is_empty()
+        {
+            let all: Vec<String> = media.missing.iter().map(ToString::to_string).collect();
+            anyhow::bail!("{} ({anyway})", all.join("; "));
+        }
+        *missing = std::mem::take(&mut media.missing);
         self.store_files(&media).await?;
         let json = !media.refs.is_empty();
         let body = if !json {
@@ -164,6 +181,20 @@ impl Uploader {
                         "the slug `{slug}` belongs to another post, \"{}\" ({}), published from {}; give this file a `slug:` of its own in its front matter (or the same `id:` as that post, if it is that post moved)",
                         holder.title,
                         holder.published.get(..10).unwrap_or(&holder.published),
+                        Identity {
+                            id: holder.id.clone(),
+                            source_path: holder.source_path.clone()
+                        }
+                        .describe()
+                    );
+                }
+                if !self.replace && replaces(&mine, &holder) {
+                    anyhow::bail!(
+                        "{} would replace the post `{slug}`, \"{}\" ({}, by {}), published from {}, with another title, date and authors; publish with --replace if that is meant, or give this file a `slug:` of its own",
+                        upload.source_path,
+                        holder.title,
+                        holder.published.get(..10).unwrap_or(&holder.published),
+                        holder.authors.join(", "),
                         Identity {
                             id: holder.id.clone(),
                             source_path: holder.source_path.clone()
@@ -259,6 +290,15 @@ fn is_same_post(mine: &ReadPost, holder: &HolderDocument) -> bool {
     }
 }
 
+/// Whether the post a file makes changes the stored one's title, date and authors all at once:
+/// another post that merely shares a file's path (`hello-world.md` in two authors' folders),
+/// not an edit.
+fn replaces(mine: &ReadPost, holder: &HolderDocument) -> bool {
+    holder.title != mine.title
+        && holder.published != blog_shared::dates::rfc3339(mine.published)
+        && holder.authors != mine.authors
+}
+
 /// The file name the server sees: a Hugo page bundle (`my-post/index.md`, `index.fr.md`,
 /// `index.markdown`) is named for its folder.
 pub fn upload_name(path: &Path) -> String {
@@ -266,8 +306,10 @@ pub fn upload_name(path: &Path) -> String {
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("post.md");
-    if name.split('.').next() == Some("index")
-        && name.contains('.')
+    if name
+        .strip_prefix("index.")
+        .and_then(|rest| rest.rsplit('.').next())
+        .is_some_and(|extension| MARKDOWN_EXTENSIONS.contains(&extension))
         && let Some(folder) = path
             .parent()
             .and_then(Path::file_name)

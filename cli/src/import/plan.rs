@@ -142,7 +142,7 @@ pub fn plan(dir: &Path, layout: Layout, uploader: &Uploader, authors: &AuthorMap
         &read,
         &posts,
         &content_roots,
-        layout,
+        &site,
         &config,
     )?;
     Ok(Plan { uploads, reports })
@@ -155,9 +155,10 @@ fn translate_bodies(
     read: &[Option<Read>],
     posts: &[Option<ReadPost>],
     content_roots: &[std::path::PathBuf],
-    layout: Layout,
+    site: &OldSite,
     config: &serde_json::Value,
 ) -> Result<()> {
+    let layout = site.layout();
     let mut by_address: HashMap<String, String> = HashMap::new();
     let mut refs = RefNames::default();
     for i in 0..uploads.len() {
@@ -169,6 +170,7 @@ fn translate_bodies(
             by_address.insert(old.clone(), url.clone());
         }
         refs.add(
+            "",
             &relative(
                 &uploads[i].path,
                 content_root(content_roots, &uploads[i].path),
@@ -176,6 +178,11 @@ fn translate_bodies(
             &uploads[i].source_path,
             &url,
         );
+        // Hugo's `ref` from a page names a translated page without its language, and leads
+        // to the page of its own language.
+        if let Some((language, path)) = site.language(&uploads[i].path) {
+            refs.add(&scope(&language), &path, &path, &url);
+        }
     }
     let by_source = refs.unambiguous();
     let bases = site::base_urls(config);
@@ -184,9 +191,14 @@ fn translate_bodies(
             continue;
         };
         let lookup = |name: &str| translate::lookup(&front.meta, config, name);
+        let language = site.language(&uploads[i].path).map(|(l, _)| scope(&l));
         let post_url = |target: &str| {
             let (path, fragment) = target.split_once('#').unwrap_or((target, ""));
-            let url = by_source.get(path.trim().trim_start_matches('/'))?;
+            let path = path.trim().trim_start_matches('/');
+            let url = language
+                .as_ref()
+                .and_then(|scope| by_source.get(&format!("{scope}{path}")))
+                .or_else(|| by_source.get(path))?;
             Some(if fragment.is_empty() {
                 url.clone()
             } else {
@@ -222,7 +234,9 @@ fn translate_bodies(
 struct RefNames(HashMap<String, Option<String>>);
 
 impl RefNames {
-    fn add(&mut self, within_content: &str, within_site: &str, url: &str) {
+    /// The names of the post at `url`, each after `scope` (a language's, for names that lead
+    /// within it; empty for names that lead from anywhere).
+    fn add(&mut self, scope: &str, within_content: &str, within_site: &str, url: &str) {
         let mut names = Vec::new();
         for path in [within_content, within_site] {
             names.push(path.to_owned());
@@ -243,7 +257,7 @@ impl RefNames {
         }
         names.sort();
         names.dedup();
-        for name in names {
+        for name in names.into_iter().map(|n| format!("{scope}{n}")) {
             self.0
                 .entry(name)
                 .and_modify(|held| {
@@ -284,4 +298,9 @@ fn written_with_offset(source: &str) -> bool {
         let time = d.get(10..).unwrap_or_default();
         time.contains(['+', 'Z', 'z']) || time.contains('-')
     })
+}
+
+/// The scope of a language's names in [`RefNames`].
+fn scope(language: &str) -> String {
+    format!("{language}\u{0}")
 }

@@ -7,9 +7,12 @@ use std::fmt::Write;
 
 use super::Plan;
 use crate::api::Uploader;
+use crate::prepare::missing_files;
 
-/// Prints the plan: every file with what will become of it, or why it is skipped or refused.
+/// Prints the plan: every file with what will become of it (the files it references that the
+/// site does not hold among it), or why it is skipped or refused.
 pub fn print_plan(plan: &Plan, uploader: &Uploader) {
+    let mut missing = 0;
     for (upload, report) in plan.uploads.iter().zip(&plan.reports) {
         let path = upload.path.display();
         if let Some(reason) = &upload.skip {
@@ -63,11 +66,33 @@ pub fn print_plan(plan: &Plan, uploader: &Uploader) {
         for link in &report.links_kept {
             println!("           link kept as written (no imported post): {link}");
         }
+        let roots = uploader.roots(upload);
+        match missing_files(&upload.path, &text, upload.old_url.as_deref(), &roots) {
+            Ok(files) => {
+                for file in &files {
+                    println!(
+                        "           missing `{}` (looked in {})",
+                        file.reference,
+                        file.looked.join(", ")
+                    );
+                }
+                missing += files.len();
+            }
+            Err(error) => println!(
+                "           its files: {}",
+                blog_shared::report::report(error.as_ref())
+            ),
+        }
     }
     print!("{}", authors_read(plan));
     let skipped = plan.uploads.iter().filter(|u| u.skip.is_some()).count();
+    let missing = match missing {
+        0 => String::new(),
+        1 => ", 1 missing file".to_owned(),
+        n => format!(", {n} missing files"),
+    };
     println!(
-        "{} files: {} to publish, {skipped} skipped; nothing was written (dry run)",
+        "{} files: {} to publish, {skipped} skipped{missing}; nothing was written (dry run)",
         plan.uploads.len(),
         plan.uploads.len() - skipped
     );

@@ -10,6 +10,8 @@ use blog_shared::model::MediaFile;
 use blog_shared::model::media::MEDIA_TYPES;
 use percent_encoding::percent_decode_str;
 
+use super::MARKDOWN_EXTENSIONS;
+
 /// Other extensions real files of the types the blog serves take ([`MEDIA_TYPES`] names one
 /// per type).
 pub(super) const EXTENSION_ALIASES: &[&str] = &["jpeg", "tgz"];
@@ -27,8 +29,9 @@ pub(super) fn is_media_extension(extension: &str) -> bool {
         || UNSTRIPPABLE_EXTENSIONS.contains(&extension)
 }
 
-/// Extensions of pages: a link to one is a link, never a file to upload.
-pub(super) const PAGE_EXTENSIONS: &[&str] = &["md", "markdown", "html", "htm"];
+/// Extensions of pages (besides [`MARKDOWN_EXTENSIONS`]): a link to one is a link, never a file
+/// to upload.
+pub(super) const PAGE_EXTENSIONS: &[&str] = &["html", "htm"];
 
 /// The roots as absolute, normalised paths, and the Markdown file's folder.
 pub(super) struct Resolved {
@@ -59,21 +62,33 @@ pub(super) struct Stored {
     pub(super) variants: Vec<MediaFile>,
 }
 
-/// The file a reference names, None for a link to a page (or to nothing that looks like a
-/// file), or an error naming the post and the reference.
+/// What a reference leads to.
+pub(super) enum Lookup {
+    /// A file within the site.
+    File(Found),
+    /// A link to a page, or to nothing that looks like a file: left as written.
+    NotAFile,
+    /// A file the folder does not hold: the places looked in, as the author knows them.
+    Missing(Vec<String>),
+}
+
+/// The file a reference names, [`Lookup::NotAFile`] for a link to a page (or to nothing that
+/// looks like a file), [`Lookup::Missing`] for an image or a file's link that leads to nothing
+/// in the site's folder, or an error naming the post and the reference when it leads to a file
+/// outside that folder.
 pub(super) fn locate(
     post: &str,
     reference: &Reference,
     old_url: Option<&str>,
     roots: &Resolved,
-) -> Result<Option<Found>> {
+) -> Result<Lookup> {
     let url = reference.url.trim();
     let path = url.split(['?', '#']).next().unwrap_or_default();
     let decoded = percent_decode_str(path)
         .decode_utf8_lossy()
         .replace('\\', "/");
     if decoded.is_empty() {
-        return Ok(None);
+        return Ok(Lookup::NotAFile);
     }
     let extension = decoded
         .rsplit('/')
@@ -100,8 +115,8 @@ pub(super) fn locate(
     }
 
     let Some((found, root)) = candidates.iter().find(|(c, _)| c.is_file()) else {
-        if let Some(outside) = outside
-            && (looks_like_file || outside.is_file())
+        if let Some(outside) = &outside
+            && outside.is_file()
         {
             bail!(
                 "{post} references `{url}`, which points outside the site's folder {} (to {})",
@@ -110,25 +125,28 @@ pub(super) fn locate(
             );
         }
         if !looks_like_file {
-            return Ok(None);
+            return Ok(Lookup::NotAFile);
         }
-        let looked: Vec<String> = candidates
+        // Where it leads outside the folder is worth saying only when nothing else was tried
+        // (against an old address, the relative path beside the post means nothing).
+        let looked = outside
             .iter()
-            .map(|(c, _)| shown(c, &roots.site))
+            .filter(|_| candidates.is_empty())
+            .map(|o| format!("{} (outside the site's folder)", o.display()))
+            .chain(candidates.iter().map(|(c, _)| shown(c, &roots.site)))
             .collect();
-        bail!(
-            "{post} references `{url}`, which is not a file (looked in {})",
-            looked.join(", ")
-        );
+        return Ok(Lookup::Missing(looked));
     };
-    if !reference.image && PAGE_EXTENSIONS.contains(&extension.as_str()) {
-        return Ok(None);
+    let page = PAGE_EXTENSIONS.contains(&extension.as_str())
+        || MARKDOWN_EXTENSIONS.contains(&extension.as_str());
+    if !reference.image && page {
+        return Ok(Lookup::NotAFile);
     }
     let relative = found
         .strip_prefix(&roots.site)
         .or_else(|_| found.strip_prefix(root))
         .map_err(|_| anyhow!("{post} references `{url}`, found outside the site's folder"))?;
-    Ok(Some(Found {
+    Ok(Lookup::File(Found {
         path: found.clone(),
         real: found.clone(),
         site_path: slashed(relative),
@@ -312,22 +330,62 @@ mod tests {
         assert_eq!(media.files.len(), 1);
         assert_eq!(media.files[0].file.media_type, "image/jpeg");
 
-        // Without the old address, the same reference points outside the site.
+        // Without the old address, the same reference leads outside the site, where nothing
+        // is: the one it names (`/images/photo.jpg`) is still found.
+        let media = site.prepare(&post, None, &[]).unwrap();
+        assert_eq!(media.refs.len(), 1);
+        assert_eq!(media.missing.len(), 1);
+        let message = media.missing[0].to_string();
+        assert!(
+            message.starts_with(
+                "_posts/2015-05-15-name.md references `../../../images/photo.jpg`, which is not a file"
+            ),
+            "{message}"
+        );
+        assert!(message.contains("(outside the site's folder)"), "{message}");
+
+        // A file that is there, outside the site's folder, is never read: the post fails.
+        let name = format!("{}.png", site.root().file_name().unwrap().to_string_lossy());
+        let outside = site.root().parent().unwrap().join(&name);
+        fs::write(&outside, png(10, 10)).unwrap();
+        let post = site.post("posts/y.md", &format!("![s](../../{name})"));
         let message = error(site.prepare(&post, None, &[]));
-        assert!(message.contains("outside the site's folder"), "{message}");
-        assert!(message.contains("../../../images/photo.jpg"), "{message}");
+        fs::remove_file(&outside).unwrap();
+        assert!(
+            message.contains("points outside the site's folder"),
+            "{message}"
+        );
     }
 
     #[test]
-    fn a_missing_image_fails_the_post_by_name() {
+    fn a_missing_image_is_listed_by_name_and_the_rest_prepared() {
         let site = Site::new();
-        let post = site.post("posts/x.md", "Intro.\n\n![Arch](diagram.png)");
-        let message = error(site.prepare(&post, None, &[]));
-        assert!(
-            message.starts_with("posts/x.md references `diagram.png`, which is not a file"),
-            "{message}"
+        site.write("posts/there.png", &png(20, 10));
+        let post = site.post(
+            "posts/x.md",
+            "Intro.\n\n![Arch](diagram.png) ![t](there.png) ![again](diagram.png)",
         );
-        assert!(message.contains("posts/diagram.png"), "{message}");
+        let media = site.prepare(&post, None, &[]).unwrap();
+        assert_eq!(media.refs.len(), 1);
+        assert_eq!(media.refs[0].reference, "there.png");
+        let listed: Vec<String> = media.missing.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            listed,
+            [
+                "posts/x.md references `diagram.png`, which is not a file (looked in posts/diagram.png)"
+            ]
+        );
+        let text = std::fs::read_to_string(&post).unwrap();
+        let roots = crate::prepare::Roots {
+            site: site.root().to_owned(),
+            statics: Vec::new(),
+            base: String::new(),
+            served: Vec::new(),
+        };
+        assert_eq!(
+            crate::prepare::missing_files(&post, &text, None, &roots).unwrap(),
+            media.missing
+        );
     }
 
     #[test]
@@ -352,11 +410,10 @@ mod tests {
         assert_eq!(media.refs[0].file.width, None);
 
         let post = site.post("posts/y.md", "[slides](/files/missing.pdf)");
-        let message = error(site.prepare(&post, None, &[]));
-        assert!(
-            message.contains("posts/y.md references `/files/missing.pdf`, which is not a file"),
-            "{message}"
-        );
+        let media = site.prepare(&post, None, &[]).unwrap();
+        assert_eq!(media.missing.len(), 1);
+        assert_eq!(media.missing[0].reference, "/files/missing.pdf");
+        assert_eq!(media.missing[0].looked, ["files/missing.pdf"]);
     }
 
     #[test]

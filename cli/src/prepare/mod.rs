@@ -37,14 +37,18 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 use blog_shared::content::frontmatter;
-use blog_shared::content::media::references;
+use blog_shared::content::media::{Reference, references};
 use blog_shared::model::media::check_post_media;
 use blog_shared::model::{MediaFile, MediaRef};
 use blog_shared::store::blobs::sha256_hex;
 
 use cache::{Cache, cache_location};
-use locate::{Resolved, Stored, absolute, percent_decode, segments, shown};
+use locate::{Lookup, Resolved, Stored, absolute, percent_decode, segments, shown};
 use read::prepare_file;
+
+/// The extensions of Markdown files, which `blog publish` and `blog import` read as posts (as
+/// Hugo does): a link to one is a link to a page.
+pub const MARKDOWN_EXTENSIONS: &[&str] = &["md", "markdown", "mdown"];
 
 /// Where a post's files are looked for.
 #[derive(Debug, Clone)]
@@ -86,6 +90,33 @@ pub struct PostMedia {
     pub refs: Vec<MediaRef>,
     /// Every file those references need (originals and variants), each `(sha256, name)` once.
     pub files: Vec<Prepared>,
+    /// Every image, and every link to one of the blog's file types, that leads to no file in
+    /// the folder: published as written (the server leaves a reference it has no file for
+    /// alone), or the post refused, as the command decides.
+    pub missing: Vec<MissingFile>,
+}
+
+/// A reference to a file the folder does not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingFile {
+    /// The post, as the author knows it (its path within the folder).
+    pub post: String,
+    /// The reference as the post writes it.
+    pub reference: String,
+    /// Where it was looked for.
+    pub looked: Vec<String>,
+}
+
+impl fmt::Display for MissingFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} references `{}`, which is not a file (looked in {})",
+            self.post,
+            self.reference,
+            self.looked.join(", ")
+        )
+    }
 }
 
 /// One file's final bytes, before they are described.
@@ -125,12 +156,14 @@ impl Encoded {
 /// A reference is resolved, first match wins: a site-root path (`/images/x.png`) in each of
 /// `roots.statics`, then in `roots.site`; a relative one next to the Markdown file (Hugo's
 /// page bundles, Zola's colocated files), then, with `old_url`, against that address as a
-/// browser would, and that as a site-root path. An image that resolves to no file fails the
-/// post, and so does a link that does not but looks like a file (`.pdf`, `.zip`, `.png`…);
-/// other unresolved links, and links to pages (`.md`, `.html`, folders), are left alone. So is
-/// a link to a file of a type the blog does not serve (`data.csv`, `main.rs`, `/feed.xml`),
-/// unless its name says it is one of the blog's types (an HTML page renamed `.pdf` fails), or
-/// its bytes are an AVIF image or a video (which fail, saying why). A file found through a
+/// browser would, and that as a site-root path. An image that resolves to no file, and a link
+/// that does not but looks like a file (`.pdf`, `.zip`, `.png`…), is listed in
+/// [`PostMedia::missing`] (the caller publishes or refuses the post); other unresolved links,
+/// and links to pages (`.md`, `.html`, folders), are left alone. So is a link to a file of a
+/// type the blog does not serve (`data.csv`, `main.rs`, `/feed.xml`), unless its name says it
+/// is one of the blog's types (an HTML page renamed `.pdf` fails), or its bytes are an AVIF
+/// image or a video (which fail, saying why). A file that exists outside the site's folder
+/// fails the post (it is never read). A file found through a
 /// symbolic link that leads outside the site's folder fails the post.
 /// Front matter that cannot be split gives no files: the server refuses the post by name.
 ///
@@ -159,28 +192,9 @@ fn prepare_post_with_cache(
     let Ok(document) = frontmatter::split(source) else {
         return Ok(PostMedia::default());
     };
-    let site = absolute(&roots.site)?;
-    let statics = roots
-        .statics
-        .iter()
-        .map(|s| absolute(s))
-        .collect::<Result<Vec<_>>>()?;
-    let markdown = absolute(markdown_path)?;
-    let post = shown(&markdown, &site);
+    let (post, roots) = resolve_roots(markdown_path, roots)?;
     // The site's folder with every symbolic link resolved, for what a found file really is.
-    let real_site = fs::canonicalize(&site);
-    let served = roots
-        .served
-        .iter()
-        .map(|(address, folder)| Ok((segments(&percent_decode(address)), absolute(folder)?)))
-        .collect::<Result<Vec<_>>>()?;
-    let roots = Resolved {
-        site,
-        statics,
-        base: roots.base.clone(),
-        served,
-        folder: markdown.parent().map(Path::to_path_buf).unwrap_or_default(),
-    };
+    let real_site = fs::canonicalize(&roots.site);
 
     let mut media = PostMedia::default();
     let mut done: HashMap<PathBuf, Stored> = HashMap::new();
@@ -190,8 +204,18 @@ fn prepare_post_with_cache(
         if written.contains(&reference.url) {
             continue;
         }
-        let Some(mut found) = locate::locate(&post, &reference, old_url, &roots)? else {
-            continue;
+        let mut found = match locate::locate(&post, &reference, old_url, &roots)? {
+            Lookup::File(found) => found,
+            Lookup::NotAFile => continue,
+            Lookup::Missing(looked) => {
+                written.insert(reference.url.clone());
+                media.missing.push(MissingFile {
+                    post: post.clone(),
+                    reference: reference.url,
+                    looked,
+                });
+                continue;
+            }
         };
         // Reading follows symbolic links: where one leads is what must be within the site.
         let real_site = real_site.as_ref().map_err(|e| {
@@ -242,4 +266,75 @@ fn prepare_post_with_cache(
     }
     check_post_media(&media.refs).with_context(|| format!("{post}: its files"))?;
     Ok(media)
+}
+
+/// Every reference of the post at `markdown_path` (source text `source`) to a file the folder
+/// does not hold, found as [`prepare_post`] finds them, without reading any file: what a dry
+/// run and an export report.
+pub fn missing_files(
+    markdown_path: &Path,
+    source: &str,
+    old_url: Option<&str>,
+    roots: &Roots,
+) -> Result<Vec<MissingFile>> {
+    let Ok(document) = frontmatter::split(source) else {
+        return Ok(Vec::new());
+    };
+    let (post, roots) = resolve_roots(markdown_path, roots)?;
+    let mut missing: Vec<MissingFile> = Vec::new();
+    for reference in references(document.body) {
+        if missing.iter().any(|m| m.reference == reference.url) {
+            continue;
+        }
+        if let Lookup::Missing(looked) = locate::locate(&post, &reference, old_url, &roots)? {
+            missing.push(MissingFile {
+                post: post.clone(),
+                reference: reference.url,
+                looked,
+            });
+        }
+    }
+    Ok(missing)
+}
+
+/// The file, as a path within `roots.site`, that the reference `url` of the post at
+/// `markdown_path` leads to as [`prepare_post`] resolves an image's, if it leads to one.
+pub fn located(markdown_path: &Path, url: &str, roots: &Roots) -> Result<Option<String>> {
+    let (post, roots) = resolve_roots(markdown_path, roots)?;
+    let reference = Reference {
+        url: url.to_owned(),
+        image: true,
+    };
+    Ok(match locate::locate(&post, &reference, None, &roots) {
+        Ok(Lookup::File(found)) => Some(found.site_path),
+        _ => None,
+    })
+}
+
+/// The post as the author knows it, and the roots as absolute, normalised paths.
+fn resolve_roots(markdown_path: &Path, roots: &Roots) -> Result<(String, Resolved)> {
+    let site = absolute(&roots.site)?;
+    let statics = roots
+        .statics
+        .iter()
+        .map(|s| absolute(s))
+        .collect::<Result<Vec<_>>>()?;
+    let markdown = absolute(markdown_path)?;
+    let post = shown(&markdown, &site);
+    let folder = markdown.parent().map(Path::to_path_buf).unwrap_or_default();
+    let served = roots
+        .served
+        .iter()
+        .map(|(address, folder)| Ok((segments(&percent_decode(address)), absolute(folder)?)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((
+        post,
+        Resolved {
+            site,
+            statics,
+            base: roots.base.clone(),
+            served,
+            folder,
+        },
+    ))
 }

@@ -71,6 +71,77 @@ pub fn references(markdown: &str) -> Vec<Reference> {
     all
 }
 
+/// `markdown` with each local reference that `new` gives another URL for (Markdown images and
+/// links, reference definitions, raw `<img src>`/`<a href>`) written as that URL, the rest of
+/// the text byte for byte as it was. A destination written otherwise than it reads (with
+/// escapes) is left as it is.
+pub fn rewrite_references(markdown: &str, new: impl Fn(&str) -> Option<String>) -> String {
+    let parser = pulldown_cmark::Parser::new_ext(markdown, options());
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    let mut edit = |from: usize, url: &str, within: &str| {
+        if let Some(replacement) = is_local(url).then(|| new(url)).flatten()
+            && let Some(at) = within.find(url)
+        {
+            edits.push((from + at, from + at + url.len(), replacement));
+        }
+    };
+    for (_, definition) in parser.reference_definitions().iter() {
+        let span = definition.span.clone();
+        // The destination follows the label's `]:`.
+        let after = markdown[span.clone()].find("]:").map_or(0, |at| at + 2);
+        edit(
+            span.start + after,
+            &definition.dest,
+            &markdown[span.start + after..span.end],
+        );
+    }
+    for (event, range) in parser.into_offset_iter() {
+        match event {
+            Event::Start(Tag::Image { dest_url, .. } | Tag::Link { dest_url, .. }) => {
+                // An inline destination follows the last `](` (a reference link has none here).
+                let text = &markdown[range.clone()];
+                if let Some(at) = text.rfind("](") {
+                    edit(range.start + at + 2, &dest_url, &text[at + 2..]);
+                }
+            }
+            Event::Html(html) | Event::InlineHtml(html) => {
+                let urls = RefCell::new(Vec::new());
+                rewrite_raw(&html, |_, url| {
+                    urls.borrow_mut().push(url.to_owned());
+                    None
+                });
+                let text = &markdown[range.clone()];
+                for url in urls.take() {
+                    for (attribute, quote) in
+                        [("src", '"'), ("src", '\''), ("href", '"'), ("href", '\'')]
+                    {
+                        let written = format!("{attribute}={quote}{url}{quote}");
+                        for (at, _) in text.match_indices(&written) {
+                            let from = at + attribute.len() + 2;
+                            edit(range.start + from, &url, &text[from..]);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    edits.sort_by_key(|(start, _, _)| *start);
+    let mut out = String::with_capacity(markdown.len());
+    let mut done = 0;
+    for (start, end, replacement) in edits {
+        // The same destination seen twice (an image inside a link) is replaced once.
+        if start < done {
+            continue;
+        }
+        out.push_str(&markdown[done..start]);
+        out.push_str(&replacement);
+        done = end;
+    }
+    out.push_str(&markdown[done..]);
+    out
+}
+
 /// The events of some Markdown with each HTML block as one `Html` event: pulldown-cmark gives
 /// one per line, and a tag (`<img\n  src="x.png">`) or a comment can span lines. The HTML
 /// written is the same.
@@ -271,6 +342,25 @@ fn srcset(files: &[&MediaFile]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn references_are_rewritten_where_they_are_written_and_nothing_else() {
+        let md = "![a](../../../images/x.png \"../../../images/x.png\") [b][d] [c](other.md)\n\n\
+                  [![i](../../../images/x.png)](../../../images/x.png)\n\n\
+                  <img src=\"../../../images/x.png\" alt='../../../images/x.png'>\n\n\
+                  `../../../images/x.png`\n\n[d]: ../../../images/x.png\n";
+        let out = rewrite_references(md, |url| {
+            (url == "../../../images/x.png").then(|| "../images/x.png".to_owned())
+        });
+        assert_eq!(
+            out,
+            "![a](../images/x.png \"../../../images/x.png\") [b][d] [c](other.md)\n\n\
+             [![i](../images/x.png)](../images/x.png)\n\n\
+             <img src=\"../images/x.png\" alt='../../../images/x.png'>\n\n\
+             `../../../images/x.png`\n\n[d]: ../images/x.png\n"
+        );
+        assert_eq!(rewrite_references(md, |_| None), md);
+    }
 
     #[test]
     fn references_are_found_in_markdown_and_raw_html_alike() {

@@ -68,6 +68,8 @@ pub struct Holder {
     pub title: String,
     /// When it appears.
     pub published: OffsetDateTime,
+    /// Who wrote it.
+    pub authors: Vec<String>,
 }
 
 impl Holder {
@@ -78,6 +80,7 @@ impl Holder {
             identity: post.identity(),
             title: post.title.clone(),
             published: post.published,
+            authors: post.authors.clone(),
         })
     }
 }

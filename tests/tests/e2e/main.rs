@@ -4,6 +4,7 @@
 mod aws_env;
 mod bad_input;
 mod cdn;
+mod export;
 mod faults;
 mod feeds;
 mod functions;

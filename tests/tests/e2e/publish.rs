@@ -493,3 +493,119 @@ async fn without_a_token_publish_signs_with_aws_credentials() {
         "the signature covers the request as sent"
     );
 }
+
+/// `alice/hello-world.md` and `bob/hello-world.md`, each published from its own folder, name
+/// the same file: Bob's, with another title, date and author, does not silently replace
+/// Alice's post. `--replace` says it is meant; an edit (a new title alone) goes through.
+#[tokio::test]
+async fn another_folders_file_of_the_same_name_does_not_replace_a_post() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let blog = ServeProcess::start(TOKEN, dir.path()).await;
+    let authors = tempfile::TempDir::new().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = authors.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path.parent().unwrap().display().to_string()
+    };
+    let alice = write(
+        "alice/hello-world.md",
+        "---\ntitle: Hello from Alice\ndate: 2020-01-01\nauthor: Alice Smith\n---\nAlice here.\n",
+    );
+    let bob = write(
+        "bob/hello-world.md",
+        "---\ntitle: Bob says hi\ndate: 2021-02-02\nauthor: Bob Jones\n---\nBob here.\n",
+    );
+    let publish = |folder: String, more: &'static [&'static str]| {
+        let url = blog.url.clone();
+        async move {
+            let mut args = vec!["publish", &folder, "--endpoint", &url, "--token", TOKEN];
+            args.extend_from_slice(more);
+            run_blog(&args).await
+        }
+    };
+    let post = format!("{}/posts/hello-world", blog.url);
+
+    assert!(publish(alice.clone(), &[]).await.success);
+    let run = publish(bob.clone(), &[]).await;
+    assert!(!run.success, "{run:?}");
+    assert!(
+        run.stdout.contains(
+            "hello-world.md would replace the post `hello-world`, \"Hello from Alice\" (2020-01-01, by Alice Smith), published from `hello-world.md`"
+        ) && run.stdout.contains("--replace"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(texts(&get_page(&post).await.1, "h1"), ["Hello from Alice"]);
+
+    // Alice edits her title: the same post, updated.
+    write(
+        "alice/hello-world.md",
+        "---\ntitle: Hello again from Alice\ndate: 2020-01-01\nauthor: Alice Smith\n---\nAlice here.\n",
+    );
+    let run = publish(alice, &[]).await;
+    assert!(run.summary().contains(" 1 updated,"), "{}", run.stdout);
+
+    let run = publish(bob, &["--replace"]).await;
+    assert!(run.success, "{run:?}");
+    assert!(run.summary().contains(" 1 updated,"), "{}", run.stdout);
+    assert_eq!(texts(&get_page(&post).await.1, "h1"), ["Bob says hi"]);
+}
+
+/// `blog publish` reads every extension `blog import` reads, and refuses a post naming a file
+/// the folder does not hold unless `--allow-missing`, which publishes it as written.
+#[tokio::test]
+async fn publish_reads_every_markdown_extension_and_missing_files_need_allow_missing() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let blog = ServeProcess::start(TOKEN, dir.path()).await;
+    let folder = tempfile::TempDir::new().unwrap();
+    for (name, title) in [("a.md", "A"), ("b.markdown", "B"), ("c.mdown", "C")] {
+        std::fs::write(
+            folder.path().join(name),
+            format!("---\ntitle: {title}\ndate: 2020-01-01\n---\nText.\n"),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        folder.path().join("d.md"),
+        "---\ntitle: D\ndate: 2020-01-01\n---\n![Gone](gone.png)\n",
+    )
+    .unwrap();
+    let path = folder.path().display().to_string();
+    let args = ["publish", &path, "--endpoint", &blog.url, "--token", TOKEN];
+
+    let run = run_blog(&args).await;
+    assert!(!run.success, "{run:?}");
+    assert!(
+        run.summary().starts_with("4 files: 3 created,") && run.summary().contains(", 1 failed"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.line_for("d.md").contains(
+            "d.md references `gone.png`, which is not a file (looked in gone.png) (`blog publish --allow-missing` publishes it"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(get_page(&format!("{}/posts/d", blog.url)).await.0, 404);
+    assert_eq!(
+        texts(&get_page(&format!("{}/posts/c", blog.url)).await.1, "h1"),
+        ["C"]
+    );
+
+    let run = run_blog(&[&args[..], &["--allow-missing"]].concat()).await;
+    assert!(run.success, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("missing `gone.png` (looked in gone.png): left as written")
+            && run
+                .summary()
+                .ends_with("; 1 missing file in 1 post (listed above)"),
+        "{}",
+        run.stdout
+    );
+    let (status, page) = get_page(&format!("{}/posts/d", blog.url)).await;
+    assert_eq!(status, 200);
+    assert_eq!(texts(&page, "h1"), ["D"]);
+}

@@ -332,6 +332,11 @@ impl Site {
         blog_shared::paths::old_address(&path)
     }
 
+    /// Whether the site has `[languages]`.
+    pub fn has_languages(&self) -> bool {
+        !self.languages.is_empty()
+    }
+
     /// The path of `baseURL`, empty at the root.
     pub fn base_path(&self) -> &str {
         &self.base_path

@@ -50,6 +50,15 @@ impl OldSite {
         })
     }
 
+    /// The generator's layout.
+    pub fn layout(&self) -> Layout {
+        match self {
+            Self::Hugo(_) => Layout::Hugo,
+            Self::Jekyll(_) => Layout::Jekyll,
+            Self::Zola(_) => Layout::Zola,
+        }
+    }
+
     /// The folders the generator reads posts from (Hugo's languages' `contentDir`s).
     pub fn content_roots(&self, dir: &Path) -> Vec<PathBuf> {
         match self {
@@ -110,6 +119,18 @@ impl OldSite {
             Self::Zola(site) => site.alias(alias),
         };
         with_variants(&path)
+    }
+
+    /// For a Hugo site with languages, the language of the content file `file` and its path
+    /// within its language's content folder, without a language suffix (`post/a.md`).
+    pub fn language(&self, file: &Path) -> Option<(String, String)> {
+        match self {
+            Self::Hugo(site) if site.has_languages() => {
+                let located = site.locate(file);
+                Some((located.language, located.path))
+            }
+            _ => None,
+        }
     }
 
     /// Of two posts declaring one alias, whether the later one's redirect page is the one the

@@ -65,6 +65,9 @@ pub struct HolderDocument {
     pub title: String,
     /// When it appears, RFC 3339.
     pub published: String,
+    /// Who wrote it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<String>,
     /// The file it was published from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_path: Option<String>,
@@ -78,6 +81,7 @@ impl From<&Holder> for HolderDocument {
         Self {
             title: holder.title.clone(),
             published: crate::dates::rfc3339(holder.published),
+            authors: holder.authors.clone(),
             source_path: holder.identity.source_path.clone(),
             id: holder.identity.id.clone(),
         }
