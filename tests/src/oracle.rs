@@ -240,9 +240,8 @@ impl Output {
                         .map(|e| e.inner_html())
                         .unwrap_or_default(),
                 });
-            } else if let Some(refresh) = attr(&html, "meta[http-equiv=refresh]", "content")
-                && let Some((_, target)) = refresh.split_once('=')
-                && let Some(target) = self.local_path(&address, target.trim().trim_matches('\''))
+            } else if let Some(target) = refresh_target(&html)
+                && let Some(target) = self.local_path(&address, &target)
             {
                 for from in variants(&address) {
                     redirects.push((from, target.clone()));
@@ -477,9 +476,7 @@ impl Output {
         }
         let file = self.file_at(path)?;
         let html = Html::parse_document(&std::fs::read_to_string(file).ok()?);
-        let refresh = attr(&html, "meta[http-equiv=refresh]", "content")?;
-        let (_, target) = refresh.split_once('=')?;
-        direct(&self.local_path(path, target.trim())?)
+        direct(&self.local_path(path, &refresh_target(&html)?)?)
     }
 }
 
@@ -649,6 +646,20 @@ fn html_files(dir: &Path) -> Vec<PathBuf> {
 fn select<'a>(html: &'a Html, selector: &str) -> Vec<ElementRef<'a>> {
     let selector = Selector::parse(selector).expect("a selector");
     html.select(&selector).collect()
+}
+
+/// Where a redirect page's meta refresh leads, also inside `<noscript>` (Zola's alias pages
+/// redirect by script and keep the meta refresh for browsers without one; a parser that runs
+/// scripts, as browsers and this one do, reads a `<noscript>` in `<head>` as text).
+fn refresh_target(html: &Html) -> Option<String> {
+    let content = attr(html, "meta[http-equiv=refresh]", "content").or_else(|| {
+        select(html, "noscript").iter().find_map(|noscript| {
+            let inner = Html::parse_fragment(&noscript.text().collect::<String>());
+            attr(&inner, "meta[http-equiv=refresh]", "content")
+        })
+    })?;
+    let (_, target) = content.split_once('=')?;
+    Some(target.trim().trim_matches('\'').to_owned())
 }
 
 fn attr(html: &Html, selector: &str, name: &str) -> Option<String> {

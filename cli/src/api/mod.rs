@@ -51,6 +51,8 @@ pub struct Uploader {
     /// Whether a file may replace a stored post whose title, date and authors all differ
     /// from its own (`--replace`).
     pub replace: bool,
+    /// Folders served at an address of their own (a Zola page bundle's, at its page's).
+    pub served_dirs: Vec<(String, std::path::PathBuf)>,
     /// What the files' uploads came to: (files uploaded, their bytes, files already stored).
     transferred: std::sync::Mutex<(usize, u64, usize)>,
 }
@@ -80,6 +82,7 @@ impl Uploader {
                 "`blog publish --allow-missing` publishes it with the reference as written",
             ),
             replace: false,
+            served_dirs: Vec::new(),
             transferred: std::sync::Mutex::default(),
         })
     }

@@ -108,6 +108,7 @@ impl Uploader {
                 .map(|d| upload.root.join(d))
                 .collect(),
             base: self.base_path.clone(),
+            served: self.served_dirs.clone(),
         }
     }
 

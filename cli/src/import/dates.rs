@@ -10,6 +10,7 @@ use blog_shared::content::file_names;
 use serde_json::Value;
 
 use super::Layout;
+use super::site::zola;
 
 /// Where a post's date came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +61,7 @@ pub fn find(
     };
     for source in &order {
         let found = match source.to_ascii_lowercase().as_str() {
-            ":filename" => file_name_date(file).map(|d| (d, DateSource::FileName)),
+            ":filename" => file_name_date(file, layout).map(|d| (d, DateSource::FileName)),
             ":git" => added_by_git(file).map(|(d, c)| (d, DateSource::Git(c))),
             ":filemodtime" => None,
             _ => text(source).map(|d| (d, DateSource::Field(source.clone()))),
@@ -125,9 +126,9 @@ fn hugo_order(config: &Value) -> Vec<String> {
     order
 }
 
-/// The date a file's name (`2018-09-19-name.md`, Zola's `2018-09-19_name.md`) or its page
-/// bundle's folder gives.
-fn file_name_date(file: &Path) -> Option<String> {
+/// The date a file's name (`2018-09-19-name.md`, Zola's `2018-09-19_name.md` and
+/// `2022-05-01T08:30:00Z-name.md`) or its page bundle's folder gives.
+fn file_name_date(file: &Path, layout: Layout) -> Option<String> {
     let stem = file
         .file_name()
         .and_then(|n| n.to_str())
@@ -141,6 +142,9 @@ fn file_name_date(file: &Path) -> Option<String> {
     } else {
         stem
     };
+    if layout == Layout::Zola {
+        return zola::dated_name(stem).map(|(date, _)| date.to_owned());
+    }
     file_names::dated(stem, b"-_").map(|(date, _)| date.to_string())
 }
 

@@ -21,12 +21,12 @@ mod site;
 mod slugs;
 mod translate;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use blog_shared::content::permalinks::Generator;
 
-use crate::api::Uploader;
+use crate::api::{Upload, Uploader};
 
 pub use authors::AuthorMap;
 pub use plan::Plan;
@@ -53,12 +53,13 @@ impl Layout {
     }
 
     /// Where the site keeps files served at its root (`/images/x.png`), within its folder:
-    /// Hugo's and Zola's `static/`, and Hugo's content folders (a file beside the posts is
-    /// served at its path within them); Jekyll serves its root itself.
+    /// Hugo's and Zola's `static/`, and their content folders (a file beside the posts is
+    /// served at its path within them: Zola's sections and page bundles serve their files at
+    /// their own addresses); Jekyll serves its root itself.
     pub fn static_dirs(self, dir: &Path) -> Result<Vec<String>> {
         Ok(match self {
             Self::Jekyll => Vec::new(),
-            Self::Zola => vec!["static".to_owned()],
+            Self::Zola => vec!["static".to_owned(), "content".to_owned()],
             Self::Hugo => {
                 let site = site::hugo::Site::read(dir)?;
                 std::iter::once("static".to_owned())
@@ -128,6 +129,7 @@ pub async fn import(
         Layout::Zola => String::new(),
     };
     let plan = plan::plan(dir, layout, &uploader, &authors)?;
+    uploader.served_dirs = served_bundles(&plan.uploads, layout);
     anyhow::ensure!(
         !plan.uploads.is_empty(),
         "no Markdown files in {}",
@@ -145,6 +147,28 @@ pub async fn import(
     }
     print!("{}", print::notices(&plan));
     Ok(crate::publish::run(&uploader, plan.uploads).await)
+}
+
+/// Zola serves a page bundle's files at its page's address, wherever `path` puts it:
+/// (that address, the bundle's folder) for each bundle of a Zola site.
+fn served_bundles(uploads: &[Upload], layout: Layout) -> Vec<(String, PathBuf)> {
+    if layout != Layout::Zola {
+        return Vec::new();
+    }
+    uploads
+        .iter()
+        .filter(|u| u.skip.is_none())
+        .filter(|u| {
+            u.path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("index."))
+        })
+        .filter_map(|u| {
+            let address = u.old_url.clone().filter(|a| a.ends_with('/'))?;
+            Some((address, u.path.parent()?.to_owned()))
+        })
+        .collect()
 }
 
 /// `relative` resolved against the page at `base` as a browser would (`./`, `../` followed).
@@ -183,7 +207,8 @@ fn skip_reason(path: &Path, layout: Layout, post_folders: &[String]) -> Option<S
             "a page, not a post (Jekyll posts live in {})",
             post_folders.join(", ")
         )),
-        Layout::Hugo | Layout::Zola if name == "_index.md" => {
+        // `_index.fr.md` is a translation's section page.
+        Layout::Hugo | Layout::Zola if name.starts_with("_index.") => {
             Some("a section's index page, not a post".to_owned())
         }
         _ => None,

@@ -38,6 +38,8 @@ pub(super) struct Resolved {
     pub(super) site: PathBuf,
     pub(super) statics: Vec<PathBuf>,
     pub(super) base: String,
+    /// [`super::Roots::served`]: each address as its segments.
+    pub(super) served: Vec<(Vec<String>, PathBuf)>,
     pub(super) folder: PathBuf,
 }
 
@@ -159,31 +161,49 @@ pub(super) fn root_candidates<'r>(
     roots: &'r Resolved,
     into: &mut Vec<(PathBuf, &'r Path)>,
 ) {
-    let mut segments: Vec<&str> = Vec::new();
-    for segment in path.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." => {
-                segments.pop();
-            }
-            other => segments.push(other),
-        }
-    }
+    let segments = segments(path);
     if segments.is_empty() {
         return;
+    }
+    for (address, folder) in &roots.served {
+        if let Some(rest) = segments.strip_prefix(address.as_slice())
+            && !rest.is_empty()
+        {
+            into.push((folder.join(rest.iter().collect::<PathBuf>()), &roots.site));
+        }
     }
     let relative: PathBuf = segments.iter().collect();
     for root in roots.statics.iter().chain([&roots.site]) {
         into.push((root.join(&relative), root.as_path()));
     }
     // Below the old site's base path, the same path without it.
-    let base: Vec<&str> = roots.base.split('/').filter(|s| !s.is_empty()).collect();
+    let base = self::segments(&roots.base);
     if !base.is_empty() && segments.len() > base.len() && segments.starts_with(&base) {
         let below: PathBuf = segments[base.len()..].iter().collect();
         for root in roots.statics.iter().chain([&roots.site]) {
             into.push((root.join(&below), root.as_path()));
         }
     }
+}
+
+/// A site-root path's segments, `.` and `..` followed (`..` stops at the root, as in a browser).
+pub(super) fn segments(path: &str) -> Vec<String> {
+    let mut segments: Vec<String> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            other => segments.push(other.to_owned()),
+        }
+    }
+    segments
+}
+
+/// A path with its percent-encoding undone.
+pub(super) fn percent_decode(path: &str) -> String {
+    percent_decode_str(path).decode_utf8_lossy().into_owned()
 }
 
 /// A relative reference resolved against a page's address as a browser would, as a site-root
@@ -360,6 +380,7 @@ mod tests {
             site: site.root().to_owned(),
             statics: Vec::new(),
             base: String::new(),
+            served: Vec::new(),
         };
         assert_eq!(
             crate::prepare::missing_files(&post, &text, None, &roots).unwrap(),
@@ -505,6 +526,7 @@ mod tests {
             site: PathBuf::from("/site"),
             statics: vec![PathBuf::from("/site/static")],
             base: String::new(),
+            served: Vec::new(),
             folder: PathBuf::from("/site/_posts"),
         };
         let mut found = Vec::new();

@@ -43,7 +43,7 @@ use blog_shared::model::{MediaFile, MediaRef};
 use blog_shared::store::blobs::sha256_hex;
 
 use cache::{Cache, cache_location};
-use locate::{Lookup, Resolved, Stored, absolute, shown};
+use locate::{Lookup, Resolved, Stored, absolute, percent_decode, segments, shown};
 use read::prepare_file;
 
 /// The extensions of Markdown files, which `blog publish` and `blog import` read as posts (as
@@ -61,6 +61,9 @@ pub struct Roots {
     /// The path the old site was served under (Jekyll's `baseurl`, `/blog`), empty for its
     /// root: a site-root path below it (`/blog/images/x.png`) is looked for without it too.
     pub base: String,
+    /// Folders served at an address of their own, tried first: (the address, `/2024/03/21/x/`;
+    /// the folder). Zola serves a page bundle's files at its page's address.
+    pub served: Vec<(String, PathBuf)>,
 }
 
 /// A file to upload: its description and its bytes.
@@ -319,12 +322,18 @@ fn resolve_roots(markdown_path: &Path, roots: &Roots) -> Result<(String, Resolve
     let markdown = absolute(markdown_path)?;
     let post = shown(&markdown, &site);
     let folder = markdown.parent().map(Path::to_path_buf).unwrap_or_default();
+    let served = roots
+        .served
+        .iter()
+        .map(|(address, folder)| Ok((segments(&percent_decode(address)), absolute(folder)?)))
+        .collect::<Result<Vec<_>>>()?;
     Ok((
         post,
         Resolved {
             site,
             statics,
             base: roots.base.clone(),
+            served,
             folder,
         },
     ))

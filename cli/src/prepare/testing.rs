@@ -60,6 +60,7 @@ impl Site {
             site: self.root().to_path_buf(),
             statics: statics.iter().map(|s| self.root().join(s)).collect(),
             base: String::new(),
+            served: Vec::new(),
         }
     }
 

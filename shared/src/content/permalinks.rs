@@ -4,17 +4,15 @@
 //! - Jekyll: the site's `permalink` (a style, `date` by default, or a pattern), or the post's own
 //!   `permalink:`; categories first (`/:categories/:year/:month/:day/:title:output_ext`), the
 //!   folders above `_posts` counting as categories, `:title` as the file name has it.
-//! - Hugo: worked out by the importer (`blog import`), which reads Hugo's configuration; a
-//!   post uploaded as Hugo's has no address here.
-//! - Zola: `path:` if the post has one, else `/{folders}/{slug}/`, with the date taken off the
-//!   file name and each part slugified.
+//! - Hugo and Zola: worked out by the importer (`blog import`), which reads their configuration;
+//!   a post uploaded as theirs has no address here.
 //!
 //! A directory-style address (ending in `/`) is answered with and without its slash, and as
 //! `…/index.html`, as a static file server answers it.
 
 use time::OffsetDateTime;
 
-use super::file_names::{dated, file_stem, split_jekyll_name};
+use super::file_names::{file_stem, split_jekyll_name};
 use super::frontmatter::{FrontMatter, OneOrMany};
 
 /// The generator an imported site was written for.
@@ -81,13 +79,12 @@ pub struct OldFile<'a> {
 }
 
 /// Every address `file` had on `site`, as paths: the generated one with its directory-style
-/// variants (none for Hugo: the importer works Hugo's out). Aliases are not included (they are
+/// variants (none for Hugo and Zola: the importer works theirs out). Aliases are not included (they are
 /// the post's own, whatever its origin).
 pub fn old_urls(site: &OldSite, file: &OldFile<'_>) -> Vec<String> {
     let path = match site.generator {
         Generator::Jekyll => jekyll(site, file),
-        Generator::Hugo => return Vec::new(),
-        Generator::Zola => zola(file),
+        Generator::Hugo | Generator::Zola => return Vec::new(),
     };
     with_variants(&collapse_slashes(&path))
 }
@@ -121,17 +118,6 @@ fn split_path(path: &str) -> (Vec<&str>, &str) {
     let mut parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
     let name = parts.pop().unwrap_or_default();
     (parts, name)
-}
-
-/// What names a page: the file's stem, or for a page bundle (`x/index.md`) its folder's name.
-fn page_name<'a>(folders: &mut Vec<&'a str>, name: &'a str) -> &'a str {
-    let stem = file_stem(name);
-    if matches!(stem, "index" | "_index")
-        && let Some(folder) = folders.pop()
-    {
-        return folder;
-    }
-    stem
 }
 
 fn jekyll(site: &OldSite, file: &OldFile<'_>) -> String {
@@ -220,20 +206,6 @@ fn jekyll_slugify(text: &str) -> String {
         }
     }
     out.trim_matches('-').to_owned()
-}
-
-fn zola(file: &OldFile<'_>) -> String {
-    if let Some(path) = &file.meta.path {
-        let path = path.trim_matches('/');
-        return crate::paths::old_address(&format!("/{path}/"));
-    }
-    let (mut folders, name) = split_path(file.path);
-    let stem = page_name(&mut folders, name);
-    // Zola takes a leading date (`2021-08-09-` or `2021-08-09_`) off the file name.
-    let undated = dated(stem, b"-_").map_or(stem, |(_, rest)| rest);
-    let slug = slug::slugify(file.meta.slug.as_deref().unwrap_or(undated));
-    let sections: Vec<String> = folders.iter().map(slug::slugify).collect();
-    crate::paths::old_address(&format!("/{}/{slug}/", sections.join("/")))
 }
 
 /// Replaces each token by its value, longest tokens first where one is a prefix of another
@@ -333,17 +305,5 @@ mod tests {
             urls(&with("date"), path, &own, "x")[0],
             "/blog/2015/Hello%20World/"
         );
-    }
-
-    #[test]
-    fn zola_slugifies_and_drops_the_date() {
-        let m = meta("title: x");
-        let site = OldSite::new(Generator::Zola);
-        assert_eq!(
-            urls(&site, "blog/2021-08-09-Dated Name.md", &m, "x")[0],
-            "/blog/dated-name/"
-        );
-        let path = meta("title: x\npath: custom/place");
-        assert_eq!(urls(&site, "blog/a.md", &path, "x")[0], "/custom/place/");
     }
 }

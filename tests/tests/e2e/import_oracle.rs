@@ -12,7 +12,7 @@ use blog_tests::{ServeProcess, fixture, run_blog};
 const TOKEN: &str = "oracle-token";
 
 /// Imports `site` into an empty blog and compares the blog with `output`.
-async fn judged(site: &Path, output: &Output) -> Report {
+pub(super) async fn judged(site: &Path, output: &Output) -> Report {
     let dir = tempfile::TempDir::new().unwrap();
     let blog = ServeProcess::start(TOKEN, dir.path()).await;
     let path = site.display().to_string();

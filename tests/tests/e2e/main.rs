@@ -13,6 +13,7 @@ mod iam;
 mod import;
 mod import_oracle;
 mod import_translate;
+mod import_zola;
 mod infra;
 mod ingest;
 mod lambda_events;

@@ -1,15 +1,15 @@
 //! What an old site's configuration says about its addresses, read where its generator reads
-//! it: Hugo's in [`hugo`], Jekyll's in [`jekyll`], Zola's (its section paths) in the shared
-//! crate's `permalinks`.
+//! it: Hugo's in [`hugo`], Jekyll's in [`jekyll`], Zola's in [`zola`].
 
 pub mod hugo;
 pub mod jekyll;
+pub mod zola;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use blog_shared::content::frontmatter::FrontMatter;
-use blog_shared::content::permalinks::{self, Generator, OldFile, with_variants};
+use blog_shared::content::permalinks::with_variants;
 use time::OffsetDateTime;
 
 use super::Layout;
@@ -21,7 +21,7 @@ pub enum OldSite {
     /// A Jekyll site.
     Jekyll(jekyll::Site),
     /// A Zola site.
-    Zola(permalinks::OldSite),
+    Zola(zola::Site),
 }
 
 /// One post of the old site.
@@ -46,7 +46,7 @@ impl OldSite {
         Ok(match layout {
             Layout::Hugo => Self::Hugo(hugo::Site::read(dir)?),
             Layout::Jekyll => Self::Jekyll(jekyll::Site::read(dir)?),
-            Layout::Zola => Self::Zola(permalinks::OldSite::new(Generator::Zola)),
+            Layout::Zola => Self::Zola(zola::Site::read(dir)?),
         })
     }
 
@@ -105,16 +105,7 @@ impl OldSite {
                 } else {
                     post.site.to_owned()
                 };
-                let path = crate::publish::relative(post.file, &root);
-                permalinks::old_urls(
-                    site,
-                    &OldFile {
-                        path: &path,
-                        meta: post.meta,
-                        title: post.title,
-                        date: post.date,
-                    },
-                )
+                with_variants(&site.address(&crate::publish::relative(post.file, &root), post.meta))
             }
         }
     }
@@ -125,7 +116,7 @@ impl OldSite {
         let path = match self {
             Self::Hugo(site) => site.alias(page, meta, alias),
             Self::Jekyll(site) => blog_shared::paths::old_address(&site.under_base(alias)),
-            Self::Zola(_) => blog_shared::paths::old_address(alias.trim()),
+            Self::Zola(site) => site.alias(alias),
         };
         with_variants(&path)
     }
@@ -168,13 +159,7 @@ pub fn config(dir: &Path, layout: Layout) -> Result<serde_json::Value> {
                 .with_context(|| format!("{} is not YAML", path.display()))
         }
         Layout::Zola => {
-            let path = dir.join("config.toml");
-            if !path.is_file() {
-                return Ok(serde_json::Value::Null);
-            }
-            let table: toml::Table = toml::from_str(&read(&path)?)
-                .with_context(|| format!("{} is not TOML", path.display()))?;
-            serde_json::to_value(table).context("reading Zola's configuration")
+            serde_json::to_value(zola::config(dir)?).context("reading Zola's configuration")
         }
     }
 }
