@@ -17,7 +17,7 @@ use blog_shared::content::frontmatter::{self, Format};
 use blog_shared::content::media::rewrite_references;
 use blog_shared::content::parse_post;
 use blog_shared::http::ingest::{ExportPage, ExportedPost};
-use blog_shared::model::MediaFile;
+use blog_shared::model::{MediaFile, Slug};
 use blog_shared::store::blobs::sha256_hex;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::{Value, json};
@@ -37,9 +37,18 @@ pub struct Exported {
 }
 
 /// Writes every post of the blog behind `uploader` into `dir`, each post's files at their
-/// paths within it.
+/// paths within it. `dir` is new or empty: nothing in it is ever overwritten.
 pub async fn export(uploader: &Uploader, dir: &Path) -> Result<Exported> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let holds_something = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .next()
+        .is_some();
+    anyhow::ensure!(
+        !holds_something,
+        "{} is not empty: export into a new or empty folder, so that nothing in it is overwritten",
+        dir.display()
+    );
     let posts = stored_posts(uploader).await?;
     // Every file first: which file a reference leads to depends on every file in the folder
     // (`/images/x.png` is looked for in `static/` before the root).
@@ -236,12 +245,18 @@ fn target(dir: &Path, post: &ExportedPost, taken: &HashSet<PathBuf>) -> PathBuf 
     {
         return path;
     }
-    let date = post.published.get(..10).unwrap_or("undated");
-    let fallback = dir.join(format!("{date}-{}.md", post.slug));
+    // The server's date and slug, read as a date and a slug, so no name leads elsewhere.
+    let date = post
+        .published
+        .get(..10)
+        .filter(|d| d.bytes().all(|b| b.is_ascii_digit() || b == b'-'))
+        .unwrap_or("undated");
+    let slug = Slug::parse(&post.slug).map_or_else(|_| "post".to_owned(), |s| s.to_string());
+    let fallback = dir.join(format!("{date}-{slug}.md"));
     (1..)
         .map(|n| match n {
             1 => fallback.clone(),
-            n => dir.join(format!("{date}-{}-{n}.md", post.slug)),
+            n => dir.join(format!("{date}-{slug}-{n}.md")),
         })
         .find(|path| !taken.contains(path))
         .unwrap_or(fallback)

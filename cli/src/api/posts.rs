@@ -296,11 +296,13 @@ fn is_same_post(mine: &ReadPost, holder: &HolderDocument) -> bool {
 
 /// Whether the post a file makes changes the stored one's title, date and authors all at once:
 /// another post that merely shares a file's path (`hello-world.md` in two authors' folders),
-/// not an edit.
+/// not an edit. Authors that one side does not name do not make the two the same post.
 fn replaces(mine: &ReadPost, holder: &HolderDocument) -> bool {
+    let authors_differ =
+        holder.authors.is_empty() || mine.authors.is_empty() || holder.authors != mine.authors;
     holder.title != mine.title
         && holder.published != blog_shared::dates::rfc3339(mine.published)
-        && holder.authors != mine.authors
+        && authors_differ
 }
 
 /// The file name the server sees: a Hugo page bundle (`my-post/index.md`, `index.fr.md`,

@@ -49,12 +49,14 @@ pub fn find(
     layout: Layout,
     config: &Value,
 ) -> Result<Option<(String, DateSource)>, &'static str> {
-    let text = |key: &str| {
+    // A field as the generator matches it (in any case), with its name as written.
+    let field = |key: &str| {
         meta.as_object()?
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .and_then(|(_, v)| as_text(v))
+            .and_then(|(k, v)| as_text(v).map(|v| (k.clone(), v)))
     };
+    let text = |key: &str| field(key).map(|(_, v)| v);
     let order: Vec<String> = match layout {
         Layout::Hugo => hugo_order(config),
         Layout::Jekyll | Layout::Zola => vec!["date".to_owned(), ":filename".to_owned()],
@@ -64,12 +66,11 @@ pub fn find(
             ":filename" => file_name_date(file, layout).map(|d| (d, DateSource::FileName)),
             ":git" => added_by_git(file).map(|(d, c)| (d, DateSource::Git(c))),
             ":filemodtime" => None,
-            _ => text(source).map(|d| (d, DateSource::Field(source.clone()))),
+            _ => field(source).map(|(name, d)| (d, DateSource::Field(name))),
         };
         match found {
-            Some((_, DateSource::Field(field))) if field.eq_ignore_ascii_case("date") => {
-                return Ok(None);
-            }
+            // The blog reads `date` itself; a `Date` is written in as `date`.
+            Some((_, DateSource::Field(name))) if name == "date" => return Ok(None),
             Some(found) => return Ok(Some(found)),
             None => {}
         }
@@ -148,17 +149,22 @@ fn file_name_date(file: &Path, layout: Layout) -> Option<String> {
     file_names::dated(stem, b"-_").map(|(date, _)| date.to_string())
 }
 
+/// Whether a date as front matter writes it names its offset (`+0000`, `-05:00`, `Z`): one
+/// that does not is the old site's local time.
+pub fn has_offset(date: &str) -> bool {
+    let time_part = date.trim().get(10..).unwrap_or_default();
+    time_part.contains(['+', 'Z', 'z']) || time_part.contains('-')
+}
+
 /// `date` (as front matter writes it) shown in `zone`: a date with an offset is the same
 /// instant at the zone's offset; one without is the zone's wall clock. RFC 3339.
 pub fn in_zone(date: &str, zone: &jiff::tz::TimeZone) -> Option<String> {
     let parsed = blog_shared::content::parse_date("date", date).ok()?;
-    let time_part = date.trim().get(10..).unwrap_or_default();
-    let has_offset = time_part.contains(['+', 'Z', 'z']) || time_part.contains('-');
     let offset_at = |seconds: i64| -> Option<time::UtcOffset> {
         let instant = jiff::Timestamp::from_second(seconds).ok()?;
         time::UtcOffset::from_whole_seconds(zone.to_offset(instant).seconds()).ok()
     };
-    let local = if has_offset {
+    let local = if has_offset(date) {
         parsed.to_offset(offset_at(parsed.unix_timestamp())?)
     } else {
         // The wall clock as written, at the offset the zone had then.
@@ -299,6 +305,23 @@ mod tests {
         assert_eq!(
             in_zone("2020-01-01", &zone).as_deref(),
             Some("2020-01-01T00:00:00-05:00")
+        );
+    }
+
+    #[test]
+    fn a_date_field_in_another_case_is_written_in_as_date() {
+        let file = Path::new("/nonexistent/content/post/2020-01-01-x.md");
+        assert_eq!(
+            find(
+                &json!({"Date": "2021-05-05"}),
+                file,
+                Layout::Hugo,
+                &Value::Null
+            ),
+            Ok(Some((
+                "2021-05-05".to_owned(),
+                DateSource::Field("Date".to_owned())
+            )))
         );
     }
 

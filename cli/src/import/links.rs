@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use blog_shared::paths;
-use pulldown_cmark::{Event, Options, Parser, Tag};
+use pulldown_cmark::{Event, LinkType, Options, Parser, Tag};
 
 /// What the links of one post lead to.
 pub struct Targets<'a> {
@@ -39,16 +39,23 @@ pub struct Rewritten {
 pub fn rewrite(body: &str, targets: &Targets<'_>) -> Rewritten {
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     let mut kept = Vec::new();
-    let mut consider = |dest: &str, span: Range<usize>, edits: &mut Vec<(Range<usize>, String)>| {
+    // `opener` is what comes right before the destination in the source: `](` for an inline
+    // link, `]:` for a reference definition; an autolink (`<https://…>`) is its destination.
+    let mut consider = |dest: &str,
+                        span: Range<usize>,
+                        opener: Option<&str>,
+                        edits: &mut Vec<(Range<usize>, String)>| {
         match target(dest, targets) {
-            Target::Post(url) => {
-                // The destination as written, within the link's source text.
-                let text = &body[span.clone()];
-                if let Some(at) = text.rfind(dest) {
-                    let start = span.start + at;
-                    edits.push((start..start + dest.len(), url));
+            Target::Post(url) => match opener {
+                Some(opener) => {
+                    if let Some(at) = destination_at(&body[span.clone()], opener, dest) {
+                        let start = span.start + at;
+                        edits.push((start..start + dest.len(), url));
+                    }
                 }
-            }
+                // The address stays the link's text; the link leads to the post.
+                None => edits.push((span, format!("[{}]({url})", dest.replace(['[', ']'], "")))),
+            },
             Target::OldPage => kept.push(dest.to_owned()),
             Target::Elsewhere => {}
         }
@@ -56,12 +63,27 @@ pub fn rewrite(body: &str, targets: &Targets<'_>) -> Rewritten {
     let parser = Parser::new_ext(body, Options::all());
     let mut offsets = parser.into_offset_iter();
     for (event, span) in offsets.by_ref() {
-        if let Event::Start(Tag::Link { dest_url, .. }) = event {
-            consider(&dest_url, span, &mut edits);
+        if let Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            ..
+        }) = event
+        {
+            match link_type {
+                LinkType::Inline => consider(&dest_url, span, Some("]("), &mut edits),
+                LinkType::Autolink => consider(&dest_url, span, None, &mut edits),
+                // A reference link's destination is its definition's, rewritten below.
+                _ => {}
+            }
         }
     }
     for (_, definition) in offsets.reference_definitions().iter() {
-        consider(&definition.dest, definition.span.clone(), &mut edits);
+        consider(
+            &definition.dest,
+            definition.span.clone(),
+            Some("]:"),
+            &mut edits,
+        );
     }
     edits.sort_by_key(|(range, _)| range.start);
     edits.dedup_by_key(|(range, _)| range.start);
@@ -83,6 +105,19 @@ pub fn rewrite(body: &str, targets: &Targets<'_>) -> Rewritten {
         rewritten: edits.len(),
         kept,
     }
+}
+
+/// Where `dest` is written in a link's source `text`: right after `opener` (and any spaces or
+/// a `<`), never in the link's text or title.
+fn destination_at(text: &str, opener: &str, dest: &str) -> Option<usize> {
+    text.match_indices(opener).find_map(|(at, _)| {
+        let after = at + opener.len();
+        let rest = &text[after..];
+        let skipped = rest.len() - rest.trim_start_matches([' ', '\t', '\n', '<']).len();
+        text[after + skipped..]
+            .starts_with(dest)
+            .then_some(after + skipped)
+    })
 }
 
 enum Target {
@@ -195,6 +230,22 @@ mod tests {
         );
         assert_eq!(out.rewritten, 5);
         assert!(out.kept.is_empty());
+    }
+
+    #[test]
+    fn only_the_destination_is_rewritten_and_autolinks_stay_links() {
+        let out = rewritten(
+            "[x](/2016/03/01/first-claim/ \"see /2016/03/01/first-claim/\") and \
+             <https://example.com/2016/03/01/first-claim/> and [/2016/03/01/first-claim/].\n\n\
+             [/2016/03/01/first-claim/]: /2016/03/01/first-claim/\n",
+        );
+        assert_eq!(
+            out.body,
+            "[x](/posts/first-claim \"see /2016/03/01/first-claim/\") and \
+             [https://example.com/2016/03/01/first-claim/](/posts/first-claim) and [/2016/03/01/first-claim/].\n\n\
+             [/2016/03/01/first-claim/]: /posts/first-claim\n"
+        );
+        assert_eq!(out.rewritten, 3);
     }
 
     #[test]

@@ -84,14 +84,12 @@ pub fn plan(dir: &Path, layout: Layout, uploader: &Uploader, authors: &AuthorMap
         }
         let text = std::fs::read_to_string(&upload.path)
             .with_context(|| format!("reading {}", upload.path.display()))?;
-        // A file whose front matter does not parse is uploaded as it is: the server refuses
-        // it, by name. One with no date anywhere is refused here, naming where one can be.
+        // A file whose front matter cannot be read, or that has no date anywhere, is refused
+        // here, naming why: it is never sent untranslated.
         let front = match Front::read(&text, &upload.path, layout, &config, authors) {
             Ok(front) => front,
             Err(error) => {
-                if error.to_string().starts_with("no date") {
-                    upload.refused = Some(error.to_string());
-                }
+                upload.refused = Some(blog_shared::report::report(error.as_ref()));
                 read.push(None);
                 continue;
             }
@@ -294,10 +292,7 @@ fn written_with_offset(source: &str) -> bool {
         .ok()
         .and_then(|d| frontmatter::value(&d).ok())
         .and_then(|v| v.get("date").and_then(|d| d.as_str()).map(str::to_owned));
-    date.is_some_and(|d| {
-        let time = d.get(10..).unwrap_or_default();
-        time.contains(['+', 'Z', 'z']) || time.contains('-')
-    })
+    date.is_some_and(|d| super::dates::has_offset(&d))
 }
 
 /// The scope of a language's names in [`RefNames`].

@@ -183,9 +183,19 @@ fn hugo_call(
         "param" => call
             .arg("name", 0)
             .map(|name| (context.lookup)(name).unwrap_or_default()),
-        "ref" | "relref" => call
-            .arg("path", 0)
-            .map(|path| (context.post_url)(path).unwrap_or_else(|| path.to_owned())),
+        "ref" | "relref" => match call.arg("path", 0) {
+            Some(path) => match (context.post_url)(path) {
+                Some(url) => Some(url),
+                // No imported post: named, and the path stays as written.
+                None => {
+                    *out.unknown
+                        .entry(format!("{} \"{path}\" (no such post)", call.name))
+                        .or_default() += 1;
+                    return path.to_owned();
+                }
+            },
+            None => None,
+        },
         _ => None,
     };
     match made {
@@ -226,7 +236,16 @@ fn liquid_in(body: &str, context: &Context<'_>, out: &mut Replaced) -> String {
         let inside = rest[next + 2..next + 2 + end].trim_matches('-').trim();
         rest = &rest[next + 2 + end + 2..];
         if !tag {
-            let value = inside.split('|').next().unwrap_or("").trim();
+            let mut parts = inside.split('|').map(str::trim);
+            let value = parts.next().unwrap_or("");
+            let filters: Vec<&str> = parts.collect();
+            if let Some(made) = liquid_value(value, &filters, context) {
+                *out.replaced
+                    .entry(format!("{{{{ {inside} }}}}"))
+                    .or_default() += 1;
+                text.push_str(&made);
+                continue;
+            }
             match (context.lookup)(value) {
                 Some(v) => {
                     *out.replaced
@@ -263,8 +282,13 @@ fn liquid_in(body: &str, context: &Context<'_>, out: &mut Replaced) -> String {
                 let code = liquid_in(&code, context, out);
                 fence(call.arg("lang", 0).unwrap_or(""), &code)
             }),
-            "comment" => paired(&mut rest).map(|_| String::new()),
-            "post_url" | "link" => call
+            // What Liquid keeps out of the page: a comment, a value captured for later.
+            "comment" | "capture" => paired(&mut rest).map(|_| String::new()),
+            "post_url" => call
+                .positional
+                .first()
+                .and_then(|target| (context.post_url)(target)),
+            "link" => call
                 .positional
                 .first()
                 .map(|target| (context.post_url)(target).unwrap_or_else(|| site_path(target))),
@@ -358,6 +382,35 @@ fn zola_open(text: &str) -> Option<(usize, bool)> {
     None
 }
 
+/// A quoted path through Jekyll's URL filters (`{{ "/img/a.png" | relative_url }}`, the way
+/// Jekyll themes write every image): the path below the site's `baseurl` (and its `url`, for
+/// `absolute_url`); a quoted string with no filter is itself.
+fn liquid_value(value: &str, filters: &[&str], context: &Context<'_>) -> Option<String> {
+    let literal = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))?;
+    let site = |key: &str| (context.lookup)(key).unwrap_or_default();
+    let below_base = |path: &str| {
+        let base = site("site.baseurl");
+        let base = base.trim_end_matches('/');
+        match path.strip_prefix('/') {
+            Some(_) => format!("{base}{path}"),
+            None => format!("{base}/{path}"),
+        }
+    };
+    match filters {
+        [] => Some(literal.to_owned()),
+        ["relative_url"] => Some(below_base(literal)),
+        ["absolute_url"] => Some(format!(
+            "{}{}",
+            site("site.url").trim_end_matches('/'),
+            below_base(literal)
+        )),
+        _ => None,
+    }
+}
+
 /// A shortcode's or tag's name and arguments: words, `"quoted"` or `` `raw` `` strings, and
 /// `name=value` pairs.
 fn parse_call(inside: &str) -> Call {
@@ -427,12 +480,12 @@ fn longest_run(text: &str, c: char) -> usize {
 }
 
 fn figure(src: &str, alt: Option<&str>, title: Option<&str>, caption: Option<&str>) -> String {
-    let alt = alt.or(title).or(caption).unwrap_or("");
-    let image = format!("![{}](<{src}>)", alt.replace(['[', ']'], ""));
+    let alt = one_line(alt.or(title).or(caption).unwrap_or(""));
+    let image = format!("![{}](<{}>)", alt.replace(['[', ']'], ""), url_part(src));
     let caption = [title, caption]
         .into_iter()
         .flatten()
-        .map(escaped)
+        .map(|text| escaped(&one_line(text)))
         .collect::<Vec<_>>()
         .join(" ");
     if caption.is_empty() {
@@ -442,8 +495,31 @@ fn figure(src: &str, alt: Option<&str>, title: Option<&str>, caption: Option<&st
 }
 
 fn link(text: &str, url: &str) -> String {
-    format!("[{}](<{url}>)", text.replace(['[', ']'], ""))
+    format!(
+        "[{}](<{}>)",
+        one_line(text).replace(['[', ']'], ""),
+        url_part(url)
+    )
 }
+
+/// Text on one line: a blank line in a figure's caption would end the figure.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A URL as a Markdown destination between `<` and `>` holds it: no angle bracket or space
+/// can end it early.
+fn url_part(url: &str) -> String {
+    percent_encoding::utf8_percent_encode(url.trim(), URL_UNSAFE).to_string()
+}
+
+/// What may not stand as itself in a `<…>` destination.
+const URL_UNSAFE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'<')
+    .add(b'>')
+    .add(b'"')
+    .add(b'`');
 
 fn escaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -509,6 +585,33 @@ mod tests {
             assert!(!out.body.contains("{{"), "{}", out.body);
             assert_eq!(out.unknown.get("mystery"), Some(&1));
             assert_eq!(out.replaced.get("param"), Some(&2));
+        });
+    }
+
+    #[test]
+    fn a_caption_or_a_source_cannot_break_out_of_its_figure() {
+        context_with(|context| {
+            let out = hugo(
+                "{{< figure src=\"a b>.png\" alt=\"one\n\ntwo\" caption=\"x\n\n<script>y</script>\" >}}\n\n{{< youtube \"id><b\" >}}\n\nSee {{< ref \"nowhere.md\" >}}.",
+                context,
+            );
+            assert!(
+                out.body.contains("![one two](<a%20b%3E.png>)"),
+                "{}",
+                out.body
+            );
+            assert!(
+                out.body
+                    .contains("<figcaption>x &lt;script&gt;y&lt;/script&gt;</figcaption>"),
+                "{}",
+                out.body
+            );
+            assert!(out.body.contains("watch?v=id%3E%3Cb>"), "{}", out.body);
+            assert!(out.body.contains("See nowhere.md."), "{}", out.body);
+            assert_eq!(
+                out.unknown.get("ref \"nowhere.md\" (no such post)"),
+                Some(&1)
+            );
         });
     }
 

@@ -315,3 +315,30 @@ async fn an_export_publishes_back_every_post_file_and_old_address(backend: Backe
 }
 
 on_every_backend!(an_export_publishes_back_every_post_file_and_old_address);
+
+/// An export never overwrites: into a folder that holds anything (an old site's own folder,
+/// say) it is refused, naming the folder, and the folder is left as it was.
+#[tokio::test]
+async fn an_export_into_a_folder_that_holds_files_is_refused_and_touches_nothing() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let blog = ServeProcess::start(TOKEN, dir.path()).await;
+    let site = fixture("import/jekyll-liquid").display().to_string();
+    let run = run_blog(&["import", &site, "--endpoint", &blog.url, "--token", TOKEN]).await;
+    assert!(run.success, "{run:?}");
+    let out = tempfile::TempDir::new().unwrap();
+    let mine = out.path().join("_posts/2019-02-11-first.md");
+    std::fs::create_dir_all(mine.parent().unwrap()).unwrap();
+    std::fs::write(&mine, "my own words\n").unwrap();
+    let path = out.path().display().to_string();
+
+    let run = run_blog(&["export", &path, "--endpoint", &blog.url, "--token", TOKEN]).await;
+
+    assert!(!run.success, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("is not empty: export into a new or empty folder"),
+        "{run:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&mine).unwrap(), "my own words\n");
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 1);
+}

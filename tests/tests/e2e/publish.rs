@@ -548,6 +548,26 @@ async fn another_folders_file_of_the_same_name_does_not_replace_a_post() {
     assert!(run.success, "{run:?}");
     assert!(run.summary().contains(" 1 updated,"), "{}", run.stdout);
     assert_eq!(texts(&get_page(&post).await.1, "h1"), ["Bob says hi"]);
+
+    // Posts that name no author: another title and another date are another post.
+    let carol = write(
+        "carol/notes.md",
+        "---\ntitle: Carol's notes\ndate: 2020-03-03\n---\nCarol here.\n",
+    );
+    let dave = write(
+        "dave/notes.md",
+        "---\ntitle: Dave's notes\ndate: 2022-04-04\n---\nDave here.\n",
+    );
+    assert!(publish(carol, &[]).await.success);
+    let run = publish(dave, &[]).await;
+    assert!(!run.success, "{run:?}");
+    assert!(
+        run.stdout.contains("would replace the post `notes`"),
+        "{}",
+        run.stdout
+    );
+    let notes = format!("{}/posts/notes", blog.url);
+    assert_eq!(texts(&get_page(&notes).await.1, "h1"), ["Carol's notes"]);
 }
 
 /// `blog publish` reads every extension `blog import` reads, and refuses a post naming a file
