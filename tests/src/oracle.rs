@@ -340,6 +340,21 @@ impl Output {
             }
         }
 
+        // No template syntax the old site's page did not show reaches readers.
+        report.checks += 1;
+        let theirs_text: String = oracle.root_element().text().collect();
+        let ours_text: String = ours_body.root_element().text().collect();
+        for syntax in ["{{<", "{{%", "{%", "{{ "] {
+            if ours_text.matches(syntax).count() > theirs_text.matches(syntax).count() {
+                report.mismatch(
+                    &page.source,
+                    format!(
+                        "the blog's page shows template syntax `{syntax}` the old site's did not"
+                    ),
+                );
+            }
+        }
+
         // Images and links to files the output holds.
         let images = select(&oracle, "img[src]")
             .into_iter()

@@ -17,6 +17,14 @@ pub(super) async fn judged(site: &Path, output: &Output) -> Report {
     let blog = ServeProcess::start(TOKEN, dir.path()).await;
     let path = site.display().to_string();
     let run = run_blog(&["import", &path, "--endpoint", &blog.url, "--token", TOKEN]).await;
+    // Every file the old site made a post of is imported (a missing file the old site was
+    // missing too may make the run exit non-zero; a failed post may not).
+    assert!(
+        run.summary().contains(", 0 failed"),
+        "blog import {path}:\n{}\n{}",
+        run.stdout,
+        run.stderr
+    );
     let report = output.compare(&blog.url).await;
     println!(
         "{path}: {} checks on {} post pages and {} redirect pages",
