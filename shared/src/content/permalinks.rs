@@ -102,7 +102,7 @@ pub fn with_variants(path: &str) -> Vec<String> {
 }
 
 /// Leading `/`, no empty segments (an empty `:categories` leaves `//`, which Jekyll collapses).
-fn collapse_slashes(path: &str) -> String {
+pub fn collapse_slashes(path: &str) -> String {
     let mut out = String::with_capacity(path.len() + 1);
     out.push('/');
     for c in path.chars() {
@@ -196,7 +196,7 @@ pub fn jekyll_categories(meta: &FrontMatter) -> Vec<String> {
 
 /// Jekyll's default slugify: every run of characters other than letters and digits becomes one
 /// hyphen, none at either end, lowercase.
-fn jekyll_slugify(text: &str) -> String {
+pub fn jekyll_slugify(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_alphanumeric() {
@@ -208,9 +208,9 @@ fn jekyll_slugify(text: &str) -> String {
     out.trim_matches('-').to_owned()
 }
 
-/// Replaces each token by its value, longest tokens first where one is a prefix of another
-/// (the token lists above are ordered so).
-fn expand(pattern: &str, tokens: &[(&str, String)]) -> String {
+/// Replaces each token of a permalink pattern by its value, the first that matches (a token
+/// list names longer tokens before the shorter ones they start with: `:yearday`, `:year`).
+pub fn expand(pattern: &str, tokens: &[(&str, String)]) -> String {
     let mut out = String::with_capacity(pattern.len() + 32);
     let mut rest = pattern;
     'scan: while !rest.is_empty() {

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use blog_shared::content::file_names::file_stem;
 use blog_shared::content::frontmatter::FrontMatter;
+use blog_shared::content::permalinks::{collapse_slashes, expand};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
@@ -458,40 +459,6 @@ fn urlize(text: &str) -> String {
             out.push(c);
         } else if c.is_whitespace() && !out.ends_with('-') {
             out.push('-');
-        }
-    }
-    out
-}
-
-/// Replaces each token by its value, the first that matches (longer tokens are listed before
-/// the shorter ones they start with).
-fn expand(pattern: &str, tokens: &[(&str, String)]) -> String {
-    let mut out = String::with_capacity(pattern.len() + 32);
-    let mut rest = pattern;
-    'scan: while !rest.is_empty() {
-        if rest.starts_with(':') {
-            for (token, value) in tokens {
-                if let Some(after) = rest.strip_prefix(token) {
-                    out.push_str(value);
-                    rest = after;
-                    continue 'scan;
-                }
-            }
-        }
-        let c = rest.chars().next().unwrap_or_default();
-        out.push(c);
-        rest = &rest[c.len_utf8()..];
-    }
-    out
-}
-
-/// Leading `/`, no empty segments.
-fn collapse_slashes(path: &str) -> String {
-    let mut out = String::with_capacity(path.len() + 1);
-    out.push('/');
-    for c in path.chars() {
-        if !(c == '/' && out.ends_with('/')) {
-            out.push(c);
         }
     }
     out

@@ -10,7 +10,9 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use blog_shared::content::file_names::file_stem;
 use blog_shared::content::frontmatter::FrontMatter;
-use blog_shared::content::permalinks::{Generator, OldFile, OldSite, old_urls};
+use blog_shared::content::permalinks::{
+    Generator, OldFile, OldSite, jekyll_slugify as slugify, old_urls,
+};
 use serde_json::Value;
 use time::{OffsetDateTime, UtcOffset};
 
@@ -159,20 +161,6 @@ impl Site {
         let path = path.trim();
         format!("{}/{}", self.baseurl, path.trim_start_matches('/'))
     }
-}
-
-/// Jekyll's default slugify: every run of characters other than letters and digits becomes one
-/// hyphen, none at either end, lowercase.
-fn slugify(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.trim_matches('-').to_owned()
 }
 
 #[cfg(test)]
