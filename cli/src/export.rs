@@ -120,7 +120,7 @@ pub async fn export(uploader: &Uploader, dir: &Path) -> Result<Exported> {
 }
 
 /// Every stored post, page by page, as the export API gives it.
-async fn stored_posts(uploader: &Uploader) -> Result<Vec<ExportedPost>> {
+pub(crate) async fn stored_posts(uploader: &Uploader) -> Result<Vec<ExportedPost>> {
     let mut posts = Vec::new();
     let mut from: Option<String> = None;
     loop {

@@ -19,6 +19,7 @@ mod import;
 mod prepare;
 mod publish;
 mod serve;
+mod shadowed;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -79,6 +80,13 @@ enum Command {
     Export {
         /// The folder to write into.
         dir: PathBuf,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// List the stored old addresses that one of the blog's own routes serves (`/search`,
+    /// `/favicon.ico`, …): stored before the route existed, they are never reached. Exits
+    /// non-zero when there are any.
+    Shadowed {
         #[command(flatten)]
         target: Target,
     },
@@ -206,6 +214,18 @@ async fn run(command: Command) -> Result<bool> {
             }
             println!("{} posts exported to {}", exported.posts, dir.display());
             Ok(true)
+        }
+        Command::Shadowed { target } => {
+            let uploader = target.uploader().await?;
+            let found = shadowed::shadowed(&uploader).await?;
+            if found == 0 {
+                println!("No stored old address is at a path the blog's routes serve.");
+            } else {
+                println!(
+                    "{found} old addresses are never reached: publish their posts without them"
+                );
+            }
+            Ok(found == 0)
         }
     }
 }

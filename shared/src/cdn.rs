@@ -91,6 +91,8 @@ pub fn changed_paths<'a>(
     };
     if counted(before) != counted(after) {
         changed.insert(paths::CATEGORIES.to_owned());
+        // The search page links the categories for readers without JavaScript.
+        changed.insert(paths::SEARCH.to_owned());
     }
 
     // Old addresses answer 301 to their post while it is public, else 404.

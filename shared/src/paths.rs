@@ -30,6 +30,15 @@ pub const MEDIA: &str = "/media";
 /// The route of a stored file: `/media/<sha256>/<name>`, the same path in the CDN, the bucket
 /// (without its leading `/`) and the local site.
 pub const MEDIA_ROUTE: &str = "/media/{sha256}/{name}";
+/// The search page: the form, and the results drawn by the reader's browser.
+pub const SEARCH: &str = "/search";
+/// The route of the search index's files: `/search/<build>/<file>` (each build's files named by
+/// Pagefind, never changed once written) and [`SEARCH_POINTER`].
+pub const SEARCH_FILES_ROUTE: &str = "/search/{*file}";
+/// The current build's name, rewritten after each build's files are all stored: the one search
+/// file that changes, kept by caches a minute only
+/// ([`crate::store::blobs::SEARCH_POINTER_CACHE`]).
+pub const SEARCH_POINTER: &str = "/search/current.json";
 /// The base Atom category schemes are named under (`/category/` + a category's slug).
 pub const CATEGORY_SCHEME: &str = "/category/";
 
@@ -48,6 +57,35 @@ impl fmt::Display for PostPath<'_> {
         f.write_str("/posts/")?;
         f.write_str(self.0.as_str())
     }
+}
+
+/// The route that serves `path` (an old address as stored) among those with fixed paths, if one
+/// does: an old address there would never be reached. A post's page (`/posts/…`) is not
+/// among them: a renamed post's former page is one of its old addresses.
+pub fn route_at(path: &str) -> Option<String> {
+    const FIXED: [&str; 5] = [CATEGORIES, SEARCH, SITEMAP, ROBOTS, NEGOTIATED_FEED];
+    let feeds = FeedFormat::ALL.map(|format| feed(&Listing::All, format));
+    if let Some(route) = FIXED
+        .iter()
+        .copied()
+        .chain(feeds.iter().map(String::as_str))
+        .find(|route| *route == path)
+    {
+        return Some(route.to_owned());
+    }
+    [(SEARCH, SEARCH_FILES_ROUTE), (MEDIA, MEDIA_ROUTE)]
+        .into_iter()
+        .find(|(base, _)| {
+            path.strip_prefix(base)
+                .is_some_and(|rest| rest.starts_with('/'))
+        })
+        .map(|(_, route)| route.to_owned())
+}
+
+/// The key in the blob store of a search file's path (`/search/…`): the path without its
+/// leading `/`, as for posts' files.
+pub fn search_key(path: &str) -> String {
+    path.trim_start_matches('/').to_owned()
 }
 
 /// A stored file's URL path.
@@ -186,6 +224,29 @@ pub fn feed_route(page_route: &str, format: FeedFormat) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn old_addresses_at_the_blogs_own_routes_are_named() {
+        for (path, route) in [
+            ("/search", SEARCH),
+            ("/search/", SEARCH_FILES_ROUTE),
+            ("/search/current.json", SEARCH_FILES_ROUTE),
+            ("/categories", CATEGORIES),
+            ("/feed.xml", "/feed.xml"),
+            ("/media/x", MEDIA_ROUTE),
+        ] {
+            assert_eq!(route_at(path).as_deref(), Some(route), "{path}");
+        }
+        for free in [
+            "/searching",
+            "/Search",
+            "/posts/old-name",
+            "/2018/09/19/x.html",
+            "/media",
+        ] {
+            assert_eq!(route_at(free), None, "{free}");
+        }
+    }
 
     #[test]
     fn each_route_pattern_matches_the_paths_it_stands_for() {

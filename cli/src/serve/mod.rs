@@ -1,18 +1,21 @@
 //! `blog serve`: the whole site in one process on the embedded store, seeded from
 //! `examples/posts/` when the database is empty, with the ingest routes behind a bearer token,
 //! the pages kept as a CDN would keep them until the database changes ([`page_cache`]), and
-//! its connections held within deadlines and caps ([`connections`]).
+//! its connections held within deadlines and caps ([`connections`]), and its search index
+//! built again after writes and when a scheduled post appears ([`search`]).
 
 mod connections;
 mod page_cache;
+mod search;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use blog_shared::http::{self, IngestAuth};
 use blog_shared::model::{Listing, visible_until};
-use blog_shared::store::blobs::SqliteBlobs;
+use blog_shared::store::blobs::{Blobs, SqliteBlobs};
 use blog_shared::store::{ListingQuery, SqliteStore, Store};
 use blog_shared::{AppState, SiteConfig, seed};
 use time::OffsetDateTime;
@@ -91,8 +94,10 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         .with_context(|| format!("opening the files in {}", args.db.display()))?;
     let auth = IngestAuth::Token(token.into());
     let cache = PageCache::new(store.change_probe().await?);
-    let state =
-        AppState::new(std::sync::Arc::new(store), site).with_media(std::sync::Arc::new(blobs));
+    let probe = store.change_probe().await?;
+    let (store, blobs): (Arc<dyn Store>, Arc<dyn Blobs>) = (Arc::new(store), Arc::new(blobs));
+    search::keep_current(Arc::clone(&store), Arc::clone(&blobs), probe);
+    let state = AppState::new(store, site).with_media(blobs);
     let app = http::site_with_ingest(state, auth).layer(axum::middleware::from_fn_with_state(
         cache,
         page_cache::layer,

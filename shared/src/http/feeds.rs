@@ -54,7 +54,12 @@ pub(super) async fn feed(
     let bodies = match ctx.site.feed_content {
         FeedContent::Full if !page.entries.is_empty() => {
             let slugs: Vec<Slug> = page.entries.iter().map(|e| e.slug.clone()).collect();
-            ctx.store.bodies(&slugs).await?.into_iter().collect()
+            ctx.store
+                .bodies(&slugs)
+                .await?
+                .into_iter()
+                .map(|body| (body.slug, body.html))
+                .collect()
         }
         _ => feeds::Bodies::new(),
     };

@@ -13,6 +13,7 @@ pub mod ingest;
 mod media;
 mod pages;
 mod respond;
+mod search_files;
 
 use std::sync::Arc;
 
@@ -163,18 +164,20 @@ pub async fn run_media_function() -> Result<(), lambda_http::Error> {
     .await
 }
 
-/// The `media` function's routes: `GET /media/<sha256>/<name>`, with 304 for a fresh copy,
-/// and the authors' `POST /media` (with, locally, the upload slots themselves).
+/// The `media` function's routes: `GET /media/<sha256>/<name>` and the search index's files
+/// (`GET /search/…`), with 304 for a fresh copy, and the authors' `POST /media` (with, locally,
+/// the upload slots themselves).
 pub fn media_function(state: AppState, auth: IngestAuth) -> Router {
     Router::new()
         .route(paths::MEDIA_ROUTE, get(media::serve))
+        .route(paths::SEARCH_FILES_ROUTE, get(search_files::serve))
         .merge(ingest::media_routes(auth))
         .with_state(state)
         .layer(middleware::from_fn(respond::not_modified))
 }
 
-/// The `list-posts` function's routes: the home page, category and author pages, and the
-/// categories index.
+/// The `list-posts` function's routes: the home page, category and author pages, the
+/// categories index and the search page.
 pub fn list_posts(state: AppState) -> Router {
     finish(listing_routes(), pages::not_found, state)
 }
@@ -240,6 +243,7 @@ fn read_routes() -> Router<AppState> {
         .merge(post_routes())
         .merge(feed_routes())
         .route(paths::MEDIA_ROUTE, get(media::serve))
+        .route(paths::SEARCH_FILES_ROUTE, get(search_files::serve))
 }
 
 fn listing_routes() -> Router<AppState> {
@@ -258,6 +262,7 @@ fn listing_routes() -> Router<AppState> {
             }),
         )
         .route(paths::CATEGORIES, get(pages::categories))
+        .route(paths::SEARCH, get(pages::search))
 }
 
 fn post_routes() -> Router<AppState> {

@@ -11,6 +11,7 @@ use super::respond::{Representation, WebError};
 use crate::model::{Cursor, Listing, ListingPage, MAX_PATH_LEN, PageRequest, Slug};
 use crate::paths;
 use crate::render::pages::{CategoriesView, CategorySummary, Layout, ListingView, PostView, Row};
+use crate::render::search::SearchView;
 use crate::store;
 
 /// How long a shared cache keeps a listing's later page (one reached by a cursor link): no write
@@ -97,18 +98,7 @@ pub(super) fn listing_at(slug: &str, to_listing: fn(Slug) -> Listing) -> Result<
 
 /// `/categories`: every category with public posts, by name.
 pub(super) async fn categories(ctx: Ctx) -> Result<Representation, WebError> {
-    // Counted as readers see them now: a scheduled post's category shows when the post does.
-    let (counts, changes_at) =
-        store::rules::visible_categories(ctx.store.as_ref(), OffsetDateTime::now_utc()).await?;
-    let mut listed: Vec<CategorySummary> = counts
-        .into_iter()
-        .map(|c| CategorySummary {
-            url: paths::category(&c.category),
-            name: c.category.name,
-            posts: c.posts,
-        })
-        .collect();
-    listed.sort_by_key(|c| c.name.to_lowercase());
+    let (listed, changes_at) = visible_categories(&ctx).await?;
     Representation::html(
         &CategoriesView {
             layout: Layout::new(
@@ -122,6 +112,45 @@ pub(super) async fn categories(ctx: Ctx) -> Result<Representation, WebError> {
         0,
     )
     .map(|page| page.until(changes_at))
+}
+
+/// The search page: its form, and the categories for a reader without JavaScript. It does not
+/// depend on the query (`?q=`), which the reader's browser reads: one cached page serves every
+/// search.
+pub(super) async fn search(ctx: Ctx) -> Result<Representation, WebError> {
+    let (categories, changes_at) = visible_categories(&ctx).await?;
+    Representation::html(
+        &SearchView {
+            layout: Layout::new(
+                &ctx.site,
+                Some("Search"),
+                &Listing::All,
+                Some(paths::SEARCH),
+            ),
+            categories,
+        },
+        0,
+    )
+    .map(|page| page.until(changes_at))
+}
+
+/// Every category with a post readers can see now, by name, and when that changes next.
+async fn visible_categories(
+    ctx: &Ctx,
+) -> Result<(Vec<CategorySummary>, Option<OffsetDateTime>), WebError> {
+    // Counted as readers see them now: a scheduled post's category shows when the post does.
+    let (counts, changes_at) =
+        store::rules::visible_categories(ctx.store.as_ref(), OffsetDateTime::now_utc()).await?;
+    let mut listed: Vec<CategorySummary> = counts
+        .into_iter()
+        .map(|c| CategorySummary {
+            url: paths::category(&c.category),
+            name: c.category.name,
+            posts: c.posts,
+        })
+        .collect();
+    listed.sort_by_key(|c| c.name.to_lowercase());
+    Ok((listed, changes_at))
 }
 
 async fn listing_page(

@@ -3,4 +3,5 @@
 
 pub mod feeds;
 pub mod pages;
+pub mod search;
 pub mod sitemap;

@@ -113,6 +113,17 @@ impl Redirect {
     }
 }
 
+/// A post's body as a full-text feed and the search index read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Body {
+    /// The post's slug.
+    pub slug: Slug,
+    /// The body: sanitised HTML.
+    pub html: String,
+    /// The post's tags (a listing row does not carry them).
+    pub tags: Vec<String>,
+}
+
 /// One page of every stored post, drafts and scheduled ones included, in the store's order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostsPage {
@@ -252,9 +263,9 @@ pub trait Store: Send + Sync + 'static {
         visible_until: &str,
     ) -> Result<Option<OffsetDateTime>, StoreError>;
 
-    /// The bodies (sanitised HTML) of these posts, for a full-text feed, by slug; a slug with
-    /// no post is left out (one `BatchGetItem` of at most 100 posts).
-    async fn bodies(&self, slugs: &[Slug]) -> Result<Vec<(Slug, String)>, StoreError>;
+    /// The bodies (sanitised HTML) and tags of these posts, for a full-text feed and the search
+    /// index; a slug with no post is left out (one `BatchGetItem` per 100 posts).
+    async fn bodies(&self, slugs: &[Slug]) -> Result<Vec<Body>, StoreError>;
 
     /// Every category with its number of listed posts, by slug (one `Query`).
     async fn categories(&self) -> Result<Vec<CategoryCount>, StoreError>;

@@ -75,6 +75,10 @@ pub const SLOT_LIFETIME: std::time::Duration = std::time::Duration::from_secs(15
 /// The `Cache-Control` of every stored file: its URL names its bytes, so it never changes.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
+/// The `Cache-Control` of the search index's pointer to its current build, the one search file
+/// that changes: how long a rebuilt index may take to reach readers.
+pub const SEARCH_POINTER_CACHE: &str = "public, max-age=60";
+
 /// Storage of posts' files.
 #[async_trait]
 pub trait Blobs: Send + Sync + 'static {

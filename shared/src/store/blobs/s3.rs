@@ -15,7 +15,7 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::types::MetadataDirective;
 use axum::body::Bytes;
 
-use super::{Blob, BlobMeta, Blobs, IMMUTABLE, SLOT_LIFETIME, Slot};
+use super::{Blob, BlobMeta, Blobs, IMMUTABLE, SEARCH_POINTER_CACHE, SLOT_LIFETIME, Slot};
 use crate::config::ConfigError;
 use crate::model::MediaFile;
 use crate::paths;
@@ -186,7 +186,13 @@ impl Blobs for S3Blobs {
             .bucket(&self.bucket)
             .key(key)
             .content_type(media_type)
-            .cache_control(IMMUTABLE)
+            .cache_control(
+                if key == crate::paths::search_key(crate::paths::SEARCH_POINTER) {
+                    SEARCH_POINTER_CACHE
+                } else {
+                    IMMUTABLE
+                },
+            )
             .body(bytes.into())
             .send()
             .await

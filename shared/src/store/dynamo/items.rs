@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::sdk_error;
 use crate::model::{Category, Listing, ListingEntry, Post, Slug};
-use crate::store::{CategoryCount, Redirect, StoreError};
+use crate::store::{Body, CategoryCount, Redirect, StoreError};
 
 /// An item's key, `pk` and `sk`.
 pub(super) type Key = HashMap<String, AttributeValue>;
@@ -292,12 +292,18 @@ struct BodyItem {
     slug: Slug,
     #[serde(default)]
     body_html: String,
+    #[serde(default)]
+    tags: Vec<String>,
 }
 
-/// A post item projected to its slug and body.
-pub(super) fn from_body_item(item: Item) -> Result<(Slug, String), StoreError> {
+/// A post item projected to its slug, body and tags.
+pub(super) fn from_body_item(item: Item) -> Result<Body, StoreError> {
     let item: BodyItem = decode("decoding a post's body", item)?;
-    Ok((item.slug, item.body_html))
+    Ok(Body {
+        slug: item.slug,
+        html: item.body_html,
+        tags: item.tags,
+    })
 }
 
 /// A redirect from `path` to `post` as an item.

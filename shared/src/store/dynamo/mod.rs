@@ -18,8 +18,8 @@ pub use items::{create_table, item_size, listing_item_size, post_item_size, writ
 
 use super::rules::{Changes, Replacement, check_delete, prepare_replace, publish_onto};
 use super::{
-    CategoryCount, Holder, ListingQuery, ListingRows, PostsPage, PublishOutcome, Redirect, Store,
-    StoreError, WriteError, WriteOutcome,
+    Body, CategoryCount, Holder, ListingQuery, ListingRows, PostsPage, PublishOutcome, Redirect,
+    Store, StoreError, WriteError, WriteOutcome,
 };
 use crate::model::{Listing, Post, Slug, sort_key_time};
 use time::OffsetDateTime;
@@ -142,7 +142,7 @@ impl Store for DynamoStore {
             .and_then(|sk| sort_key_time(sk)))
     }
 
-    async fn bodies(&self, slugs: &[Slug]) -> Result<Vec<(Slug, String)>, StoreError> {
+    async fn bodies(&self, slugs: &[Slug]) -> Result<Vec<Body>, StoreError> {
         let mut bodies = Vec::with_capacity(slugs.len());
         // `BatchGetItem` takes at most 100 keys.
         for chunk in slugs.chunks(100) {

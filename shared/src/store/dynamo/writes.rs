@@ -131,9 +131,10 @@ impl DynamoStore {
             // the whole item either way.
             Batch::Bodies => keys
                 .consistent_read(false)
-                .projection_expression("#slug, #body")
+                .projection_expression("#slug, #body, #tags")
                 .expression_attribute_names("#slug", "slug")
-                .expression_attribute_names("#body", "body_html"),
+                .expression_attribute_names("#body", "body_html")
+                .expression_attribute_names("#tags", "tags"),
         }
         .build()
         .map_err(build_error)?;

@@ -20,8 +20,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::rules::{Changes, Replacement, check_delete, prepare_replace, publish_onto};
 use super::{
-    CategoryCount, Holder, ListingQuery, ListingRows, PostsPage, PublishOutcome, Redirect, Store,
-    StoreError, WriteError, WriteOutcome,
+    Body, CategoryCount, Holder, ListingQuery, ListingRows, PostsPage, PublishOutcome, Redirect,
+    Store, StoreError, WriteError, WriteOutcome,
 };
 use crate::model::{Category, Listing, Post, Slug};
 use connection::{open_shared, plan_once, sql_error};
@@ -182,26 +182,38 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn bodies(&self, slugs: &[Slug]) -> Result<Vec<(Slug, String)>, StoreError> {
+    async fn bodies(&self, slugs: &[Slug]) -> Result<Vec<Body>, StoreError> {
         let slugs: Vec<String> = slugs.iter().map(ToString::to_string).collect();
         self.read(move |db| {
             let mut statement = db
                 .prepare_cached(
-                    "SELECT slug, coalesce(body_html, json_extract(item, '$.body_html')) FROM posts WHERE slug IN (SELECT value FROM json_each(?1))",
+                    "SELECT slug, coalesce(body_html, json_extract(item, '$.body_html')), json_extract(item, '$.tags') FROM posts WHERE slug IN (SELECT value FROM json_each(?1))",
                 )
                 .map_err(sql_error("reading posts' bodies"))?;
             let wanted = serde_json::to_string(&slugs).map_err(json_error("encoding slugs"))?;
             let rows = statement
                 .query_map([wanted], |row| {
-                    Ok((row.get::<_, String>(0)?, row.get::<_, Option<String>>(1)?))
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, Option<String>>(1)?,
+                        row.get::<_, Option<String>>(2)?,
+                    ))
                 })
                 .map_err(sql_error("reading posts' bodies"))?;
             let mut bodies = Vec::with_capacity(slugs.len());
             for row in rows {
-                let (slug, body) = row.map_err(sql_error("reading posts' bodies"))?;
+                let (slug, html, tags) = row.map_err(sql_error("reading posts' bodies"))?;
                 let slug = Slug::parse(&slug)
                     .map_err(|e| StoreError::Failed("decoding a post's slug", Box::new(e)))?;
-                bodies.push((slug, body.unwrap_or_default()));
+                let tags = match tags {
+                    Some(tags) => serde_json::from_str(&tags).map_err(json_error("decoding tags"))?,
+                    None => Vec::new(),
+                };
+                bodies.push(Body {
+                    slug,
+                    html: html.unwrap_or_default(),
+                    tags,
+                });
             }
             Ok(bodies)
         })
@@ -531,7 +543,11 @@ mod tests {
                 .bodies(std::slice::from_ref(&post.slug))
                 .await
                 .unwrap(),
-            [(post.slug.clone(), post.body_html.clone())]
+            [Body {
+                slug: post.slug.clone(),
+                html: post.body_html.clone(),
+                tags: post.tags.clone(),
+            }]
         );
         // Written again, the body and source move beside the item, and read back the same.
         let mut edited = post.clone();
