@@ -259,6 +259,7 @@ mod tests {
             "/feed.json",
             "/feed.xml",
             "/posts/scaling-queues",
+            "/search",
             "/sitemap.xml",
         ];
         expected.sort_unstable();
