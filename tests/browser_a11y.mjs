@@ -15,21 +15,13 @@
 // scrolls with the arrow keys.
 //
 // Usage: node tests/browser_a11y.mjs BASE_URL
-import { createRequire } from "node:module";
-import { check, failures } from "./browser_checks.mjs";
-
-const require = createRequire(new URL("../.venv/node/", import.meta.url));
-const { chromium } = require("playwright-core");
-const AXE = require.resolve("axe-core/axe.min.js");
-const AXE_VERSION = require("axe-core/package.json").version;
+import { AXE_TAGS as TAGS, AXE_VERSION, PLAYWRIGHT_VERSION, axeAudit, check, failures, focused, launchChromium } from "./browser_checks.mjs";
 
 const base = process.argv[2];
 if (!base) {
   console.error("usage: node tests/browser_a11y.mjs BASE_URL");
   process.exit(2);
 }
-/** WCAG 2.1 level AA is levels A and AA of 2.0 and of 2.1. */
-const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
 const SCHEMES = ["light", "dark"];
 const CODE_POST = "/posts/tracing-a-slow-request-end-to-end"; // tests/fixtures/long-post
 const PAGES = [
@@ -92,27 +84,9 @@ async function audit(browser, entry, path, scheme) {
   check(seen.opaque, `${label}: the page's background is ${seen.background}, not a colour of its own`);
   check(scheme === "dark" ? seen.luminance < 0.05 : seen.luminance > 0.9, `${label}: a ${scheme} page with the background ${seen.background}`);
 
-  await page.addScriptTag({ path: AXE });
-  const results = await page.evaluate(
-    (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] }),
-    TAGS,
-  );
-  const nodes = results.violations.reduce((n, v) => n + v.nodes.length, 0);
-  const incomplete = results.incomplete.map((r) => `${r.id} (${r.nodes.length})`);
-  console.log(
-    `== ${label}: ${results.violations.length} violation(s) on ${nodes} node(s), ${results.passes.length} rules passed` +
-      (incomplete.length ? `; axe could not decide: ${incomplete.join(", ")}` : ""),
-  );
-  for (const v of results.violations) {
-    failures.push(`${label}: ${v.id}`);
-    console.error(`FAIL ${label}: ${v.id} (${v.impact}): ${v.help} [${v.tags.filter((t) => TAGS.includes(t)).join(", ")}] ${v.helpUrl}`);
-    for (const node of v.nodes) {
-      console.error(`   node ${node.target.join(" ")}`);
-      console.error(`     ${node.failureSummary.replace(/\n/g, "\n     ")}`);
-    }
-  }
+  const violations = await axeAudit(page, label);
   await context.close();
-  return results.violations.length;
+  return violations;
 }
 
 /** The keyboard alone: skip link, focus outlines, and a code block scrolled with arrow keys. */
@@ -121,38 +95,22 @@ async function keyboard(browser, path, scheme, viewport) {
   const page = await context.newPage();
   const label = `keyboard on ${path} [${scheme}, ${viewport.width}px]`;
   await page.goto(new URL(path, base).href, { waitUntil: "load" });
-  const focused = () =>
-    page.evaluate(() => {
-      const el = document.activeElement;
-      const style = getComputedStyle(el);
-      const box = el.getBoundingClientRect();
-      return {
-        tag: el.tagName.toLowerCase(),
-        id: el.id,
-        text: (el.getAttribute("aria-label") || el.textContent).trim().replace(/\s+/g, " ").slice(0, 60),
-        href: el.getAttribute("href"),
-        outline: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0,
-        visible: box.width > 1 && box.height > 1 && box.bottom > 0 && box.right > 0 && box.top < innerHeight && box.left < innerWidth,
-        scrollable: el.scrollWidth > el.clientWidth,
-      };
-    });
-
   await page.keyboard.press("Tab");
-  const skip = await focused();
+  const skip = await focused(page);
   if (!check(skip.tag === "a" && skip.href === "#content", `${label}: the first Tab stop is ${JSON.stringify(skip)}, not a skip link to #content`)) {
     await context.close();
     return { pres: 0, scrolledCode: null };
   }
   check(skip.visible && skip.outline, `${label}: the focused skip link is not visible with an outline: ${JSON.stringify(skip)}`);
   await page.keyboard.press("Enter");
-  const landed = await focused();
+  const landed = await focused(page);
   check(landed.tag === "main" && landed.id === "content", `${label}: the skip link moved focus to ${JSON.stringify(landed)}, not the main content`);
 
   const stops = [];
   let scrolledCode = null;
   for (let i = 0; i < 300; i++) {
     await page.keyboard.press("Tab");
-    const now = await focused();
+    const now = await focused(page);
     if (now.tag === "body" || (stops.length && now.tag === "a" && now.href === "#content")) break;
     stops.push(now);
     check(now.outline, `${label}: Tab stop ${stops.length} (${now.tag} "${now.text}") shows no focus outline`);
@@ -171,16 +129,10 @@ async function keyboard(browser, path, scheme, viewport) {
   return { pres, scrolledCode };
 }
 
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ],
-});
+const browser = await launchChromium();
 const counts = [];
 try {
-  console.log(`== axe-core ${AXE_VERSION} (${TAGS.join(", ")}) in Chromium ${browser.version()} via playwright-core ${require("playwright-core/package.json").version}`);
+  console.log(`== axe-core ${AXE_VERSION} (${TAGS.join(", ")}) in Chromium ${browser.version()} via playwright-core ${PLAYWRIGHT_VERSION}`);
   for (const entry of PAGES) {
     let path = entry.path;
     if (entry.olderOf) {

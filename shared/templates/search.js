@@ -17,6 +17,10 @@ let pagefind = null;
 let latest = 0;
 let results = [];
 let page = 0;
+// The address's query fills the field at once, not once the index has loaded: what a reader
+// types meanwhile is kept, and searched for when the index is there.
+const address = new URL(location.href);
+input.value = address.searchParams.get("q") || "";
 
 // An excerpt as text, with only Pagefind's <mark>s kept as elements: nothing of a post's text is
 // ever parsed into live markup.
@@ -45,12 +49,6 @@ function option(select, values) {
   }
 }
 
-function params() {
-  const url = new URL(location.href);
-  input.value = url.searchParams.get("q") || "";
-  return url;
-}
-
 async function load() {
   const pointer = await fetch("/search/current.json");
   if (!pointer.ok) throw new Error("no index yet");
@@ -61,9 +59,8 @@ async function load() {
   const filters = await pagefind.filters();
   option(category, filters.category);
   option(author, filters.author);
-  const url = params();
-  category.value = url.searchParams.get("category") || "";
-  author.value = url.searchParams.get("author") || "";
+  category.value = address.searchParams.get("category") || "";
+  author.value = address.searchParams.get("author") || "";
   document.querySelector(".search-filters").hidden = false;
 }
 

@@ -23,6 +23,7 @@ pub fn keep_current(store: Arc<dyn Store>, blobs: Arc<dyn Blobs>, probe: ChangeP
         let mut indexed: Option<i64> = None;
         let mut next_rebuild: Option<OffsetDateTime> = None;
         let mut previous: Option<String> = None;
+        let mut first = true;
         loop {
             let version = match probe.version() {
                 Ok(version) => version,
@@ -53,7 +54,8 @@ pub fn keep_current(store: Arc<dyn Store>, blobs: Arc<dyn Blobs>, probe: ChangeP
             {
                 Ok(built) => {
                     next_rebuild = built.next_rebuild;
-                    report(&built, started.elapsed());
+                    report(&built, started.elapsed(), first && !built.written);
+                    first = false;
                     if let Some(replaced) = built.replaced {
                         if let Some(older) = previous.replace(replaced) {
                             if let Err(error) = blog_search::remove(blobs.as_ref(), &older).await {
@@ -71,8 +73,17 @@ pub fn keep_current(store: Arc<dyn Store>, blobs: Arc<dyn Blobs>, probe: ChangeP
     });
 }
 
-fn report(built: &Built, took: Duration) {
-    if built.written {
+/// Prints each build that was written; and, at start, that the stored index is current (so
+/// that whoever waits for search to be ready, a person or a bench, knows it is).
+fn report(built: &Built, took: Duration, current_at_start: bool) {
+    if current_at_start {
+        println!(
+            "Search index: {} posts, current (build {}), checked in {:.1} s.",
+            built.posts,
+            built.build,
+            took.as_secs_f64()
+        );
+    } else if built.written {
         println!(
             "Search index: {} posts, {} files, {} KB, built in {:.1} s (build {}).",
             built.posts,
