@@ -21,6 +21,7 @@ mod media;
 mod pages;
 mod publish;
 mod request_count;
+mod search_index;
 mod serve;
 mod serve_limits;
 mod store_conformance;
