@@ -219,6 +219,18 @@ pub fn cloudfront_client() -> aws_sdk_cloudfront::Client {
     aws_sdk_cloudfront::Client::from_conf(config)
 }
 
+/// An EventBridge Scheduler client for the compatible server the tests start.
+pub fn scheduler_client() -> aws_sdk_scheduler::Client {
+    let config = aws_sdk_scheduler::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .http_client(blog_shared::aws::http_client())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .endpoint_url(dynamo_endpoint())
+        .build();
+    aws_sdk_scheduler::Client::from_conf(config)
+}
+
 /// A new distribution on the CloudFront-compatible server, in front of `origin`: its id.
 pub async fn cloudfront_distribution(origin: &str) -> String {
     use aws_sdk_cloudfront::types::{

@@ -84,6 +84,18 @@ pub(crate) async fn invoke_binary_with(
     env: &[(&str, String)],
     event: String,
 ) -> Value {
+    invoke_binary_outcome(binary, env, event)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs `binary` with `env` against one `event`: the response it posted, or the error it
+/// reported (the body it posted to the Runtime API's error route), or why it gave neither.
+pub(crate) async fn invoke_binary_outcome(
+    binary: &str,
+    env: &[(&str, String)],
+    event: String,
+) -> Result<Value, String> {
     let (outcomes, mut received) = mpsc::unbounded_channel();
     let runtime = Runtime {
         event,
@@ -132,7 +144,7 @@ pub(crate) async fn invoke_binary_with(
     };
     child.kill().await.ok();
     server.abort();
-    outcome.unwrap_or_else(|e| panic!("{e}"))
+    outcome
 }
 
 pub(crate) async fn seeded_sqlite() -> (tempfile::TempDir, String) {

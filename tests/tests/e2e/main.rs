@@ -22,6 +22,7 @@ mod pages;
 mod publish;
 mod request_count;
 mod search;
+mod search_index;
 mod serve;
 mod serve_limits;
 mod store_conformance;
