@@ -204,5 +204,8 @@ async fn the_feed_function_sends_the_icon_as_a_binary_body() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/assets/favicon.ico"),
     )
     .unwrap();
-    assert_eq!(bytes, served, "the icon's bytes, as API Gateway decodes them");
+    assert_eq!(
+        bytes, served,
+        "the icon's bytes, as API Gateway decodes them"
+    );
 }
