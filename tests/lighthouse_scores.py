@@ -87,9 +87,11 @@ def main(entries):
         print(f"{name:<20} {path:<44} " + " ".join(f"{shown[c]:>5}" for c in CATEGORIES))
         for category in REQUIRED:
             if judged[category] != scores[category]:
+                ids = {ref["id"] for ref in found[category]["auditRefs"]}
                 print(
                     f"    {category}: {judged[category]} but for the page's own {status} status, which"
-                    f" it must answer ({', '.join(sorted(passed))}: Lighthouse gives {shown[category]})"
+                    f" it must answer ({', '.join(sorted(passed & ids))}; Lighthouse gives"
+                    f" {shown[category]})"
                 )
         for category in REQUIRED:
             if judged[category] == 100:
