@@ -1,5 +1,5 @@
 # What the checks that look at the running site share (scripts/check-html, check-browser,
-# check-a11y, check-search), sourced from the repository's root:
+# check-a11y, check-search, check-lighthouse), sourced from the repository's root:
 #
 #   need_chromium WHAT   Debian's Chromium, installed as root when missing (WHAT: who needs it)
 #   need_node_tools      tests/node-requirements.txt's tools, pinned, in .venv/node

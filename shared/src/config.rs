@@ -2,6 +2,8 @@
 
 use std::env;
 
+use crate::model::media::{MEDIA_TYPES, is_media_name, is_sha256};
+
 /// Why the configuration is unusable. Each names the variable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -35,6 +37,84 @@ pub struct SiteConfig {
     pub page_size: usize,
     /// What feed entries carry.
     pub feed_content: FeedContent,
+    /// The icon every page names (`<link rel="icon">`) and `/favicon.ico` leads to.
+    pub favicon: Favicon,
+}
+
+/// The site's icon: `BLOG_FAVICON`, read by the functions readers reach
+/// ([`SiteConfig::readers_from_env`]) and by `blog serve --favicon`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Favicon {
+    /// Unset: the blog's own, served at [`crate::paths::FAVICON_ICO`] and
+    /// [`crate::paths::FAVICON_SVG`].
+    #[default]
+    Own,
+    /// An image the operator chose: a stored file's path (`/media/<sha256>/<name>`, uploaded
+    /// with a post) or an `http(s)://` URL. Pages link it, and the default icon's addresses
+    /// redirect to it.
+    At(String),
+}
+
+impl Favicon {
+    /// The variable that names it.
+    pub const VARIABLE: &str = "BLOG_FAVICON";
+
+    /// Reads `value` (surrounding blanks ignored; empty is the default icon), or says why it
+    /// names no image a page could link.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let value = value.trim();
+        if value.is_empty() {
+            return Ok(Self::Own);
+        }
+        if let Some(rest) = value.strip_prefix(crate::paths::MEDIA)
+            && let Some(("", rest)) = rest.split_once('/')
+        {
+            // The extensions of the image types the blog stores: `png`, `jpg`…
+            let images = || {
+                MEDIA_TYPES
+                    .iter()
+                    .filter(|(media_type, _)| media_type.starts_with("image/"))
+                    .map(|(_, extension)| *extension)
+            };
+            let stored_image = rest.split_once('/').is_some_and(|(sha256, name)| {
+                is_sha256(sha256)
+                    && is_media_name(name)
+                    && name
+                        .rsplit_once('.')
+                        .is_some_and(|(_, extension)| images().any(|e| e == extension))
+            });
+            return if stored_image {
+                Ok(Self::At(value.to_owned()))
+            } else {
+                Err(format!(
+                    "`{value}` is no stored image's path: /media/<sha256>/<name>, the name ending in .{}",
+                    images().collect::<Vec<_>>().join(", .")
+                ))
+            };
+        }
+        let absolute = value
+            .parse::<http::Uri>()
+            .ok()
+            .filter(|uri| matches!(uri.scheme_str(), Some("https" | "http")))
+            .is_some_and(|uri| uri.host().is_some_and(|host| !host.is_empty()));
+        if absolute {
+            Ok(Self::At(value.to_owned()))
+        } else {
+            Err(format!(
+                "`{value}` is neither a stored image's path (/media/<sha256>/<name>) nor an http(s):// URL"
+            ))
+        }
+    }
+
+    /// Reads [`Favicon::VARIABLE`]; unset or empty, the default icon.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::parse(&env::var(Self::VARIABLE).unwrap_or_default()).map_err(|problem| {
+            ConfigError::Invalid {
+                name: Self::VARIABLE,
+                problem,
+            }
+        })
+    }
 }
 
 /// What feed entries carry: `BLOG_FEED_CONTENT=full` (the default) or `excerpt`.
@@ -55,6 +135,7 @@ impl SiteConfig {
             base_url: normalise_base_url(base_url)?,
             page_size: 10,
             feed_content: FeedContent::Full,
+            favicon: Favicon::Own,
         })
     }
 
@@ -92,6 +173,16 @@ impl SiteConfig {
             config.description = description;
         }
         Ok(config)
+    }
+
+    /// [`SiteConfig::from_env`], and what only the functions readers reach (`list-posts`,
+    /// `get-post`, `feed`) read: the icon ([`Favicon::VARIABLE`]). The ingest and media
+    /// functions render no page and leave it out.
+    pub fn readers_from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            favicon: Favicon::from_env()?,
+            ..Self::from_env()?
+        })
     }
 
     /// Whether the origin comes from each request's API Gateway domain, not configuration.
@@ -162,5 +253,42 @@ mod tests {
         ] {
             assert!(SiteConfig::new(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_icon_is_a_stored_image_or_a_web_address() {
+        let stored = format!("/media/{}/icon.png", "ab".repeat(32));
+        assert_eq!(Favicon::parse(" "), Ok(Favicon::Own));
+        assert_eq!(Favicon::parse(&stored), Ok(Favicon::At(stored.clone())));
+        assert_eq!(
+            Favicon::parse(" https://cdn.example.com/icon.svg\n"),
+            Ok(Favicon::At("https://cdn.example.com/icon.svg".to_owned()))
+        );
+        let stored_problem = Favicon::parse(&stored.replace(".png", ".pdf")).unwrap_err();
+        assert!(
+            stored_problem.contains("no stored image's path")
+                && stored_problem.contains(".png, .jpg, .gif, .webp, .svg"),
+            "{stored_problem}"
+        );
+        for bad in [
+            "/media/abc/icon.png",
+            "/media/icon.png",
+            "favicon.ico",
+            "/favicon.ico",
+            "ftp://x.example/icon.png",
+            "https://",
+            "https://x.example/a b.png",
+            "javascript:alert(1)",
+        ] {
+            assert!(Favicon::parse(bad).is_err(), "{bad}");
+        }
+        let error = ConfigError::Invalid {
+            name: Favicon::VARIABLE,
+            problem: Favicon::parse("favicon.ico").unwrap_err(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "environment variable BLOG_FAVICON: `favicon.ico` is neither a stored image's path (/media/<sha256>/<name>) nor an http(s):// URL"
+        );
     }
 }

@@ -36,7 +36,7 @@ pub mod report;
 pub mod seed;
 pub mod store;
 
-pub use config::{ConfigError, FeedContent, SiteConfig};
+pub use config::{ConfigError, Favicon, FeedContent, SiteConfig};
 pub use content::{PostError, parse_post};
 pub use http::AppState;
 pub use model::{Category, Cursor, Listing, ListingEntry, ListingPage, Post, Slug};

@@ -1,7 +1,8 @@
 //! Every URL the site makes, root-relative: a post, a listing and its pages, feeds, stored
-//! files (and their keys in the blob store, the same paths), the crawler files, and the old
-//! addresses a renamed post leaves behind. Each route pattern stands beside the function that
-//! fills it in, so the two cannot drift apart; the HTTP edge's route table mounts the patterns.
+//! files (and their keys in the blob store, the same paths), the crawler files, the icon, and
+//! the old addresses a renamed post leaves behind. Each route pattern stands beside the function
+//! that fills it in, so the two cannot drift apart; the HTTP edge's route table mounts the
+//! patterns.
 //!
 //! The configured origin is added by [`crate::SiteConfig::absolute`], never here.
 
@@ -25,6 +26,10 @@ pub const NEGOTIATED_FEED: &str = "/feed";
 pub const SITEMAP: &str = "/sitemap.xml";
 /// The crawlers' rules.
 pub const ROBOTS: &str = "/robots.txt";
+/// The site's icon where browsers and feed readers look for it unasked, and pages name it.
+pub const FAVICON_ICO: &str = "/favicon.ico";
+/// The site's icon drawn as SVG, which pages name for browsers that take it.
+pub const FAVICON_SVG: &str = "/favicon.svg";
 /// Where authors ask for upload slots for a post's files.
 pub const MEDIA: &str = "/media";
 /// The route of a stored file: `/media/<sha256>/<name>`, the same path in the CDN, the bucket

@@ -17,7 +17,7 @@ use blog_shared::http::{self, IngestAuth};
 use blog_shared::model::{Listing, visible_until};
 use blog_shared::store::blobs::{Blobs, SqliteBlobs};
 use blog_shared::store::{ListingQuery, SqliteStore, Store};
-use blog_shared::{AppState, SiteConfig, seed};
+use blog_shared::{AppState, Favicon, SiteConfig, seed};
 use time::OffsetDateTime;
 
 use connections::Limits;
@@ -37,6 +37,10 @@ pub struct ServeArgs {
     /// The public URL of the site, for feeds and canonical links [default: http://ADDR].
     #[arg(long, env = "BLOG_BASE_URL")]
     base_url: Option<String>,
+    /// The site's icon: a stored image's path (/media/<sha256>/<name>) or an http(s):// URL
+    /// [default: the blog's own].
+    #[arg(long, env = Favicon::VARIABLE, value_parser = Favicon::parse)]
+    favicon: Option<Favicon>,
     /// The bearer token authors publish with [default: a new random one, printed].
     #[arg(long, env = "BLOG_INGEST_TOKEN", hide_env_values = true)]
     token: Option<String>,
@@ -56,7 +60,10 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         .base_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", args.addr));
-    let site = SiteConfig::new(&base_url)?;
+    let site = SiteConfig {
+        favicon: args.favicon.clone().unwrap_or_default(),
+        ..SiteConfig::new(&base_url)?
+    };
     let store = SqliteStore::open(&args.db)
         .await
         .with_context(|| format!("opening the embedded database {}", args.db.display()))?;

@@ -48,10 +48,10 @@ pub const DESCRIPTION_CHARS: usize = 200;
 /// stored files' URLs.
 pub fn render(markdown: &str, media: &[MediaRef]) -> Rendered {
     let media = Media::new(media);
-    let (body_html, toc) = to_safe_html_with_outline(markdown, &media);
+    let (body_html, toc) = to_safe_html_with_outline(markdown, &media, true);
     let (excerpt_html, excerpt_text) = match split_at_more(markdown) {
         Some(teaser) => (
-            to_safe_html_with_outline(teaser, &media).0,
+            to_safe_html_with_outline(teaser, &media, false).0,
             plain_text(teaser),
         ),
         None => first_paragraph(markdown, &media),
@@ -116,13 +116,19 @@ pub fn to_safe_html(markdown: &str) -> String {
     to_safe_html_with(markdown, &[])
 }
 
-/// [`to_safe_html`], with references to `media` made the stored files' URLs.
+/// [`to_safe_html`], with references to `media` made the stored files' URLs (every image lazily
+/// loaded: this is no post's body).
 pub fn to_safe_html_with(markdown: &str, media: &[MediaRef]) -> String {
-    to_safe_html_with_outline(markdown, &Media::new(media)).0
+    to_safe_html_with_outline(markdown, &Media::new(media), false).0
 }
 
-/// [`to_safe_html_with`], and the headings for a table of contents.
-fn to_safe_html_with_outline(markdown: &str, media: &Media<'_>) -> (String, Vec<TocEntry>) {
+/// [`to_safe_html_with`], and the headings for a table of contents; a post's body
+/// (`first_image_eager`) loads its first image at once.
+fn to_safe_html_with_outline(
+    markdown: &str,
+    media: &Media<'_>,
+    first_image_eager: bool,
+) -> (String, Vec<TocEntry>) {
     let events = highlight_code(
         super::media::merge_html_blocks(Parser::new_ext(markdown, options()))
             .into_iter()
@@ -134,7 +140,7 @@ fn to_safe_html_with_outline(markdown: &str, media: &Media<'_>) -> (String, Vec<
     let (events, toc) = outline(events);
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    (media.finish(sanitize(&html)), toc)
+    (media.finish(sanitize(&html), first_image_eager), toc)
 }
 
 /// A relative link or image (`other-post`, `diagram.png`) resolved against the post's own URL,
@@ -199,7 +205,7 @@ fn first_paragraph(markdown: &str, media: &Media<'_>) -> (String, String) {
     let text = text_of(paragraph.iter().cloned());
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, paragraph.into_iter());
-    (media.finish(sanitize(&html)), text)
+    (media.finish(sanitize(&html), false), text)
 }
 
 /// Gives each heading an id (its own `{#id}`, else one made from its text, unique in the post)
@@ -505,10 +511,12 @@ mod tests {
         let wide = paths::media_file(&media[0].variants[1]);
         assert!(html.contains(&format!("src=\"{wide}\"")), "{html}");
         assert!(html.contains("width=\"2000\" height=\"1000\""), "{html}");
+        // No post's body (a summary): even its first image waits until it is scrolled to.
         assert!(
             html.contains("loading=\"lazy\" decoding=\"async\""),
             "{html}"
         );
+        assert!(!html.contains("fetchpriority"), "{html}");
         assert!(
             html.contains(&format!("960w, {original} 2000w\"")),
             "{html}"
@@ -526,6 +534,70 @@ mod tests {
         let html = to_safe_html_with("![Arch](diagram.png)\n", &partial);
         assert!(!html.contains("<picture>"), "{html}");
         assert!(html.contains("srcset="), "{html}");
+    }
+
+    /// The loading of each `<img>` in `html`, in order: `loading/fetchpriority`, each empty
+    /// when absent.
+    fn loading_of_each_image(html: &str) -> Vec<String> {
+        html.split("<img ")
+            .skip(1)
+            .map(|tag| {
+                let tag = &tag[..tag.find('>').unwrap()];
+                let attribute = |name: &str| {
+                    tag.split_once(&format!(" {name}=\""))
+                        .map(|(_, rest)| rest[..rest.find('"').unwrap()].to_owned())
+                        .unwrap_or_default()
+                };
+                format!("{}/{}", attribute("loading"), attribute("fetchpriority"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_post_s_first_image_loads_at_once_and_the_rest_when_scrolled_to() {
+        // Given a post whose body shows three stored images, the first in its first paragraph
+        let media: Vec<MediaRef> = ["first.png", "second.png", "third.png"]
+            .iter()
+            .enumerate()
+            .map(|(n, name)| MediaRef {
+                reference: (*name).to_owned(),
+                site_path: format!("posts/{name}"),
+                file: file(name, "image/png", 400 + n as u32),
+                variants: vec![],
+            })
+            .collect();
+        let markdown = "![First](first.png) opens the post.\n\n## Later\n\n![Second](second.png)\n\n\
+                        <p><img src=\"third.png\" alt=\"Third\" loading=\"eager\"></p>\n";
+
+        // When it is rendered
+        let rendered = render(markdown, &media);
+
+        // Then the body's first image loads at once and first, every other one lazily, even one
+        // whose author asked otherwise
+        assert_eq!(
+            loading_of_each_image(&rendered.body_html),
+            ["eager/high", "lazy/", "lazy/"],
+            "{}",
+            rendered.body_html
+        );
+        // and the excerpt, which listings show ten at a time, loads its image lazily
+        assert_eq!(
+            loading_of_each_image(&rendered.excerpt_html),
+            ["lazy/"],
+            "{}",
+            rendered.excerpt_html
+        );
+        // An image from another site first: it is the first image, so no stored one is eager
+        let rendered = render(
+            "![Remote](https://x.example/a.png)\n\n![First](first.png)\n",
+            &media,
+        );
+        assert_eq!(
+            loading_of_each_image(&rendered.body_html),
+            ["/", "lazy/"],
+            "{}",
+            rendered.body_html
+        );
     }
 
     #[test]

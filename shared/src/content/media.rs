@@ -4,8 +4,8 @@
 //! parser, so a reference is the same string on both sides: a Markdown image or link's
 //! destination as pulldown-cmark reads it, or a raw `<img src>`/`<a href>` as written.
 //! Rendering then swaps each for its file's URL ([`Media::substitute`], before sanitising) and,
-//! once sanitised, gives every stored image its size, lazy loading and its variants
-//! ([`Media::finish`]).
+//! once sanitised, gives every stored image its size, its loading (lazy, but for a body's first
+//! image) and its variants ([`Media::finish`]).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -249,13 +249,17 @@ impl<'a> Media<'a> {
 
     /// Sanitised HTML with every stored image given its width and height (no layout shift),
     /// lazy loading, and its variants: `srcset` over those of its own type, and a `<picture>`
-    /// offering the WebP ones first.
-    pub fn finish(&self, html: String) -> String {
+    /// offering the WebP ones first. With `first_image_eager` (a post's body), the first image
+    /// loads at once and before the others: it is usually what the reader sees first.
+    pub fn finish(&self, html: String, first_image_eager: bool) -> String {
         if self.is_empty() {
             return html;
         }
+        let mut eager = first_image_eager;
         let settings = lol_html::RewriteStrSettings::new().append_element_content_handler(
             lol_html::element!("img[src]", |element| {
+                // The first image, stored or not: a later one is never the first thing seen.
+                let first = std::mem::take(&mut eager);
                 let Some(media) = element
                     .get_attribute("src")
                     .and_then(|src| self.by_path.get(&src).copied())
@@ -285,7 +289,12 @@ impl<'a> Media<'a> {
                 if element.get_attribute("alt").is_none() {
                     element.set_attribute("alt", "")?;
                 }
-                element.set_attribute("loading", "lazy")?;
+                if first {
+                    element.set_attribute("loading", "eager")?;
+                    element.set_attribute("fetchpriority", "high")?;
+                } else {
+                    element.set_attribute("loading", "lazy")?;
+                }
                 element.set_attribute("decoding", "async")?;
                 let own: Vec<&MediaFile> = media
                     .files()

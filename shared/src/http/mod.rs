@@ -5,9 +5,10 @@
 //! [`ingest()`]); the local site mounts them all ([`site_with_ingest`]). Routers are built from
 //! an [`AppState`]; each handler sees it as a `Ctx`, the site's configuration as that request
 //! sees it. Handlers live in `pages.rs` (listings, posts, old addresses), `feeds.rs` (feeds and
-//! crawler files) and [`mod@ingest`] (authors' writes); statuses, validators, caching headers and
+//! crawler files), `favicon.rs` (the site's icon) and [`mod@ingest`] (authors' writes); statuses, validators, caching headers and
 //! error pages are decided in `respond.rs`, compression here.
 
+mod favicon;
 mod feeds;
 pub mod ingest;
 mod media;
@@ -117,14 +118,15 @@ impl FromRequestParts<AppState> for Ctx {
     }
 }
 
-/// Runs a Lambda function serving `routes`, with the store and site the environment names:
+/// Runs a Lambda function readers reach (`list-posts`, `get-post`, `feed`) serving `routes`,
+/// with the store and site the environment names:
 /// tracing (honouring `AWS_LAMBDA_LOG_LEVEL` and `AWS_LAMBDA_LOG_FORMAT=JSON`), configuration
 /// and the store built once, before the first request.
 pub async fn run_function(
     routes: impl FnOnce(AppState) -> Router,
 ) -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
-    let site = SiteConfig::from_env()?;
+    let site = SiteConfig::readers_from_env()?;
     let store = StoreConfig::from_env()?.open().await?;
     lambda_http::run(routes(AppState::new(store, site))).await
 }
@@ -188,7 +190,7 @@ pub fn get_post(state: AppState) -> Router {
     finish(post_routes(), pages::old_address, state)
 }
 
-/// The `feed` function's routes: every feed, the sitemap and `robots.txt`.
+/// The `feed` function's routes: every feed, the sitemap, `robots.txt` and the site's icon.
 pub fn feed(state: AppState) -> Router {
     finish(feed_routes(), pages::not_found, state)
 }
@@ -273,6 +275,8 @@ fn feed_routes() -> Router<AppState> {
     let crawler_routes = Router::new()
         .route(paths::SITEMAP, get(feeds::sitemap))
         .route(paths::ROBOTS, get(feeds::robots))
+        .route(paths::FAVICON_ICO, get(favicon::ico))
+        .route(paths::FAVICON_SVG, get(favicon::svg))
         .route(paths::NEGOTIATED_FEED, get(feeds::negotiated));
     FeedFormat::ALL
         .into_iter()

@@ -3,6 +3,7 @@
 //! status and a page. Handlers return `Result<Representation, WebError>` and use `?`.
 
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -26,6 +27,12 @@ const BROWSER_MAX_AGE: u64 = 60;
 /// minute while it fetches a new one, and a day when the origin fails.
 pub const CACHE_CONTROL: &str =
     "public, max-age=60, s-maxage=86400, stale-while-revalidate=60, stale-if-error=86400";
+/// How long browsers and the CDN keep the site's own icon, which changes only with a deploy
+/// (after which the CDN is invalidated whole, docs/deploying.md): a day in browsers, a week at
+/// the CDN, served stale as pages are.
+pub(crate) const ICON_CACHE_CONTROL: HeaderValue = HeaderValue::from_static(
+    "public, max-age=86400, s-maxage=604800, stale-while-revalidate=86400, stale-if-error=604800",
+);
 /// How long a 404 may be kept: short, since the post may be published any minute.
 const NOT_FOUND_CACHE_CONTROL: &str = "public, max-age=60";
 /// Seconds a client should wait before retrying when the store is unavailable (503), for
@@ -37,13 +44,15 @@ pub(crate) const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
 /// what a CDN does not key on (`Accept`, how a query's names were spelt).
 pub(crate) const PRIVATE: HeaderValue = HeaderValue::from_static("private, max-age=300");
 
-/// A page, feed or crawler file, ready to send with its validators.
+/// A page, feed, crawler file or icon, ready to send with its validators.
 pub(crate) struct Representation {
     content_type: HeaderValue,
-    text: String,
+    body: Bytes,
     /// Seconds until it changes with no write (a scheduled post appears), if that is sooner
     /// than [`SHARED_MAX_AGE`].
     changes_in: Option<u64>,
+    /// Its own `Cache-Control`, for what no write changes (the icon).
+    cache_control: Option<HeaderValue>,
 }
 
 impl Representation {
@@ -52,8 +61,24 @@ impl Representation {
         Self {
             content_type: HeaderValue::from_str(content_type.as_ref())
                 .expect("a media type is a valid header value"),
-            text,
+            body: Bytes::from(text),
             changes_in: None,
+            cache_control: None,
+        }
+    }
+
+    /// Bytes compiled into the function, of the media type `content_type`, kept as
+    /// `cache_control` says: no write changes them.
+    pub(crate) fn fixed(
+        content_type: &'static str,
+        bytes: &'static [u8],
+        cache_control: HeaderValue,
+    ) -> Self {
+        Self {
+            content_type: HeaderValue::from_static(content_type),
+            body: Bytes::from_static(bytes),
+            changes_in: None,
+            cache_control: Some(cache_control),
         }
     }
 
@@ -72,6 +97,9 @@ impl Representation {
     /// Its `Cache-Control`: a day at the CDN, a minute in browsers, both shorter when it changes
     /// sooner by itself.
     fn cache_control(&self) -> HeaderValue {
+        if let Some(fixed) = &self.cache_control {
+            return fixed.clone();
+        }
         match self.changes_in {
             None => HeaderValue::from_static(CACHE_CONTROL),
             Some(seconds) => {
@@ -97,9 +125,9 @@ impl IntoResponse for Representation {
     fn into_response(self) -> Response {
         // Weak: the same page gzipped, brotli-compressed or plain is one representation to a
         // cache revalidating it, and a strong validator would have to differ between them.
-        let etag = format!("W/\"{:032x}\"", xxh3_128(self.text.as_bytes()));
+        let etag = format!("W/\"{:032x}\"", xxh3_128(&self.body));
         let cache_control = self.cache_control();
-        let mut response = self.text.into_response();
+        let mut response = self.body.into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, self.content_type);
         headers.insert(header::CACHE_CONTROL, cache_control);

@@ -3,7 +3,7 @@
 use askama::Template;
 use askama::filters::HtmlSafe;
 
-use crate::config::SiteConfig;
+use crate::config::{Favicon, SiteConfig};
 use crate::dates::{self, LongDate, Rfc3339Time};
 use crate::model::{Category, FeedFormat, Listing, ListingEntry, Post, Slug, TocEntry};
 use crate::paths::{self, FeedPath, ListingPath, PostPath};
@@ -31,6 +31,9 @@ pub struct Layout {
     pub published_time: Option<String>,
     /// Structured data (schema.org JSON-LD), already safe to put in a `<script>`.
     pub json_ld: Option<String>,
+    /// The icon the operator chose (`BLOG_FAVICON`), or None for the blog's own
+    /// ([`OWN_ICONS`]).
+    pub chosen_icon: Option<String>,
 }
 
 impl Layout {
@@ -65,6 +68,10 @@ impl Layout {
             preview_type: "website",
             published_time: None,
             json_ld: None,
+            chosen_icon: match &site.favicon {
+                Favicon::Own => None,
+                Favicon::At(href) => Some(href.clone()),
+            },
         }
     }
 
@@ -83,6 +90,12 @@ impl Layout {
             + text / 4
             + 2 * self.canonical_url.as_ref().map_or(0, String::len)
             + self.json_ld.as_ref().map_or(0, String::len)
+            + self.chosen_icon.as_ref().map_or(0, String::len)
+    }
+
+    /// The blog's own icons, which a page names unless the operator chose one.
+    pub fn own_icons(&self) -> &'static [IconLink] {
+        &OWN_ICONS
     }
 
     /// The RSS feed this page offers (the RSS icon).
@@ -165,6 +178,34 @@ pub struct FeedLink<'a> {
     /// Its path.
     pub href: FeedPath<'a>,
 }
+
+/// An icon a page names (`<link rel="icon">`).
+#[derive(Debug, Clone, Copy)]
+pub struct IconLink {
+    /// Its path.
+    pub href: &'static str,
+    /// Its media type, which is also what `/favicon.ico` and `/favicon.svg` answer with.
+    pub media_type: &'static str,
+    /// The sizes it offers, when it is no drawing that scales.
+    pub sizes: Option<&'static str>,
+}
+
+/// The blog's own icon as an ICO (16, 32 and 48 pixels) for browsers that take no SVG.
+/// `sizes="32x32"` rather than all three or `any`: with `any`, Chromium picks the ICO over the
+/// SVG.
+pub const OWN_ICO: IconLink = IconLink {
+    href: paths::FAVICON_ICO,
+    media_type: "image/x-icon",
+    sizes: Some("32x32"),
+};
+/// The blog's own icon drawn as SVG, sharp at any size, for browsers that take it.
+pub const OWN_SVG: IconLink = IconLink {
+    href: paths::FAVICON_SVG,
+    media_type: "image/svg+xml",
+    sizes: None,
+};
+/// Every icon of the blog's own.
+pub const OWN_ICONS: [IconLink; 2] = [OWN_ICO, OWN_SVG];
 
 /// One post in a listing, borrowed from its listing row: a page of ten copies nothing.
 #[derive(Debug, Clone)]

@@ -6,6 +6,7 @@ mod bad_input;
 mod cdn;
 mod export;
 mod faults;
+mod favicon;
 mod feeds;
 mod functions;
 mod hostile;

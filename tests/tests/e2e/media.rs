@@ -517,7 +517,7 @@ async fn a_post_with_a_photo_a_diagram_and_a_pdf_shows_them_all(backend: Backend
         .select(&scraper::Selector::parse("article img").unwrap())
         .collect::<Vec<_>>();
     assert_eq!(images.len(), 3, "{}", page.html());
-    for image in &images {
+    for (n, image) in images.iter().enumerate() {
         let attr = |name| image.value().attr(name).unwrap_or_default().to_owned();
         assert!(attr("src").starts_with("/media/"), "{}", image.html());
         assert!(
@@ -525,7 +525,14 @@ async fn a_post_with_a_photo_a_diagram_and_a_pdf_shows_them_all(backend: Backend
             "{}",
             image.html()
         );
-        assert_eq!(attr("loading"), "lazy");
+        // The first, what the reader sees first, at once; the others as they are scrolled to.
+        let (loading, priority) = if n == 0 {
+            ("eager", "high")
+        } else {
+            ("lazy", "")
+        };
+        assert_eq!(attr("loading"), loading, "{}", image.html());
+        assert_eq!(attr("fetchpriority"), priority, "{}", image.html());
         assert_eq!(attr("decoding"), "async");
         assert!(!attr("alt").is_empty(), "{}", image.html());
     }
