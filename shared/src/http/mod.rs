@@ -4,8 +4,8 @@
 //! Each Lambda function mounts only its own routes ([`list_posts`], [`get_post`], [`feed()`],
 //! [`ingest()`]); the local site mounts them all ([`site_with_ingest`]). Routers are built from
 //! an [`AppState`]; each handler sees it as a `Ctx`, the site's configuration as that request
-//! sees it. Handlers live in `pages.rs` (listings, posts, old addresses), `feeds.rs` (feeds and
-//! crawler files) and [`mod@ingest`] (authors' writes); statuses, validators, caching headers and
+//! sees it. Handlers live in `pages.rs` (listings, posts, old addresses), `feeds.rs` (feeds),
+//! `sitemaps.rs` (crawler files) and [`mod@ingest`] (authors' writes); statuses, validators, caching headers and
 //! error pages are decided in `respond.rs`, compression here.
 
 mod feeds;
@@ -13,6 +13,7 @@ pub mod ingest;
 mod media;
 mod pages;
 mod respond;
+mod sitemaps;
 
 use std::sync::Arc;
 
@@ -185,7 +186,7 @@ pub fn get_post(state: AppState) -> Router {
     finish(post_routes(), pages::old_address, state)
 }
 
-/// The `feed` function's routes: every feed, the sitemap and `robots.txt`.
+/// The `feed` function's routes: every feed, the sitemap index, its sitemaps and `robots.txt`.
 pub fn feed(state: AppState) -> Router {
     finish(feed_routes(), pages::not_found, state)
 }
@@ -266,8 +267,9 @@ fn post_routes() -> Router<AppState> {
 
 fn feed_routes() -> Router<AppState> {
     let crawler_routes = Router::new()
-        .route(paths::SITEMAP, get(feeds::sitemap))
-        .route(paths::ROBOTS, get(feeds::robots))
+        .route(paths::SITEMAP, get(sitemaps::index))
+        .route(paths::SITEMAP_ROUTE, get(sitemaps::sitemap))
+        .route(paths::ROBOTS, get(sitemaps::robots))
         .route(paths::NEGOTIATED_FEED, get(feeds::negotiated));
     FeedFormat::ALL
         .into_iter()

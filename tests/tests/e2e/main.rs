@@ -23,4 +23,5 @@ mod publish;
 mod request_count;
 mod serve;
 mod serve_limits;
+mod sitemaps;
 mod store_conformance;
