@@ -3,16 +3,15 @@
 //! origin, each a valid Sitemaps document within the protocol's bounds; each read costs a
 //! bounded number of `Query` pages whatever the blog's size.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use blog_shared::model::{
     SITEMAP_MAX_BYTES, SITEMAP_MAX_PAGES, SITEMAP_MAX_URLS, Slug, year_bounds, year_of,
 };
-use blog_shared::parse_post;
-use blog_shared::store::{Store, item_size};
+use blog_shared::store::item_size;
+use blog_shared::{Post, parse_post};
 use blog_tests::{Backend, TestSite, TestStore, dynamo_client, on_every_backend};
 use quick_xml::Reader;
 use quick_xml::events::Event;
@@ -125,28 +124,12 @@ fn written(
     (source, post)
 }
 
-/// Publishes `sources` through the store, several at a time.
-async fn publish_all(store: &Arc<dyn Store>, sources: Vec<String>) {
-    const AT_ONCE: usize = 8;
-    let mut tasks = tokio::task::JoinSet::new();
-    for share in 0..AT_ONCE {
-        let store = Arc::clone(store);
-        let mine: Vec<String> = sources
-            .iter()
-            .skip(share)
-            .step_by(AT_ONCE)
-            .cloned()
-            .collect();
-        tasks.spawn(async move {
-            for source in mine {
-                let post = parse_post(&source, None).expect("a valid post");
-                store.publish(&post).await.expect("publish");
-            }
-        });
-    }
-    while let Some(done) = tasks.join_next().await {
-        done.expect("a publishing task");
-    }
+/// The posts of `sources`.
+fn parsed(sources: &[String]) -> Vec<Post> {
+    sources
+        .iter()
+        .map(|source| parse_post(source, None).expect("a valid post"))
+        .collect()
 }
 
 /// A Sitemaps document as a real XML parser reads it: its root element, and each entry's
@@ -381,7 +364,7 @@ async fn every_public_post_is_in_exactly_one_sitemap_and_every_listing_in_one(ba
         sources.push(source);
         posts.push(post);
     }
-    publish_all(&given.store, sources).await;
+    given.load(&parsed(&sources)).await;
     let site = TestSite::start_with(given.store.clone(), |config| {
         config.base_url = ORIGIN.to_owned();
     })
@@ -473,7 +456,7 @@ async fn each_sitemap_reads_a_bounded_number_of_query_pages_whatever_the_blog_s_
         let given = TestStore::new(Backend::Dynamo).await;
         let (sources, posts): (Vec<String>, Vec<Written>) =
             (0..count).map(|n| archive_post(n, count, teaser)).unzip();
-        publish_all(&given.store, sources).await;
+        given.load(&parsed(&sources)).await;
         let site = TestSite::start_with(given.store.clone(), |config| {
             config.base_url = ORIGIN.to_owned();
         })
@@ -516,4 +499,84 @@ async fn each_sitemap_reads_a_bounded_number_of_query_pages_whatever_the_blog_s_
         assert_the_sitemaps_hold(&posts, &index, &sitemaps);
     }
     assert_eq!(index_reads[0], index_reads[1], "the index reads alike");
+}
+
+/// Every item of `table`, by key (a test may scan; the blog never does).
+async fn every_item(table: &str) -> BTreeMap<(String, String), HashMap<String, AttributeValue>> {
+    let client = dynamo_client(None);
+    let mut items = BTreeMap::new();
+    let mut start = None;
+    loop {
+        let output = client
+            .scan()
+            .table_name(table)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .unwrap();
+        for item in output.items() {
+            let key = |name: &str| item[name].as_s().unwrap().clone();
+            items.insert((key("pk"), key("sk")), item.clone());
+        }
+        start = output.last_evaluated_key;
+        if start.is_none() {
+            return items;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_table_filled_in_batches_holds_what_publishing_each_post_leaves() {
+    let now = OffsetDateTime::now_utc();
+    let sources: Vec<String> = [
+        written(
+            "First",
+            now - Duration::days(400),
+            &["Data", "Ops"],
+            &["Ann Lee"],
+            "A.",
+            "",
+        ),
+        written(
+            "Second",
+            now - Duration::days(3),
+            &["Data"],
+            &["Ann Lee", "Bo Chen"],
+            "B.",
+            "aliases: [/2020/01/01/second.html]\n",
+        ),
+        written(
+            "A draft",
+            now - Duration::days(2),
+            &["Ops"],
+            &["Bo Chen"],
+            "C.",
+            "draft: true\n",
+        ),
+        written(
+            "Scheduled",
+            now + Duration::days(9),
+            &["Security"],
+            &["Dana Ruiz"],
+            "D.",
+            "",
+        ),
+    ]
+    .into_iter()
+    .map(|(source, _)| source)
+    .collect();
+    let posts = parsed(&sources);
+    let published = TestStore::new(Backend::Dynamo).await;
+    for post in &posts {
+        published.store.publish(post).await.unwrap();
+    }
+    let loaded = TestStore::new(Backend::Dynamo).await;
+    loaded.load(&posts).await;
+
+    let (published, loaded) = (
+        every_item(published.table.as_ref().unwrap()).await,
+        every_item(loaded.table.as_ref().unwrap()).await,
+    );
+    assert!(published.len() > posts.len() * 3, "{published:#?}");
+    assert_eq!(loaded, published);
 }
