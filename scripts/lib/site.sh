@@ -20,18 +20,9 @@ need_chromium() {
   fi
 }
 
-# The npm tools are installed together: an `npm install --no-save` of one removes the others.
-# Playwright's own browsers are never downloaded; it drives the Chromium above.
+# tests/node-requirements.txt's tools, pinned, in .venv/node (scripts/node-tools).
 need_node_tools() {
-  local node_tools tool
-  node_tools=$(grep -v '^#' tests/node-requirements.txt)
-  for tool in $node_tools; do
-    if ! grep -qs "\"version\": \"${tool##*@}\"" ".venv/node/node_modules/${tool%@*}/package.json"; then
-      echo "Installing" $node_tools…
-      PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --silent --no-save --no-audit --no-fund --prefix .venv/node $node_tools
-      break
-    fi
-  done
+  scripts/node-tools
 }
 
 start_site() {

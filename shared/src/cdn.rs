@@ -24,11 +24,12 @@ use crate::store::{BoxError, StoreError};
 
 /// The paths whose cached answers a write from `before` to `after` changed (None: no post on
 /// that side), as readers see them at `now`: the post's page (and its former slug's), the first
-/// page and the three feeds of each listing whose row changed, the sitemap, the categories
-/// index when counts or names change, and each old address whose answer changed; for a post
-/// scheduled for later, the first pages and feeds it will appear on (cached perhaps before it
-/// existed, they must learn when it appears). Sorted, each once, percent-encoded as CloudFront
-/// matches them.
+/// page and the three feeds of each listing whose row changed, the sitemap index, the home
+/// page's sitemap and the sitemaps of the post's old and new years when its address, date or
+/// listings changed, the categories index when counts or names change, and each old address
+/// whose answer changed; for a post scheduled for later, the first pages, feeds and sitemaps it
+/// will appear on (cached perhaps before it existed, they must learn when it appears). Sorted,
+/// each once, percent-encoded as CloudFront matches them.
 pub fn changed_paths<'a>(
     before: Option<&'a Post>,
     after: Option<&'a Post>,
@@ -53,13 +54,24 @@ pub fn changed_paths<'a>(
         let entry_changed = row_was.as_ref().map(|r| &r.0) != row_is.as_ref().map(|r| &r.0);
         if entry_changed {
             changed.insert(paths::listing(listing));
-            if *listing == Listing::All {
-                changed.insert(paths::SITEMAP.to_owned());
-            }
         }
         if entry_changed || row_was.map(|r| r.1) != row_is.map(|r| r.1) {
             for format in FeedFormat::ALL {
                 changed.insert(paths::feed(listing, format));
+            }
+        }
+    }
+
+    // A year's sitemap shows its public posts' addresses, dates and listings' pages; the index
+    // and the home page's sitemap show dates only (each year's newest, the blog's newest).
+    let mapped = |post: Option<&'a Post>| post.map(|p| (&p.slug, p.published, p.listings()));
+    if mapped(was) != mapped(is) {
+        let redated = was.map(|p| p.published) != is.map(|p| p.published);
+        for post in was.iter().chain(&is) {
+            let [index, home, year] = paths::sitemaps_showing(post.published);
+            changed.insert(year);
+            if redated {
+                changed.extend([index, home]);
             }
         }
     }
@@ -72,14 +84,14 @@ pub fn changed_paths<'a>(
     };
     let (scheduled_was, scheduled_is) = (scheduled(before), scheduled(after));
     if scheduled_was != scheduled_is {
-        for (_, listings) in scheduled_was.iter().chain(&scheduled_is) {
+        for (published, listings) in scheduled_was.iter().chain(&scheduled_is) {
             for listing in listings {
                 changed.insert(paths::listing(listing));
                 for format in FeedFormat::ALL {
                     changed.insert(paths::feed(listing, format));
                 }
             }
-            changed.insert(paths::SITEMAP.to_owned());
+            changed.extend(paths::sitemaps_showing(*published));
         }
     }
 
@@ -261,6 +273,8 @@ mod tests {
             "/posts/scaling-queues",
             "/search",
             "/sitemap.xml",
+            "/sitemaps/2025.xml",
+            "/sitemaps/home.xml",
         ];
         expected.sort_unstable();
         assert_eq!(paths, expected);
@@ -273,7 +287,14 @@ mod tests {
         let paths = changed_paths(Some(&before), Some(&after), now());
         assert!(paths.contains(&"/posts/scaling-queues".to_owned()));
         assert!(paths.contains(&"/category/data/feed.xml".to_owned()));
-        for unchanged in ["/", "/category/data", "/sitemap.xml", "/categories"] {
+        for unchanged in [
+            "/",
+            "/category/data",
+            "/sitemap.xml",
+            "/sitemaps/2025.xml",
+            "/sitemaps/home.xml",
+            "/categories",
+        ] {
             assert!(
                 !paths.contains(&unchanged.to_owned()),
                 "{unchanged}: {paths:?}"
@@ -292,6 +313,8 @@ mod tests {
             "/category/data",
             "/author/ann-lee/feed.xml",
             "/sitemap.xml",
+            "/sitemaps/2027.xml",
+            "/sitemaps/home.xml",
             "/categories",
         ] {
             assert!(paths.contains(&path.to_owned()), "{path}: {paths:?}");
@@ -322,6 +345,17 @@ mod tests {
         ] {
             assert!(paths.contains(&path.to_owned()), "{path}: {paths:?}");
         }
+        // Its year's sitemap lists the category's page; the dates the others show are the same.
+        assert!(
+            paths.contains(&"/sitemaps/2025.xml".to_owned()),
+            "{paths:?}"
+        );
+        for unchanged in ["/sitemap.xml", "/sitemaps/home.xml"] {
+            assert!(
+                !paths.contains(&unchanged.to_owned()),
+                "{unchanged}: {paths:?}"
+            );
+        }
         let gone = changed_paths(Some(&before), None, now());
         for path in [
             "/posts/scaling-queues",
@@ -330,5 +364,51 @@ mod tests {
         ] {
             assert!(gone.contains(&path.to_owned()), "{path}: {gone:?}");
         }
+    }
+
+    #[test]
+    fn a_post_moved_to_another_year_changes_both_years_sitemaps_and_a_new_title_none() {
+        let before = post(FRONT, "Body.");
+        let after = post(&FRONT.replace("2025-03-01", "2023-11-30"), "Body.");
+        let sitemaps = |paths: Vec<String>| -> Vec<String> {
+            paths
+                .into_iter()
+                .filter(|p| p.contains("sitemap"))
+                .collect()
+        };
+        assert_eq!(
+            sitemaps(changed_paths(Some(&before), Some(&after), now())),
+            [
+                "/sitemap.xml",
+                "/sitemaps/2023.xml",
+                "/sitemaps/2025.xml",
+                "/sitemaps/home.xml"
+            ]
+        );
+        // Renamed: its year's sitemap lists its new address; no date changed.
+        let renamed = post(
+            &FRONT.replace("slug: scaling-queues", "slug: queues"),
+            "Body.",
+        );
+        assert_eq!(
+            sitemaps(changed_paths(Some(&before), Some(&renamed), now())),
+            ["/sitemaps/2025.xml"]
+        );
+        // A title shows in no sitemap.
+        let retitled = post(&FRONT.replace("Scaling Queues", "Queues, Scaled"), "Body.");
+        assert!(sitemaps(changed_paths(Some(&before), Some(&retitled), now())).is_empty());
+        // Scheduled for 2027, then moved to appear in 2026: the index, the home page's and
+        // both years' sitemaps learn when it appears.
+        let later = post(&FRONT.replace("2025-03-01", "2027-02-01"), "Body.");
+        let sooner = post(&FRONT.replace("2025-03-01", "2026-12-24"), "Body.");
+        assert_eq!(
+            sitemaps(changed_paths(Some(&later), Some(&sooner), now())),
+            [
+                "/sitemap.xml",
+                "/sitemaps/2026.xml",
+                "/sitemaps/2027.xml",
+                "/sitemaps/home.xml"
+            ]
+        );
     }
 }

@@ -15,8 +15,9 @@
 //! `store/dynamo/writes.rs` building the transaction); `ingest/problem.rs` words any refusal.
 //!
 //! **A read** (`GET /category/microservices`): [`http`] routes it to `http/pages.rs` (or
-//! `http/feeds.rs`), which reads one page of rows from [`store`] (`store/rules.rs` pages the
-//! listing) and fills a template in [`render`] (`render/pages.rs`, `render/feeds.rs`,
+//! `http/feeds.rs`, `http/sitemaps.rs`), which reads one page of rows from [`store`]
+//! (`store/rules.rs` pages the listing; `store/archive.rs` reads a year of it for a sitemap)
+//! and fills a template in [`render`] (`render/pages.rs`, `render/feeds.rs`,
 //! `render/sitemap.rs`); `http/respond.rs` adds the validators and caching headers, answers
 //! 304, and turns an error into its status and page.
 //!

@@ -8,7 +8,9 @@
 
 use std::fmt;
 
-use crate::model::{Category, Cursor, FeedFormat, Listing, MediaFile, PageRequest, Slug};
+use time::OffsetDateTime;
+
+use crate::model::{Category, Cursor, FeedFormat, Listing, MediaFile, PageRequest, Sitemap, Slug};
 
 /// The route of a post's page.
 pub const POST_ROUTE: &str = "/posts/{slug}";
@@ -22,8 +24,12 @@ pub const AUTHOR_ROUTE: &str = "/author/{author}";
 pub const CATEGORIES: &str = "/categories";
 /// The whole blog's feed in the format the reader's `Accept` prefers.
 pub const NEGOTIATED_FEED: &str = "/feed";
-/// The sitemap.
+/// The sitemap index, which `robots.txt` names: it lists every sitemap below.
 pub const SITEMAP: &str = "/sitemap.xml";
+/// The route of each sitemap the index lists: `/sitemaps/home.xml`, `/sitemaps/2024.xml`.
+pub const SITEMAP_ROUTE: &str = "/sitemaps/{sitemap}";
+/// The file name of the home page's sitemap under `/sitemaps/`.
+const HOME_SITEMAP: &str = "home.xml";
 /// The crawlers' rules.
 pub const ROBOTS: &str = "/robots.txt";
 /// The site's icon where browsers and feed readers look for it unasked, and pages name it.
@@ -171,6 +177,37 @@ impl fmt::Display for FeedPath<'_> {
     }
 }
 
+/// A sitemap's path: `/sitemaps/home.xml`, or `/sitemaps/<year>.xml`.
+pub fn sitemap(which: Sitemap) -> String {
+    match which {
+        Sitemap::Home => format!("/sitemaps/{HOME_SITEMAP}"),
+        Sitemap::Year(year) => format!("/sitemaps/{year:04}.xml"),
+    }
+}
+
+/// The sitemap a file name under `/sitemaps/` names, as [`sitemap`] spells it; None for any
+/// other name.
+pub fn sitemap_named(file: &str) -> Option<Sitemap> {
+    if file == HOME_SITEMAP {
+        return Some(Sitemap::Home);
+    }
+    let year = file.strip_suffix(".xml")?;
+    if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    year.parse().ok().map(Sitemap::Year)
+}
+
+/// The sitemaps that show a public post published at `when`: the index (each year's newest
+/// date), the home page's (the newest date of all) and its year's.
+pub fn sitemaps_showing(when: OffsetDateTime) -> [String; 3] {
+    [
+        SITEMAP.to_owned(),
+        sitemap(Sitemap::Home),
+        sitemap(Sitemap::of_post_at(when)),
+    ]
+}
+
 /// The characters an old address keeps percent-encoded: controls, space, non-ASCII (always),
 /// and those a URL path cannot hold as they are.
 const ENCODED_IN_OLD_ADDRESSES: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
@@ -275,12 +312,37 @@ mod tests {
             listing(&Listing::Category(slug))
         );
         assert_eq!(feed(&Listing::All, FeedFormat::Json), "/feed.json");
+        for which in [Sitemap::Home, Sitemap::Year(2024), Sitemap::Year(987)] {
+            let path = sitemap(which);
+            let file = path.strip_prefix("/sitemaps/").unwrap();
+            assert_eq!(SITEMAP_ROUTE.replace("{sitemap}", file), path);
+            assert_eq!(sitemap_named(file), Some(which), "{path}");
+        }
         assert_eq!(
             MEDIA_ROUTE
                 .replace("{sha256}", "ab")
                 .replace("{name}", "x.png"),
             media("ab", "x.png")
         );
+    }
+
+    #[test]
+    fn only_the_sitemaps_the_index_lists_have_names() {
+        for file in [
+            "2024",
+            "2024.XML",
+            "24.xml",
+            "02024.xml",
+            "+024.xml",
+            "-024.xml",
+            "home",
+            "",
+            "sitemap.xml",
+            "2024.xml.gz",
+        ] {
+            assert_eq!(sitemap_named(file), None, "{file}");
+        }
+        assert_eq!(sitemap_named("0987.xml"), Some(Sitemap::Year(987)));
     }
 
     #[test]

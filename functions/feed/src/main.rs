@@ -1,5 +1,6 @@
 //! The `feed` Lambda function: the blog's feeds (RSS, Atom and JSON Feed, site-wide and per
-//! category and author, and `/feed` by `Accept`), `/sitemap.xml` and `/robots.txt`.
+//! category and author, and `/feed` by `Accept`), the sitemap index `/sitemap.xml` with its
+//! sitemaps `/sitemaps/{sitemap}`, and `/robots.txt`.
 //!
 //! Only wiring lives here; the route itself is `blog_shared::http::feed`, which `blog serve`
 //! mounts too.

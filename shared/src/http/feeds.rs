@@ -1,21 +1,17 @@
-//! Feeds and crawler files: a listing's feed in each format, `/feed` in the format the reader
-//! asks for, the sitemap and `robots.txt`. A feed reads its listing's first page, then, when it
-//! carries full text, its entries' bodies.
+//! Feeds: a listing's feed in each format, and `/feed` in the format the reader asks for. A feed
+//! reads its listing's first page, then, when it carries full text, its entries' bodies.
 
 use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use time::OffsetDateTime;
 
 use super::Ctx;
 use super::pages::{listing_at, read_page};
 use super::respond::{PRIVATE, Representation, WebError};
 use crate::config::FeedContent;
-use crate::model::{FeedFormat, Listing, PageRequest, SITEMAP_POSTS, Slug};
+use crate::model::{FeedFormat, Listing, PageRequest, Slug};
 use crate::paths;
 use crate::render::feeds::{self, FeedInfo};
-use crate::render::sitemap;
-use crate::store;
 
 /// A category's or an author's feed; a path that is no slug cannot be one (404).
 pub(super) async fn listing_feed(
@@ -111,28 +107,6 @@ fn preferred_format(accept: &str) -> FeedFormat {
         }
     }
     best.0
-}
-
-/// `/sitemap.xml`: the newest posts and their listings.
-pub(super) async fn sitemap(ctx: Ctx) -> Result<Representation, WebError> {
-    let page = store::listing_page(
-        ctx.store.as_ref(),
-        &Listing::All,
-        &PageRequest::First,
-        SITEMAP_POSTS,
-        OffsetDateTime::now_utc(),
-    )
-    .await?;
-    Ok(Representation::new(
-        &sitemap::MEDIA_TYPE,
-        sitemap::sitemap(&ctx.site, &page.entries),
-    )
-    .until(page.changes_at))
-}
-
-/// `/robots.txt`.
-pub(super) async fn robots(ctx: Ctx) -> Representation {
-    Representation::new(&mime::TEXT_PLAIN_UTF_8, sitemap::robots(&ctx.site))
 }
 
 #[cfg(test)]

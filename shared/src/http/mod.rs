@@ -4,8 +4,9 @@
 //! Each Lambda function mounts only its own routes ([`list_posts`], [`get_post`], [`feed()`],
 //! [`ingest()`]); the local site mounts them all ([`site_with_ingest`]). Routers are built from
 //! an [`AppState`]; each handler sees it as a `Ctx`, the site's configuration as that request
-//! sees it. Handlers live in `pages.rs` (listings, posts, old addresses), `feeds.rs` (feeds and
-//! crawler files), `favicon.rs` (the site's icon) and [`mod@ingest`] (authors' writes); statuses, validators, caching headers and
+//! sees it. Handlers live in `pages.rs` (listings, posts, old addresses), `feeds.rs` (feeds),
+//! `sitemaps.rs` (crawler files), `favicon.rs` (the site's icon) and [`mod@ingest`] (authors'
+//! writes); statuses, validators, caching headers and
 //! error pages are decided in `respond.rs`, compression here.
 
 mod favicon;
@@ -15,6 +16,7 @@ mod media;
 mod pages;
 mod respond;
 mod search_files;
+mod sitemaps;
 
 use std::sync::Arc;
 
@@ -190,7 +192,8 @@ pub fn get_post(state: AppState) -> Router {
     finish(post_routes(), pages::old_address, state)
 }
 
-/// The `feed` function's routes: every feed, the sitemap, `robots.txt` and the site's icon.
+/// The `feed` function's routes: every feed, the sitemap index, its sitemaps, `robots.txt` and
+/// the site's icon.
 pub fn feed(state: AppState) -> Router {
     finish(feed_routes(), pages::not_found, state)
 }
@@ -273,8 +276,9 @@ fn post_routes() -> Router<AppState> {
 
 fn feed_routes() -> Router<AppState> {
     let crawler_routes = Router::new()
-        .route(paths::SITEMAP, get(feeds::sitemap))
-        .route(paths::ROBOTS, get(feeds::robots))
+        .route(paths::SITEMAP, get(sitemaps::index))
+        .route(paths::SITEMAP_ROUTE, get(sitemaps::sitemap))
+        .route(paths::ROBOTS, get(sitemaps::robots))
         .route(paths::FAVICON_ICO, get(favicon::ico))
         .route(paths::FAVICON_SVG, get(favicon::svg))
         .route(paths::NEGOTIATED_FEED, get(feeds::negotiated));

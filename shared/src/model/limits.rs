@@ -44,9 +44,26 @@ pub const MAX_ITEM_BYTES: usize = 400_000;
 /// Well under Lambda's 6 MB synchronous payload.
 pub const MAX_UPLOAD_BYTES: usize = 1024 * 1024;
 
-/// The most posts one sitemap lists: the newest ones (the protocol allows 50,000 URLs; one
-/// store request reads this many).
-pub const SITEMAP_POSTS: usize = 1000;
+/// The most URLs one sitemap lists: the Sitemaps protocol's limit. A year's sitemap lists its
+/// posts and their categories' and authors' pages, so a year of more posts than this (over 130
+/// a day) would not fit: its newest are left out, with a warning in the log.
+pub const SITEMAP_MAX_URLS: usize = 50_000;
+
+/// The largest sitemap, uncompressed: the Sitemaps protocol's 50 MB. A URL's entry is at most
+/// about 430 bytes (a 253-character host, a 100-character slug, a date), so 50,000 of them stay
+/// under half of it; the writer checks all the same.
+pub const SITEMAP_MAX_BYTES: usize = 52_428_800;
+
+/// The most `Query` pages one year's sitemap reads. DynamoDB ends a page at 1 MB of rows, and a
+/// listing row is about a kilobyte (a title, names, an excerpt of at most 2 KB), so this is
+/// room for [`SITEMAP_MAX_URLS`] typical rows; a year whose rows are larger than that is cut
+/// there, with a warning in the log.
+pub const SITEMAP_MAX_PAGES: usize = 64;
+
+/// The most years the sitemap index lists, newest first: it reads one `Query` of one row for
+/// each. A blog's posts span a few dozen years at most; older years past this are left out,
+/// with a warning in the log.
+pub const SITEMAP_MAX_YEARS: usize = 100;
 
 /// How deeply a post's elements may nest (block quotes, lists, raw HTML). Real posts stay far
 /// below; the sanitiser's tree building is quadratic in depth, so deeper is refused.

@@ -1,9 +1,11 @@
 //! The blog's vocabulary: posts, slugs, categories, listings and their pages (`listing.rs`), the
-//! feed formats, and every limit the blog keeps (`limits.rs`, each with its reason).
+//! sitemaps (`sitemap.rs`), the feed formats, and every limit the blog keeps (`limits.rs`, each
+//! with its reason).
 
 mod limits;
 mod listing;
 pub mod media;
+mod sitemap;
 
 pub use limits::*;
 use listing::listings_of;
@@ -12,6 +14,7 @@ pub use listing::{
     visible_until,
 };
 pub use media::{MediaFile, MediaRef};
+pub use sitemap::{Sitemap, year_bounds, year_of};
 
 use std::fmt;
 use std::sync::LazyLock;

@@ -1,8 +1,10 @@
 //! Storage behind one trait, with two real backends: DynamoDB in AWS and an embedded SQLite
 //! file locally. Both hold the same single-table layout: a post item, and one listing entry per
 //! listing the post is in, written together. What a write changes, and how a listing is paged,
-//! is decided once for both, in [`rules`].
+//! is decided once for both, in [`rules`]; how the sitemaps read the whole archive, year by
+//! year, in [`archive`].
 
+pub mod archive;
 pub mod blobs;
 mod dynamo;
 pub mod rules;

@@ -78,8 +78,8 @@ async fn every_write_invalidates_exactly_the_paths_it_changed() {
     let author = Authoring { store, site };
     let source = "---\ntitle: Scaling Queues\ndate: 2025-03-01\nauthors: [Ann Lee]\ncategories: [Data]\naliases: [/2025/03/01/scaling-queues.html]\n---\nThe teaser.\n\n<!--more-->\n\nThe body.\n";
 
-    // A new post: its page, its listings' first pages and feeds, the sitemap, the categories
-    // index and its old address.
+    // A new post: its page, its listings' first pages and feeds, the sitemap index, the home
+    // page's and its year's sitemaps, the categories index and its old address.
     let created = author.create(source).await;
     assert_eq!(created.status(), 201);
     let answer: serde_json::Value = created.json().await.unwrap();
@@ -106,6 +106,8 @@ async fn every_write_invalidates_exactly_the_paths_it_changed() {
             "/feed.xml",
             "/posts/scaling-queues",
             "/sitemap.xml",
+            "/sitemaps/2025.xml",
+            "/sitemaps/home.xml",
         ])
     );
 
@@ -167,13 +169,44 @@ async fn every_write_invalidates_exactly_the_paths_it_changed() {
         "/posts/queues-at-scale",
         "/",
         "/category/data",
-        "/sitemap.xml",
+        "/sitemaps/2025.xml",
     ] {
         assert!(all[0].contains(&path.to_owned()), "{path}: {:?}", all[0]);
     }
     // Its old address still leads to the same post: its answer did change (the new slug).
     assert!(all[0].contains(&"/2025/03/01/scaling-queues.html".to_owned()));
-    assert!(!all[0].contains(&"/categories".to_owned()), "{:?}", all[0]);
+    // No count and no date changed: not the categories index, the sitemap index or the home
+    // page's sitemap.
+    for unchanged in ["/categories", "/sitemap.xml", "/sitemaps/home.xml"] {
+        assert!(!all[0].contains(&unchanged.to_owned()), "{:?}", all[0]);
+    }
+
+    // Moved back to 2023: the sitemaps of both years, and the index and the home page's
+    // sitemap, which date each year's and the blog's newest post.
+    let redated = renamed.replace("date: 2025-03-01", "date: 2023-11-30");
+    let response = author
+        .send(
+            Method::PUT,
+            "/posts/queues-at-scale",
+            &redated,
+            &[("if-match", "\"v3\"")],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let all = new_invalidations(&client, &distribution, &mut seen).await;
+    assert_eq!(all.len(), 1);
+    let sitemaps: Vec<&String> = all[0].iter().filter(|p| p.contains("sitemap")).collect();
+    assert_eq!(
+        sitemaps,
+        [
+            "/sitemap.xml",
+            "/sitemaps/2023.xml",
+            "/sitemaps/2025.xml",
+            "/sitemaps/home.xml"
+        ],
+        "{:?}",
+        all[0]
+    );
 
     // Deleted: everything it showed.
     let response = author
@@ -181,7 +214,7 @@ async fn every_write_invalidates_exactly_the_paths_it_changed() {
             Method::DELETE,
             "/posts/queues-at-scale",
             "",
-            &[("if-match", "\"v3\"")],
+            &[("if-match", "\"v4\"")],
         )
         .await;
     assert_eq!(response.status(), 204);
@@ -194,6 +227,9 @@ async fn every_write_invalidates_exactly_the_paths_it_changed() {
         "/categories",
         "/",
         "/feed.xml",
+        "/sitemap.xml",
+        "/sitemaps/2023.xml",
+        "/sitemaps/home.xml",
     ] {
         assert!(all[0].contains(&path.to_owned()), "{path}: {:?}", all[0]);
     }
@@ -256,6 +292,8 @@ async fn pages_are_kept_a_day_or_until_a_scheduled_post_appears() {
         "/feed.xml",
         "/posts/post-of-day-3",
         "/sitemap.xml",
+        "/sitemaps/home.xml",
+        "/sitemaps/2025.xml",
     ] {
         let response = site.get(path).await;
         assert_eq!(response.status(), 200, "{path}");
@@ -282,6 +320,7 @@ async fn pages_are_kept_a_day_or_until_a_scheduled_post_appears() {
         "/category/data",
         "/category/data/feed.xml",
         "/sitemap.xml",
+        "/sitemaps/home.xml",
     ] {
         let kept = shared_max_age(&site.get(path).await);
         assert!((7_100..=7_200).contains(&kept), "{path}: s-maxage={kept}");

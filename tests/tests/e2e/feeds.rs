@@ -295,55 +295,6 @@ async fn the_json_feed_schema_check_catches_a_broken_feed() {
 }
 
 #[tokio::test]
-async fn crawlers_find_every_post_and_category_in_the_sitemap() {
-    let (_store, site) = seeded_site(Backend::Sqlite).await;
-
-    let robots = site.get("/robots.txt").await;
-    assert_eq!(
-        robots.headers()["content-type"],
-        "text/plain; charset=utf-8"
-    );
-    let robots = robots.text().await.unwrap();
-    assert!(
-        robots
-            .lines()
-            .any(|l| l == format!("Sitemap: {}", site.url("/sitemap.xml"))),
-        "{robots}"
-    );
-
-    let response = site.get("/sitemap.xml").await;
-    assert_eq!(response.status(), 200);
-    let xml = response.text().await.unwrap();
-    let (ok, printed) = check("xmllint", &["--noout", "-"], &xml);
-    assert!(ok, "not well-formed: {printed}");
-    let document = scraper::Html::parse_document(&xml);
-    let locations = blog_tests::texts(&document, "url > loc");
-    let posts: Vec<&String> = locations.iter().filter(|l| l.contains("/posts/")).collect();
-    assert_eq!(posts.len(), 12, "every example post");
-    for expected in [
-        "/",
-        "/category/microservices",
-        "/category/data-engineering",
-        "/category/developer-experience",
-        "/posts/inside-a-soundcloud-microservice",
-    ] {
-        assert!(
-            locations.contains(&site.url(expected)),
-            "{expected} in {locations:?}"
-        );
-    }
-    for location in &locations {
-        let path = location
-            .strip_prefix(&site.base_url)
-            .expect("absolute, from configuration");
-        assert_eq!(site.get(path).await.status(), 200, "{location}");
-    }
-    let modified = blog_tests::texts(&document, "url > lastmod");
-    assert_eq!(modified.len(), locations.len());
-    assert!(modified.contains(&"2017-07-28".to_owned()), "{modified:?}");
-}
-
-#[tokio::test]
 async fn every_url_inside_feed_content_is_absolute() {
     let given = TestStore::new(Backend::Sqlite).await;
     given

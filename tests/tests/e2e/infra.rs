@@ -1114,6 +1114,7 @@ async fn each_route_is_answered_by_its_function_and_by_no_other() {
             .replace("{*path}", "2016/07/27/moved.html")
             .replace("{sha256}", &sha256)
             .replace("{name}", "diagram.png")
+            .replace("{sitemap}", "home.xml")
     };
     // API Gateway's routes, and the local-only ones `cargo lambda watch` adds.
     let mut routes = template_routes();

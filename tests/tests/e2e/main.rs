@@ -26,4 +26,5 @@ mod search;
 mod search_index;
 mod serve;
 mod serve_limits;
+mod sitemaps;
 mod store_conformance;

@@ -2,9 +2,11 @@
 //! keys). A post page is one `GetItem`; a listing page is one `Query` (with, on a first page, a
 //! `Query` of one key for its next scheduled post); a full-text feed adds one `BatchGetItem` of
 //! its entries' bodies; a write is one `TransactWriteItems` holding the post and every row it
-//! adds or removes. Readers read eventually consistently; nothing scans.
+//! adds or removes. Readers read eventually consistently; nothing scans. An empty table can be
+//! filled fast, many posts at a time, without transactions ([`DynamoStore::load`]).
 
 mod items;
+mod load;
 mod writes;
 
 use std::collections::HashMap;
