@@ -74,7 +74,15 @@ impl fmt::Display for PostPath<'_> {
 /// does: an old address there would never be reached. A post's page (`/posts/…`) is not
 /// among them: a renamed post's former page is one of its old addresses.
 pub fn route_at(path: &str) -> Option<String> {
-    const FIXED: [&str; 5] = [CATEGORIES, SEARCH, SITEMAP, ROBOTS, NEGOTIATED_FEED];
+    const FIXED: [&str; 7] = [
+        CATEGORIES,
+        SEARCH,
+        SITEMAP,
+        ROBOTS,
+        NEGOTIATED_FEED,
+        FAVICON_ICO,
+        FAVICON_SVG,
+    ];
     let feeds = FeedFormat::ALL.map(|format| feed(&Listing::All, format));
     if let Some(route) = FIXED
         .iter()
@@ -84,13 +92,18 @@ pub fn route_at(path: &str) -> Option<String> {
     {
         return Some(route.to_owned());
     }
-    [(SEARCH, SEARCH_FILES_ROUTE), (MEDIA, MEDIA_ROUTE)]
-        .into_iter()
-        .find(|(base, _)| {
-            path.strip_prefix(base)
-                .is_some_and(|rest| rest.starts_with('/'))
-        })
-        .map(|(_, route)| route.to_owned())
+    let sitemaps = SITEMAP_ROUTE.trim_end_matches("/{sitemap}");
+    [
+        (SEARCH, SEARCH_FILES_ROUTE),
+        (MEDIA, MEDIA_ROUTE),
+        (sitemaps, SITEMAP_ROUTE),
+    ]
+    .into_iter()
+    .find(|(base, _)| {
+        path.strip_prefix(base)
+            .is_some_and(|rest| rest.starts_with('/'))
+    })
+    .map(|(_, route)| route.to_owned())
 }
 
 /// The key in the blob store of a search file's path (`/search/…`): the path without its
@@ -276,6 +289,8 @@ mod tests {
             ("/categories", CATEGORIES),
             ("/feed.xml", "/feed.xml"),
             ("/media/x", MEDIA_ROUTE),
+            ("/favicon.ico", FAVICON_ICO),
+            ("/sitemaps/posts-2018.xml", SITEMAP_ROUTE),
         ] {
             assert_eq!(route_at(path).as_deref(), Some(route), "{path}");
         }

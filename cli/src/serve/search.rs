@@ -56,12 +56,11 @@ pub fn keep_current(store: Arc<dyn Store>, blobs: Arc<dyn Blobs>, probe: ChangeP
                     next_rebuild = built.next_rebuild;
                     report(&built, started.elapsed(), first && !built.written);
                     first = false;
-                    if let Some(replaced) = built.replaced {
-                        if let Some(older) = previous.replace(replaced) {
-                            if let Err(error) = blog_search::remove(blobs.as_ref(), &older).await {
-                                eprintln!("Search index: removing build {older} failed: {error}");
-                            }
-                        }
+                    let older = built.replaced.and_then(|r| previous.replace(r));
+                    if let Some(older) = older
+                        && let Err(error) = blog_search::remove(blobs.as_ref(), &older).await
+                    {
+                        eprintln!("Search index: removing build {older} failed: {error}");
                     }
                 }
                 Err(error) => {
