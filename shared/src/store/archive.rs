@@ -64,7 +64,7 @@ pub async fn years(store: &dyn Store, now: OffsetDateTime) -> Result<Years, Stor
 /// The public posts of one year.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Year {
-    /// Its posts public at the time asked, oldest first.
+    /// Its posts public at the time asked, oldest first, without their excerpts.
     pub entries: Vec<ListingEntry>,
     /// Its newest posts are left out: it holds more than one sitemap's bounds let it read.
     pub cut: bool,
@@ -101,6 +101,10 @@ pub async fn year(store: &dyn Store, year: i32, now: OffsetDateTime) -> Result<Y
     };
     let mut pages = 1;
     loop {
+        // A year's rows are held at once, and a sitemap shows no excerpt: up to 2 KB a row.
+        for entry in &mut rows.entries {
+            entry.excerpt_html = String::new();
+        }
         found.entries.append(&mut rows.entries);
         let over = found.entries.len() > SITEMAP_MAX_URLS;
         if !rows.cut_short || over || pages == SITEMAP_MAX_PAGES {

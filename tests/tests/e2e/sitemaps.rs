@@ -10,9 +10,11 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use blog_shared::model::{
     SITEMAP_MAX_BYTES, SITEMAP_MAX_PAGES, SITEMAP_MAX_URLS, Slug, year_bounds, year_of,
 };
-use blog_shared::store::item_size;
-use blog_shared::{Post, parse_post};
-use blog_tests::{Backend, TestSite, TestStore, dynamo_client, on_every_backend};
+use blog_shared::store::{SqliteStore, item_size};
+use blog_shared::{Post, Store, parse_post};
+use blog_tests::{
+    Backend, ServeProcess, TestSite, TestStore, dynamo_client, on_every_backend, post_source,
+};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use time::{Date, Duration, OffsetDateTime, Time};
@@ -578,4 +580,69 @@ async fn a_table_filled_in_batches_holds_what_publishing_each_post_leaves() {
     );
     assert!(published.len() > posts.len() * 3, "{published:#?}");
     assert_eq!(loaded, published);
+}
+
+#[tokio::test]
+async fn blog_serve_keeps_the_sitemaps_until_a_write_changes_them() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let empty = dir.path().join("no-seed");
+    let blog =
+        ServeProcess::start_with(dir.path(), &["--seed", &empty.display().to_string()]).await;
+    // Another writer on the same file, as `cargo lambda watch`'s ingest is.
+    let other = SqliteStore::open(&dir.path().join("blog.sqlite3"))
+        .await
+        .unwrap();
+    let publish =
+        |title: &str, date: &str| parse_post(&post_source(title, date, &["Data"]), None).unwrap();
+    let get = |path: &'static str| {
+        let url = format!("{}{path}", blog.url);
+        async move { reqwest::get(url).await.unwrap() }
+    };
+    let locations = |xml: String| -> Vec<String> {
+        parse(&xml)
+            .entries
+            .into_iter()
+            .map(|(loc, _)| loc.strip_prefix(&blog.url).unwrap().to_owned())
+            .collect()
+    };
+
+    other
+        .publish(&publish("First", "2020-01-01"))
+        .await
+        .unwrap();
+    for path in ["/sitemap.xml", "/sitemaps/2020.xml"] {
+        let first = get(path).await;
+        assert!(first.headers().get("age").is_none(), "{path}: read");
+        assert!(
+            get(path).await.headers().get("age").is_some(),
+            "{path}: kept"
+        );
+    }
+    assert_eq!(
+        locations(get("/sitemap.xml").await.text().await.unwrap()),
+        ["/sitemaps/home.xml", "/sitemaps/2020.xml"]
+    );
+
+    // A post of another year, written by the other connection: the very next request sees it.
+    other
+        .publish(&publish("Second", "2021-06-01"))
+        .await
+        .unwrap();
+    let fresh = get("/sitemap.xml").await;
+    assert!(
+        fresh.headers().get("age").is_none(),
+        "the cache was dropped"
+    );
+    assert_eq!(
+        locations(fresh.text().await.unwrap()),
+        [
+            "/sitemaps/home.xml",
+            "/sitemaps/2021.xml",
+            "/sitemaps/2020.xml"
+        ]
+    );
+    assert_eq!(
+        locations(get("/sitemaps/2021.xml").await.text().await.unwrap()),
+        ["/posts/second", "/category/data", "/author/test-author"]
+    );
 }
