@@ -16,6 +16,7 @@ mod import_oracle;
 mod import_translate;
 mod import_zola;
 mod infra;
+mod infra_search;
 mod ingest;
 mod lambda_events;
 mod media;
