@@ -36,7 +36,8 @@ async fn main() {
         Err(error) => fail(&db, &error),
     };
     let started = Instant::now();
-    let built = blog_search::rebuild(&store, &blobs, OffsetDateTime::now_utc(), Write::Always).await;
+    let built =
+        blog_search::rebuild(&store, &blobs, OffsetDateTime::now_utc(), Write::Always).await;
     let seconds = started.elapsed().as_secs_f64();
     match built {
         Ok(built) => println!(
@@ -54,6 +55,9 @@ async fn main() {
 }
 
 fn fail(db: &std::path::Path, error: &dyn std::error::Error) -> ! {
-    eprintln!("building the search index of {} failed: {error}", db.display());
+    eprintln!(
+        "building the search index of {} failed: {error}",
+        db.display()
+    );
     std::process::exit(1);
 }
