@@ -47,6 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -180,27 +181,53 @@ def publish_to_searchable(blog: str, server: Server, work: pathlib.Path, posts: 
         time.sleep(0.1)
     indexed = time.perf_counter() - returned
     found = browser(server.base, work, "late", [{"query": word, "slug": "a-late-post"}], key_delay)
+    found_s = time.perf_counter() - returned
     hit = found["queries"][0]["top"][:1] == ["/posts/a-late-post"]
-    return {"indexed_s": indexed, "found_s": time.perf_counter() - returned, "found": hit}
+    delete(server.base, "a-late-post")  # the database holds the corpus alone again, for --reuse
+    return {"indexed_s": indexed, "found_s": found_s, "found": hit}
+
+
+def delete(base: str, slug: str) -> None:
+    """DELETE /posts/SLUG, from version 1 (a post this run created) or the version a 412 names."""
+    version = '"v1"'
+    for _ in range(2):
+        request = urllib.request.Request(f"{base}/posts/{slug}", method="DELETE", headers={
+            "authorization": f"Bearer {TOKEN}", "if-match": version})
+        try:
+            with urllib.request.urlopen(request, timeout=30):
+                return
+        except urllib.error.HTTPError as error:
+            if error.code != 412:
+                raise SystemExit(f"DELETE /posts/{slug}: {error.code} {error.read()[:300]!r}")
+            version = error.headers.get("etag")
+    raise SystemExit(f"DELETE /posts/{slug}: the version kept changing")
 
 
 def run_size(args, work: pathlib.Path, source: pathlib.Path, size: int) -> dict:
     print(f"\n== {size} posts")
     folder = work / f"posts-{size}"
-    folder.mkdir()
-    for path in sorted(source.glob("*.md"))[:size]:
-        os.link(path, folder / path.name)
     db = work / f"blog-{size}.sqlite3"
+    if not (args.reuse and db.exists()):
+        for stale in work.glob(f"blog-{size}.sqlite3*"):
+            stale.unlink()
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        for path in sorted(source.glob("*.md"))[:size]:
+            os.link(path, folder / path.name)
     result: dict = {"posts": size}
 
-    started = time.perf_counter()
-    server = Server(args.blog, db, folder, work / f"serve-{size}.log")
-    server.wait_for("running at", 3600)
-    result["seed_s"] = time.perf_counter() - started
-    built = server.wait_for(r"Search index: (\d+) posts, (\d+) files, (\d+) KB, built in ([\d.]+) s", 3600)
-    server.stop()
-    result["serve_build_s"] = float(built.group(4))
-    print(f"  loaded in {result['seed_s']:.0f} s; blog serve built the index in {built.group(4)} s")
+    if args.reuse and db.exists():
+        result["seed_s"] = result["serve_build_s"] = None
+        print(f"  reusing {db}")
+    else:
+        started = time.perf_counter()
+        server = Server(args.blog, db, folder, work / f"serve-{size}.log")
+        server.wait_for("running at", 3600)
+        result["seed_s"] = time.perf_counter() - started
+        built = server.wait_for(r"Search index: (\d+) posts, (\d+) files, (\d+) KB, built in ([\d.]+) s", 3600)
+        server.stop()
+        result["serve_build_s"] = float(built.group(4))
+        print(f"  loaded in {result['seed_s']:.0f} s; blog serve built the index in {built.group(4)} s")
 
     alone = build_alone(args.build_index, db)
     result.update(build_s=alone["seconds"], build_peak_mb=alone["peak_rss_mb"], index_files=alone["files"],
@@ -252,9 +279,9 @@ def print_table(results: list[dict]) -> None:
     def row(label: str, cell, budget: str = "") -> None:
         rows.append((label, *[cell(r, s) for r, s in cols], budget))
 
-    row("load (blog serve --seed), s", lambda r, s: f"{r['seed_s']:.0f}")
+    row("load (blog serve --seed), s", lambda r, s: f"{r['seed_s']:.0f}" if r["seed_s"] else "-")
     row("index build, s (build_index)", lambda r, s: f"{r['build_s']:.1f}")
-    row("index build, s (blog serve's log)", lambda r, s: f"{r['serve_build_s']:.1f}")
+    row("index build, s (blog serve's log)", lambda r, s: f"{r['serve_build_s']:.1f}" if r["serve_build_s"] else "-")
     row("index build, peak memory, MB", lambda r, s: f"{r['build_peak_mb']:.0f}")
     row("index: files / MB", lambda r, s: f"{r['index_files']} / {r['index_mb']:.1f}")
     row("first query: /search/… KB (+ the page)", lambda r, s: f"{s['first_kb']:.0f} (+{s['page_kb']:.0f})",
@@ -296,6 +323,9 @@ def main() -> None:
     parser.add_argument("--build-index", default="target/release/examples/build_index")
     parser.add_argument("--work", type=pathlib.Path, help="keep the corpus, databases and logs here")
     parser.add_argument("--json", type=pathlib.Path, help="write every figure here")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --work: keep a size's database from an earlier run (its late post "
+                             "removed) instead of loading the posts again")
     args = parser.parse_args()
     args.blog = str(pathlib.Path(args.blog).resolve())
     args.build_index = str(pathlib.Path(args.build_index).resolve())
@@ -314,10 +344,7 @@ def main() -> None:
     results = []
     try:
         for size in sizes:
-            for stale in [work / f"posts-{size}", work / "late"]:
-                shutil.rmtree(stale, ignore_errors=True)
-            for stale in work.glob(f"blog-{size}.sqlite3*"):
-                stale.unlink()
+            shutil.rmtree(work / "late", ignore_errors=True)
             results.append(run_size(args, work, source, size))
     finally:
         if args.json:
