@@ -25,7 +25,8 @@ each smaller size is its first posts. For each size:
 
 Queries: for `--queries` posts drawn at random (seed 1), two or three (alternately) of the post's
 rarest words of five letters or more, rarest across the corpus of that size (words of its title,
-body without link addresses, categories, tags and authors: what the index holds). Relevance is
+body without link addresses, categories, tags and authors: what the index holds; counted by
+their Snowball stem, as Pagefind matches them). Relevance is
 the share of queries whose post is among the first three results. Since a generated corpus has
 a small vocabulary, the script also counts how many posts hold every word of a query: where more
 than three do, no ranking can promise the post a place in the first three.
@@ -77,8 +78,18 @@ def corpus(out: pathlib.Path, posts: int, short: bool) -> None:
     print("\n".join(f"  {line}" for line in output.splitlines()[:3]))
 
 
+def stemmer():
+    """Snowball's English stemmer, the algorithm Pagefind stems with (installed on first use)."""
+    try:
+        import snowballstemmer
+    except ImportError:
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "snowballstemmer==3.1.1"], check=True)
+        import snowballstemmer
+    return snowballstemmer.stemmer("english")
+
+
 def indexed_words(path: pathlib.Path) -> set[str]:
-    """The post's words of five letters or more, lower-case, as the index holds its text."""
+    """The post's words of five letters or more, lower-case, from the text the index holds."""
     text = path.read_text(encoding="utf-8")
     _, front, body = text.split("---\n", 2)
     values = [line.split(":", 1)[1] for line in front.splitlines()
@@ -88,15 +99,22 @@ def indexed_words(path: pathlib.Path) -> set[str]:
 
 
 def queries(folder: pathlib.Path, count: int) -> tuple[list[dict], dict]:
-    posts = {p.stem: indexed_words(p) for p in sorted(folder.glob("*.md"))}
-    frequency = collections.Counter(w for words in posts.values() for w in words)
+    """`count` queries of a random post's rarest words, by the posts that hold their stem: the
+    index finds `tracing` for `traces`, so a rare form of a common stem is no rare word."""
+    stem = stemmer().stemWord
+    posts: dict[str, dict[str, str]] = {}  # slug → stem → the word as the post writes it
+    for path in sorted(folder.glob("*.md")):
+        posts[path.stem] = {}
+        for word in sorted(indexed_words(path)):
+            posts[path.stem].setdefault(stem(word), word)
+    frequency = collections.Counter(s for stems in posts.values() for s in stems)
     chosen = random.Random(1).sample(sorted(posts), count)
     out = []
     for i, slug in enumerate(chosen):
-        rarest = sorted(posts[slug], key=lambda w: (frequency[w], w))[: 2 + i % 2]
-        holding = sum(1 for words in posts.values() if all(w in words for w in rarest))
-        out.append({"query": " ".join(rarest), "slug": slug, "posts_with_all_words": holding,
-                    "frequencies": [frequency[w] for w in rarest]})
+        rarest = sorted(posts[slug], key=lambda s: (frequency[s], s))[: 2 + i % 2]
+        holding = sum(1 for stems in posts.values() if all(s in stems for s in rarest))
+        out.append({"query": " ".join(posts[slug][s] for s in rarest), "slug": slug,
+                    "posts_with_all_words": holding, "frequencies": [frequency[s] for s in rarest]})
     return out, {"distinct_words": len(frequency)}
 
 
