@@ -25,7 +25,8 @@ each smaller size is its first posts. For each size:
 
 Queries: for `--queries` posts drawn at random (seed 1), two or three (alternately) of the post's
 rarest words of five letters or more, rarest across the corpus of that size (words of its title,
-body without link addresses, categories, tags and authors: what the index holds). Relevance is
+body without link addresses, categories, tags and authors: what the index holds; counted by
+their Snowball stem, as Pagefind matches them). Relevance is
 the share of queries whose post is among the first three results. Since a generated corpus has
 a small vocabulary, the script also counts how many posts hold every word of a query: where more
 than three do, no ranking can promise the post a place in the first three.
@@ -47,6 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -76,8 +78,18 @@ def corpus(out: pathlib.Path, posts: int, short: bool) -> None:
     print("\n".join(f"  {line}" for line in output.splitlines()[:3]))
 
 
+def stemmer():
+    """Snowball's English stemmer, the algorithm Pagefind stems with (installed on first use)."""
+    try:
+        import snowballstemmer
+    except ImportError:
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "snowballstemmer==3.1.1"], check=True)
+        import snowballstemmer
+    return snowballstemmer.stemmer("english")
+
+
 def indexed_words(path: pathlib.Path) -> set[str]:
-    """The post's words of five letters or more, lower-case, as the index holds its text."""
+    """The post's words of five letters or more, lower-case, from the text the index holds."""
     text = path.read_text(encoding="utf-8")
     _, front, body = text.split("---\n", 2)
     values = [line.split(":", 1)[1] for line in front.splitlines()
@@ -87,15 +99,22 @@ def indexed_words(path: pathlib.Path) -> set[str]:
 
 
 def queries(folder: pathlib.Path, count: int) -> tuple[list[dict], dict]:
-    posts = {p.stem: indexed_words(p) for p in sorted(folder.glob("*.md"))}
-    frequency = collections.Counter(w for words in posts.values() for w in words)
+    """`count` queries of a random post's rarest words, by the posts that hold their stem: the
+    index finds `tracing` for `traces`, so a rare form of a common stem is no rare word."""
+    stem = stemmer().stemWord
+    posts: dict[str, dict[str, str]] = {}  # slug → stem → the word as the post writes it
+    for path in sorted(folder.glob("*.md")):
+        posts[path.stem] = {}
+        for word in sorted(indexed_words(path)):
+            posts[path.stem].setdefault(stem(word), word)
+    frequency = collections.Counter(s for stems in posts.values() for s in stems)
     chosen = random.Random(1).sample(sorted(posts), count)
     out = []
     for i, slug in enumerate(chosen):
-        rarest = sorted(posts[slug], key=lambda w: (frequency[w], w))[: 2 + i % 2]
-        holding = sum(1 for words in posts.values() if all(w in words for w in rarest))
-        out.append({"query": " ".join(rarest), "slug": slug, "posts_with_all_words": holding,
-                    "frequencies": [frequency[w] for w in rarest]})
+        rarest = sorted(posts[slug], key=lambda s: (frequency[s], s))[: 2 + i % 2]
+        holding = sum(1 for stems in posts.values() if all(s in stems for s in rarest))
+        out.append({"query": " ".join(posts[slug][s] for s in rarest), "slug": slug,
+                    "posts_with_all_words": holding, "frequencies": [frequency[s] for s in rarest]})
     return out, {"distinct_words": len(frequency)}
 
 
@@ -180,27 +199,53 @@ def publish_to_searchable(blog: str, server: Server, work: pathlib.Path, posts: 
         time.sleep(0.1)
     indexed = time.perf_counter() - returned
     found = browser(server.base, work, "late", [{"query": word, "slug": "a-late-post"}], key_delay)
+    found_s = time.perf_counter() - returned
     hit = found["queries"][0]["top"][:1] == ["/posts/a-late-post"]
-    return {"indexed_s": indexed, "found_s": time.perf_counter() - returned, "found": hit}
+    delete(server.base, "a-late-post")  # the database holds the corpus alone again, for --reuse
+    return {"indexed_s": indexed, "found_s": found_s, "found": hit}
+
+
+def delete(base: str, slug: str) -> None:
+    """DELETE /posts/SLUG, from version 1 (a post this run created) or the version a 412 names."""
+    version = '"v1"'
+    for _ in range(2):
+        request = urllib.request.Request(f"{base}/posts/{slug}", method="DELETE", headers={
+            "authorization": f"Bearer {TOKEN}", "if-match": version})
+        try:
+            with urllib.request.urlopen(request, timeout=30):
+                return
+        except urllib.error.HTTPError as error:
+            if error.code != 412:
+                raise SystemExit(f"DELETE /posts/{slug}: {error.code} {error.read()[:300]!r}")
+            version = error.headers.get("etag")
+    raise SystemExit(f"DELETE /posts/{slug}: the version kept changing")
 
 
 def run_size(args, work: pathlib.Path, source: pathlib.Path, size: int) -> dict:
     print(f"\n== {size} posts")
     folder = work / f"posts-{size}"
-    folder.mkdir()
-    for path in sorted(source.glob("*.md"))[:size]:
-        os.link(path, folder / path.name)
     db = work / f"blog-{size}.sqlite3"
+    if not (args.reuse and db.exists()):
+        for stale in work.glob(f"blog-{size}.sqlite3*"):
+            stale.unlink()
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        for path in sorted(source.glob("*.md"))[:size]:
+            os.link(path, folder / path.name)
     result: dict = {"posts": size}
 
-    started = time.perf_counter()
-    server = Server(args.blog, db, folder, work / f"serve-{size}.log")
-    server.wait_for("running at", 3600)
-    result["seed_s"] = time.perf_counter() - started
-    built = server.wait_for(r"Search index: (\d+) posts, (\d+) files, (\d+) KB, built in ([\d.]+) s", 3600)
-    server.stop()
-    result["serve_build_s"] = float(built.group(4))
-    print(f"  loaded in {result['seed_s']:.0f} s; blog serve built the index in {built.group(4)} s")
+    if args.reuse and db.exists():
+        result["seed_s"] = result["serve_build_s"] = None
+        print(f"  reusing {db}")
+    else:
+        started = time.perf_counter()
+        server = Server(args.blog, db, folder, work / f"serve-{size}.log")
+        server.wait_for("running at", 3600)
+        result["seed_s"] = time.perf_counter() - started
+        built = server.wait_for(r"Search index: (\d+) posts, (\d+) files, (\d+) KB, built in ([\d.]+) s", 3600)
+        server.stop()
+        result["serve_build_s"] = float(built.group(4))
+        print(f"  loaded in {result['seed_s']:.0f} s; blog serve built the index in {built.group(4)} s")
 
     alone = build_alone(args.build_index, db)
     result.update(build_s=alone["seconds"], build_peak_mb=alone["peak_rss_mb"], index_files=alone["files"],
@@ -252,9 +297,9 @@ def print_table(results: list[dict]) -> None:
     def row(label: str, cell, budget: str = "") -> None:
         rows.append((label, *[cell(r, s) for r, s in cols], budget))
 
-    row("load (blog serve --seed), s", lambda r, s: f"{r['seed_s']:.0f}")
+    row("load (blog serve --seed), s", lambda r, s: f"{r['seed_s']:.0f}" if r["seed_s"] else "-")
     row("index build, s (build_index)", lambda r, s: f"{r['build_s']:.1f}")
-    row("index build, s (blog serve's log)", lambda r, s: f"{r['serve_build_s']:.1f}")
+    row("index build, s (blog serve's log)", lambda r, s: f"{r['serve_build_s']:.1f}" if r["serve_build_s"] else "-")
     row("index build, peak memory, MB", lambda r, s: f"{r['build_peak_mb']:.0f}")
     row("index: files / MB", lambda r, s: f"{r['index_files']} / {r['index_mb']:.1f}")
     row("first query: /search/… KB (+ the page)", lambda r, s: f"{s['first_kb']:.0f} (+{s['page_kb']:.0f})",
@@ -296,6 +341,9 @@ def main() -> None:
     parser.add_argument("--build-index", default="target/release/examples/build_index")
     parser.add_argument("--work", type=pathlib.Path, help="keep the corpus, databases and logs here")
     parser.add_argument("--json", type=pathlib.Path, help="write every figure here")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --work: keep a size's database from an earlier run (its late post "
+                             "removed) instead of loading the posts again")
     args = parser.parse_args()
     args.blog = str(pathlib.Path(args.blog).resolve())
     args.build_index = str(pathlib.Path(args.build_index).resolve())
@@ -314,10 +362,7 @@ def main() -> None:
     results = []
     try:
         for size in sizes:
-            for stale in [work / f"posts-{size}", work / "late"]:
-                shutil.rmtree(stale, ignore_errors=True)
-            for stale in work.glob(f"blog-{size}.sqlite3*"):
-                stale.unlink()
+            shutil.rmtree(work / "late", ignore_errors=True)
             results.append(run_size(args, work, source, size))
     finally:
         if args.json:

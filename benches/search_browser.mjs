@@ -7,8 +7,9 @@
 //   worker; the worker's own script, whose body size those events leave at 0, from Resource
 //   Timing's transferSize), from emptying the field to the results drawn and the network quiet:
 //   the first query also counts the page's own load (the /search page itself, listed apart);
-// - the time from the last key press to the results drawn, taken in the page: a keydown listener
-//   and a MutationObserver on the status line, which the page writes right after the results;
+// - the time from the last key press to the results drawn, taken in the page: keydown (and
+//   beforeinput) listeners and a MutationObserver on the status line, which the page writes
+//   right after the results;
 // - every request that is not a /search/… file: the origin's, which the CDN would not take;
 // - the first three results' addresses, for relevance.
 //
@@ -96,7 +97,11 @@ async function take() {
 
 await page.addInitScript(() => {
   window.__lastKey = 0;
-  document.addEventListener("keydown", (e) => { if (e.target.id === "search-q") window.__lastKey = performance.now(); }, true);
+  // keydown, and beforeinput for characters typed as text (playwright types letters that are
+  // not on a US keyboard, ø or ł, without a keydown).
+  for (const type of ["keydown", "beforeinput"]) {
+    document.addEventListener(type, (e) => { if (e.target.id === "search-q") window.__lastKey = performance.now(); }, true);
+  }
   window.__drawn = new Map();
   addEventListener("DOMContentLoaded", () => {
     const status = document.getElementById("search-status");
