@@ -1,6 +1,7 @@
 """Checks the site that `cargo lambda watch` serves, after a post was published through it:
-the category page (parsed as HTML) lists the post, and the category feed (parsed by feedparser)
-carries it. Usage: lambda_smoke.py BASE_URL CATEGORY TITLE"""
+the category page (parsed as HTML) lists the post, the category feed (parsed by feedparser)
+carries it, and /favicon.ico is the blog's icon, byte for byte (run from the repository's root).
+Usage: lambda_smoke.py BASE_URL CATEGORY TITLE"""
 import sys
 import urllib.request
 from html.parser import HTMLParser
@@ -51,4 +52,13 @@ status, feed = get(f"{base}/category/{category}/feed.xml")
 parsed = feedparser.parse(feed)
 assert status == 200 and parsed.bozo == 0, (status, parsed.get("bozo_exception"))
 assert title in [entry.title for entry in parsed.entries], [entry.title for entry in parsed.entries]
-print(f"cargo lambda watch: '{title}' is on /category/{category} and in its feed")
+# The site's icon: binary bytes from the feed function, decoded by the emulator as API Gateway does.
+with urllib.request.urlopen(f"{base}/favicon.ico", timeout=120) as response:
+    icon = response.read()
+    assert response.status == 200 and response.headers["content-type"] == "image/x-icon", (
+        response.status,
+        response.headers["content-type"],
+    )
+with open("shared/assets/favicon.ico", "rb") as f:
+    assert icon == f.read(), f"/favicon.ico is not the blog's icon: {icon[:16]!r}…"
+print(f"cargo lambda watch: '{title}' is on /category/{category} and in its feed; /favicon.ico is the icon")
