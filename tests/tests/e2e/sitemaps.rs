@@ -73,11 +73,11 @@ fn archive_post(n: usize, count: usize, teaser: usize) -> (String, Written) {
     )
     .unwrap();
     let mut categories = vec![CATEGORIES[n % CATEGORIES.len()]];
-    if n % 3 == 0 {
+    if n.is_multiple_of(3) {
         categories.push(CATEGORIES[(n + 2) % CATEGORIES.len()]);
     }
     let mut authors = vec![AUTHORS[n % AUTHORS.len()]];
-    if n % 4 == 0 {
+    if n.is_multiple_of(4) {
         authors.push(AUTHORS[(n + 3) % AUTHORS.len()]);
     }
     let published = day.with_time(time).assume_utc();
