@@ -105,6 +105,7 @@ async fn every_write_invalidates_exactly_the_paths_it_changed() {
             "/feed.json",
             "/feed.xml",
             "/posts/scaling-queues",
+            "/search",
             "/sitemap.xml",
             "/sitemaps/2025.xml",
             "/sitemaps/home.xml",
@@ -177,7 +178,12 @@ async fn every_write_invalidates_exactly_the_paths_it_changed() {
     assert!(all[0].contains(&"/2025/03/01/scaling-queues.html".to_owned()));
     // No count and no date changed: not the categories index, the sitemap index or the home
     // page's sitemap.
-    for unchanged in ["/categories", "/sitemap.xml", "/sitemaps/home.xml"] {
+    for unchanged in [
+        "/categories",
+        "/search",
+        "/sitemap.xml",
+        "/sitemaps/home.xml",
+    ] {
         assert!(!all[0].contains(&unchanged.to_owned()), "{:?}", all[0]);
     }
 
