@@ -1,7 +1,6 @@
 //! `blog shadowed`: the stored old addresses (aliases, imported permalinks, former slugs' pages)
 //! at paths the blog's own routes serve, such as `/search` or `/favicon.ico`. A request there
-//! reaches the route, never the redirect: each was stored before the route existed (a new one
-//! is refused), and is listed so that an operator can move or drop it.
+//! reaches the route, never the redirect: each is listed so that an operator can move or drop it.
 
 use anyhow::Result;
 use blog_shared::paths;

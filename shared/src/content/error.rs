@@ -87,18 +87,6 @@ pub enum PostError {
         /// What was written.
         value: String,
     },
-    /// An old address at a path one of the blog's own routes serves: it would never be reached.
-    #[error(
-        "front matter field `{field}`: `{value}` is served by the blog's own route `{route}`, so an old address there would never be reached; remove it"
-    )]
-    RouteTaken {
-        /// `aliases`, `permalink` or `old paths`.
-        field: &'static str,
-        /// The address, as stored.
-        value: String,
-        /// The route that serves it.
-        route: String,
-    },
     /// A file the post uses is refused.
     #[error(transparent)]
     Media(#[from] crate::model::media::MediaError),

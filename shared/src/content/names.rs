@@ -90,12 +90,5 @@ pub fn check_path(field: &'static str, path: &str) -> Result<String, PostError> 
     if stored.len() > MAX_PATH_LEN {
         return Err(bad());
     }
-    if let Some(route) = paths::route_at(&stored) {
-        return Err(PostError::RouteTaken {
-            field,
-            value: stored,
-            route,
-        });
-    }
     Ok(stored)
 }

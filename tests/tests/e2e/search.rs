@@ -284,22 +284,3 @@ async fn blog_serve_builds_and_serves_the_index_with_the_cdns_headers() {
         );
     }
 }
-
-#[test]
-fn an_old_address_at_the_blogs_own_route_is_refused_naming_it() {
-    for (alias, route) in [
-        ("/search", "/search"),
-        ("/search/current.json", "/search/{*file}"),
-        ("/categories", "/categories"),
-    ] {
-        let source =
-            format!("---\ntitle: Old\ndate: 2018-09-19\naliases: [\"{alias}\"]\n---\nBody.\n");
-        let error = blog_shared::parse_post(&source, None)
-            .expect_err("an alias at a route is refused")
-            .to_string();
-        assert!(
-            error.contains(&format!("`{alias}`")) && error.contains(&format!("route `{route}`")),
-            "{error}"
-        );
-    }
-}

@@ -213,8 +213,7 @@ impl From<PostError> for Problem {
             | PostError::TooMany { field, .. }
             | PostError::TooDeep { field, .. }
             | PostError::Unprintable { field, .. }
-            | PostError::BadPath { field, .. }
-            | PostError::RouteTaken { field, .. } => Some((*field).to_owned()),
+            | PostError::BadPath { field, .. } => Some((*field).to_owned()),
             PostError::Empty(field) => Some((*field).to_owned()),
             PostError::Media(_) => Some("media".to_owned()),
             PostError::FrontMatter(_) => None,
