@@ -89,30 +89,33 @@ def stemmer():
 
 
 def indexed_words(path: pathlib.Path) -> set[str]:
-    """The post's words of five letters or more, lower-case, from the text the index holds."""
+    """The post's words, lower-case, from the text the index holds."""
     text = path.read_text(encoding="utf-8")
     _, front, body = text.split("---\n", 2)
     values = [line.split(":", 1)[1] for line in front.splitlines()
               if line.split(":", 1)[0].strip() in FRONT_VALUES]
     words = WORD.findall(" ".join(values) + " " + LINK_TARGET.sub("]", body))
-    return {w.lower() for w in words if len(w) >= 5}
+    return {w.lower() for w in words}
 
 
 def queries(folder: pathlib.Path, count: int) -> tuple[list[dict], dict]:
     """`count` queries of a random post's rarest words, by the posts that hold their stem: the
     index finds `tracing` for `traces`, so a rare form of a common stem is no rare word."""
     stem = stemmer().stemWord
-    posts: dict[str, dict[str, str]] = {}  # slug → stem → the word as the post writes it
+    posts: dict[str, dict[str, str]] = {}  # slug → stem → a word of 5+ letters the post writes
+    stems: dict[str, set[str]] = {}  # slug → the stems of all its words, short ones too
     for path in sorted(folder.glob("*.md")):
+        words = indexed_words(path)
+        stems[path.stem] = {stem(w) for w in words}
         posts[path.stem] = {}
-        for word in sorted(indexed_words(path)):
+        for word in sorted(w for w in words if len(w) >= 5):
             posts[path.stem].setdefault(stem(word), word)
-    frequency = collections.Counter(s for stems in posts.values() for s in stems)
+    frequency = collections.Counter(s for held in stems.values() for s in held)
     chosen = random.Random(1).sample(sorted(posts), count)
     out = []
     for i, slug in enumerate(chosen):
         rarest = sorted(posts[slug], key=lambda s: (frequency[s], s))[: 2 + i % 2]
-        holding = sum(1 for stems in posts.values() if all(s in stems for s in rarest))
+        holding = sum(1 for held in stems.values() if all(s in held for s in rarest))
         out.append({"query": " ".join(posts[slug][s] for s in rarest), "slug": slug,
                     "posts_with_all_words": holding, "frequencies": [frequency[s] for s in rarest]})
     return out, {"distinct_words": len(frequency)}
