@@ -4,6 +4,7 @@ downloads and waits for, in Chromium on loopback.
 
     cargo build --release --locked -p blog-cli -p blog-search --bins --example build_index
     benches/search.py [--sizes 1000,10000] [--short] [--queries 50] [--key-delay 120] [--work DIR]
+        [--reuse] [--json FILE]
 
 One corpus of the largest size (benches/corpus.py, seed 1; `--short` for 150-600-word bodies);
 each smaller size is its first posts. For each size:
@@ -89,30 +90,33 @@ def stemmer():
 
 
 def indexed_words(path: pathlib.Path) -> set[str]:
-    """The post's words of five letters or more, lower-case, from the text the index holds."""
+    """The post's words, lower-case, from the text the index holds."""
     text = path.read_text(encoding="utf-8")
     _, front, body = text.split("---\n", 2)
     values = [line.split(":", 1)[1] for line in front.splitlines()
               if line.split(":", 1)[0].strip() in FRONT_VALUES]
     words = WORD.findall(" ".join(values) + " " + LINK_TARGET.sub("]", body))
-    return {w.lower() for w in words if len(w) >= 5}
+    return {w.lower() for w in words}
 
 
 def queries(folder: pathlib.Path, count: int) -> tuple[list[dict], dict]:
     """`count` queries of a random post's rarest words, by the posts that hold their stem: the
     index finds `tracing` for `traces`, so a rare form of a common stem is no rare word."""
     stem = stemmer().stemWord
-    posts: dict[str, dict[str, str]] = {}  # slug → stem → the word as the post writes it
+    posts: dict[str, dict[str, str]] = {}  # slug → stem → a word of 5+ letters the post writes
+    stems: dict[str, set[str]] = {}  # slug → the stems of all its words, short ones too
     for path in sorted(folder.glob("*.md")):
+        words = indexed_words(path)
+        stems[path.stem] = {stem(w) for w in words}
         posts[path.stem] = {}
-        for word in sorted(indexed_words(path)):
+        for word in sorted(w for w in words if len(w) >= 5):
             posts[path.stem].setdefault(stem(word), word)
-    frequency = collections.Counter(s for stems in posts.values() for s in stems)
+    frequency = collections.Counter(s for held in stems.values() for s in held)
     chosen = random.Random(1).sample(sorted(posts), count)
     out = []
     for i, slug in enumerate(chosen):
         rarest = sorted(posts[slug], key=lambda s: (frequency[s], s))[: 2 + i % 2]
-        holding = sum(1 for stems in posts.values() if all(s in stems for s in rarest))
+        holding = sum(1 for held in stems.values() if all(s in held for s in rarest))
         out.append({"query": " ".join(posts[slug][s] for s in rarest), "slug": slug,
                     "posts_with_all_words": holding, "frequencies": [frequency[s] for s in rarest]})
     return out, {"distinct_words": len(frequency)}
@@ -247,11 +251,15 @@ def run_size(args, work: pathlib.Path, source: pathlib.Path, size: int) -> dict:
         result["serve_build_s"] = float(built.group(4))
         print(f"  loaded in {result['seed_s']:.0f} s; blog serve built the index in {built.group(4)} s")
 
-    alone = build_alone(args.build_index, db)
-    result.update(build_s=alone["seconds"], build_peak_mb=alone["peak_rss_mb"], index_files=alone["files"],
-                  index_mb=alone["bytes"] / 1e6)
-    print(f"  build_index: {alone['seconds']:.1f} s, peak {alone['peak_rss_mb']:.0f} MB, "
-          f"{alone['files']} files, {alone['bytes'] / 1e6:.1f} MB")
+    if result["seed_s"] is None:
+        # The build's figures are the earlier run's: this one re-measures the reader's side.
+        result.update(build_s=None, build_peak_mb=None, index_files=None, index_mb=None)
+    else:
+        alone = build_alone(args.build_index, db)
+        result.update(build_s=alone["seconds"], build_peak_mb=alone["peak_rss_mb"], index_files=alone["files"],
+                      index_mb=alone["bytes"] / 1e6)
+        print(f"  build_index: {alone['seconds']:.1f} s, peak {alone['peak_rss_mb']:.0f} MB, "
+              f"{alone['files']} files, {alone['bytes'] / 1e6:.1f} MB")
 
     server = Server(args.blog, db, folder, work / f"serve-{size}-again.log")
     try:
@@ -298,10 +306,10 @@ def print_table(results: list[dict]) -> None:
         rows.append((label, *[cell(r, s) for r, s in cols], budget))
 
     row("load (blog serve --seed), s", lambda r, s: f"{r['seed_s']:.0f}" if r["seed_s"] else "-")
-    row("index build, s (build_index)", lambda r, s: f"{r['build_s']:.1f}")
+    row("index build, s (build_index)", lambda r, s: f"{r['build_s']:.1f}" if r["build_s"] else "-")
     row("index build, s (blog serve's log)", lambda r, s: f"{r['serve_build_s']:.1f}" if r["serve_build_s"] else "-")
-    row("index build, peak memory, MB", lambda r, s: f"{r['build_peak_mb']:.0f}")
-    row("index: files / MB", lambda r, s: f"{r['index_files']} / {r['index_mb']:.1f}")
+    row("index build, peak memory, MB", lambda r, s: f"{r['build_peak_mb']:.0f}" if r["build_s"] else "-")
+    row("index: files / MB", lambda r, s: f"{r['index_files']} / {r['index_mb']:.1f}" if r["build_s"] else "-")
     row("first query: /search/… KB (+ the page)", lambda r, s: f"{s['first_kb']:.0f} (+{s['page_kb']:.0f})",
         f"≤ {BUDGET['first_kb']}")
     row("further query, KB: median / max", lambda r, s: f"{s['further_kb_median']:.0f} / {s['further_kb_max']:.0f}",
@@ -324,7 +332,7 @@ def print_table(results: list[dict]) -> None:
         if s["origin_first"] or r["between_origin"]:
             print(f"{r['posts']:,} posts: origin requests with the page's load: {s['origin_first']}; "
                   f"between queries: {r['between_origin']}")
-    if len(results) > 1:
+    if len(results) > 1 and all(r["build_s"] for r in results):
         a, b = results[0], results[-1]
         print(f"growth {a['posts']:,} → {b['posts']:,} posts (×{b['posts'] / a['posts']:.0f}): build time "
               f"×{b['build_s'] / a['build_s']:.1f}, peak memory ×{b['build_peak_mb'] / a['build_peak_mb']:.1f}, "
@@ -343,7 +351,7 @@ def main() -> None:
     parser.add_argument("--json", type=pathlib.Path, help="write every figure here")
     parser.add_argument("--reuse", action="store_true",
                         help="with --work: keep a size's database from an earlier run (its late post "
-                             "removed) instead of loading the posts again")
+                             "removed) and measure the reader's side only, not loading or building again")
     args = parser.parse_args()
     args.blog = str(pathlib.Path(args.blog).resolve())
     args.build_index = str(pathlib.Path(args.build_index).resolve())

@@ -18,6 +18,8 @@
 // - a post whose title and body hold `<img src=x onerror=…>` (in prose and in a code block) is
 //   found and shown as text: no element is injected and no script runs (a control injects the
 //   same text as markup and must see it run, so the check cannot pass by not looking);
+// - typing searches from the third letter on (one or two would load much of the index), and
+//   Enter searches for two;
 // - what a reader types before the index has loaded (Pagefind's script held back 1.5 s) is kept
 //   and searched for;
 // - without JavaScript the page says what search needs and links every category, and shows no
@@ -370,6 +372,24 @@ async function hostile(browser) {
   }
 }
 
+async function twoLetters(browser) {
+  const { context, page } = await openSearch(browser);
+  try {
+    await page.locator(".search-filters:not([hidden])").waitFor();
+    await page.locator("#search-q").focus();
+    await page.keyboard.type("go", { delay: 25 });
+    await page.waitForTimeout(500);
+    const typed = { status: await page.locator("#search-status").textContent(), results: (await drawn(page)).length };
+    check(typed.status === "" && typed.results === 0, `two letters typed searched already: “${typed.status}”, ${typed.results} results`);
+    await page.keyboard.press("Enter");
+    const entered = await settled(page, "go");
+    check(entered.results.length > 0, `Enter after two letters (“go”) found nothing: “${entered.status}”`);
+    console.log(`== two letters: no search while typing; Enter: “${entered.status}”`);
+  } finally {
+    await context.close();
+  }
+}
+
 async function typedBeforeTheIndex(browser) {
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -467,6 +487,7 @@ try {
   await keyboard(browser);
   await hostile(browser);
   await typedBeforeTheIndex(browser);
+  await twoLetters(browser);
   await withoutJavaScript(browser);
   await accessible(browser);
   await scheduledAppears(browser, scheduledAt);

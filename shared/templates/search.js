@@ -2,6 +2,10 @@
 // loaded from the current build's folder (`/search/<build>/pagefind.js`, named by the pointer
 // /search/current.json). Nothing here asks the site's functions anything.
 const PER_PAGE = 10;
+// Typing searches from the third character on: Pagefind matches the last word as a prefix, and
+// one or two letters would download a large part of the index (and the excerpts of posts the
+// reader is not looking for). Enter searches for whatever is typed.
+const MIN_TYPED = 3;
 const form = document.getElementById("search-form");
 const input = document.getElementById("search-q");
 const category = document.getElementById("search-category");
@@ -134,7 +138,18 @@ form.addEventListener("submit", (event) => {
   event.preventDefault();
   search();
 });
-input.addEventListener("input", search);
+input.addEventListener("input", () => {
+  const typed = input.value.trim().length;
+  if (typed === 0 || typed >= MIN_TYPED) {
+    search();
+    return;
+  }
+  latest++;
+  results = [];
+  list.replaceChildren();
+  pages.hidden = true;
+  status.textContent = "";
+});
 category.addEventListener("change", search);
 author.addEventListener("change", search);
 newer.addEventListener("click", () => turn(-1));
