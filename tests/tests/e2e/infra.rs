@@ -285,11 +285,14 @@ fn each_function_may_do_only_what_its_routes_need_on_this_table() {
 /// `search/*` alone. No wildcard action. Each function that reads files may also
 /// `s3:ListBucket`, on the bucket, only under the prefixes it reads: so that a missing object
 /// answers 404 rather than 403 ("missing", not "forbidden").
+/// A function's grants on the stored files: the function, the objects it may act on with the
+/// actions, the prefixes it may list.
+type FileGrants<'a> = (&'a str, Vec<(Value, Vec<&'a str>)>, Vec<&'a str>);
+
 #[test]
 fn each_function_may_do_only_what_its_routes_need_on_the_stored_files() {
     let template = template();
-    // (function, the objects it may act on with the actions, the prefixes it may list)
-    let expected: [(&str, Vec<(Value, Vec<&str>)>, Vec<&str>); 6] = [
+    let expected: [FileGrants; 6] = [
         ("list-posts", vec![], vec![]),
         ("feed", vec![], vec![]),
         ("get-post", vec![], vec![]),
